@@ -1,0 +1,266 @@
+"""FiniteMDP: transitions, rewards and discount of a finite MDP, validated once, frozen.
+
+Conventions (DESIGN.md): ``P`` is a dense ``[S, A, S]`` array, or a scipy.sparse matrix of shape
+``[S*A, S]`` whose row ``s*A + a`` is P(·|s, a); ``R`` is the expected reward ``[S, A]``.
+
+Terminal states end the episode: their value is 0 for every policy and temperature (no reward,
+no decision, no entropy). They must be written as absorbing, zero-reward states, so that a
+classical solver that knows nothing of the mask gives the same values at τ = 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["STOCHASTIC_ATOL", "FiniteMDP"]
+
+#: Tolerance on ``|Σ_s' P(s'|s,a) − 1|``. Summing n float64 probabilities errs by at most
+#: n·2⁻⁵³ (Higham, recursive summation); 1e-10 covers rows of up to about 10⁶ successors.
+#: A row further off is not a distribution: normalise it before building the MDP.
+STOCHASTIC_ATOL = 1e-10
+
+
+def _first_bad(mask: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(i) for i in np.argwhere(mask)[0])
+
+
+def _row_label(row: int, n_actions: int) -> str:
+    return f"(s={row // n_actions}, a={row % n_actions})"
+
+
+@dataclass(frozen=True, eq=False)
+class FiniteMDP:
+    """A finite MDP (S, A, P, r, γ), optionally finite-horizon and with terminal states.
+
+    Attributes:
+      P: ``[S, A, S]`` float64 ndarray, or ``scipy.sparse.csr_array`` of shape ``[S*A, S]``
+        (row ``s*A + a``). Entries >= 0, rows sum to 1 within ``STOCHASTIC_ATOL``.
+      R: ``[S, A]`` expected reward r(s, a), finite.
+      gamma: discount γ; ``0 <= gamma < 1``, or ``gamma == 1`` only with a ``horizon``.
+      horizon: ``None`` for the infinite-horizon discounted problem, or the number of decision
+        steps H >= 1 of a finite-horizon problem.
+      terminal: ``[S]`` bool; terminal states must be absorbing with zero reward.
+      name: a label for reports.
+    Raises:
+      ValueError: naming the offending entry, for wrong shapes, NaN/inf, negative
+        probabilities, rows not summing to 1, γ or horizon out of range, or a terminal state
+        that is not absorbing with zero reward.
+    """
+
+    P: np.ndarray | sp.csr_array
+    R: np.ndarray
+    gamma: float
+    horizon: int | None = None
+    terminal: np.ndarray | None = None
+    name: str = field(default="mdp")
+
+    def __post_init__(self) -> None:
+        R = np.array(self.R, dtype=np.float64)  # a private copy, frozen below
+        if R.ndim != 2 or 0 in R.shape:
+            raise ValueError(f"R must have shape (S, A) with S, A >= 1, got {R.shape}")
+        S, A = R.shape
+        if not np.isfinite(R).all():
+            idx = _first_bad(~np.isfinite(R))
+            raise ValueError(f"R must be finite; R[s={idx[0]}, a={idx[1]}] = {R[idx]}")
+        P = self._validated_P(self.P, S, A)
+        gamma, horizon = self._validated_discount(self.gamma, self.horizon)
+        terminal = self._validated_terminal(self.terminal, P, R)
+        R.flags.writeable = False
+        object.__setattr__(self, "R", R)
+        object.__setattr__(self, "P", P)
+        object.__setattr__(self, "gamma", gamma)
+        object.__setattr__(self, "horizon", horizon)
+        object.__setattr__(self, "terminal", terminal)
+        object.__setattr__(self, "name", str(self.name))
+
+    @staticmethod
+    def _validated_P(P, S: int, A: int):
+        if sp.issparse(P):
+            if P.shape != (S * A, S):
+                raise ValueError(
+                    f"sparse P must have shape (S*A, S) = ({S * A}, {S}) for R of shape "
+                    f"({S}, {A}), got {P.shape}"
+                )
+            M = sp.csr_array(P, dtype=np.float64, copy=True)
+            M.sum_duplicates()
+            M.sort_indices()
+            if not np.isfinite(M.data).all():
+                k = _first_bad(~np.isfinite(M.data))[0]
+                row = int(np.searchsorted(M.indptr, k, side="right") - 1)
+                raise ValueError(
+                    f"P must be finite; P[{_row_label(row, A)}, s'={M.indices[k]}] = {M.data[k]}"
+                )
+            if (M.data < 0).any():
+                k = _first_bad(M.data < 0)[0]
+                row = int(np.searchsorted(M.indptr, k, side="right") - 1)
+                raise ValueError(
+                    "transition probabilities must be >= 0; "
+                    f"P[{_row_label(row, A)}, s'={M.indices[k]}] = {M.data[k]}"
+                )
+            sums = np.asarray(M.sum(axis=1)).ravel()
+            for arr in (M.data, M.indices, M.indptr):
+                arr.flags.writeable = False
+        else:
+            M = np.array(P, dtype=np.float64)
+            if M.shape != (S, A, S):
+                raise ValueError(
+                    f"dense P must have shape (S, A, S) = ({S}, {A}, {S}) for R of shape "
+                    f"({S}, {A}), got {M.shape}"
+                )
+            if not np.isfinite(M).all():
+                s, a, t = _first_bad(~np.isfinite(M))
+                raise ValueError(f"P must be finite; P[s={s}, a={a}, s'={t}] = {M[s, a, t]}")
+            if (M < 0).any():
+                s, a, t = _first_bad(M < 0)
+                raise ValueError(
+                    f"transition probabilities must be >= 0; P[s={s}, a={a}, s'={t}] = {M[s, a, t]}"
+                )
+            sums = M.sum(axis=2).ravel()
+            M.flags.writeable = False
+        off = np.abs(sums - 1.0) > STOCHASTIC_ATOL
+        if off.any():
+            row = _first_bad(off)[0]
+            raise ValueError(
+                f"transition rows must sum to 1 (|sum - 1| <= {STOCHASTIC_ATOL}); "
+                f"row {_row_label(row, A)} sums to {float(sums[row])!r}"
+            )
+        return M
+
+    @staticmethod
+    def _validated_discount(gamma, horizon) -> tuple[float, int | None]:
+        try:
+            g = float(gamma)
+        except (TypeError, ValueError):
+            raise ValueError(f"gamma must be a real number, got {gamma!r}") from None
+        if horizon is not None:
+            if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
+                raise ValueError(f"horizon must be an integer >= 1 or None, got {horizon!r}")
+            horizon = int(horizon)
+        if not (0.0 <= g <= 1.0) or (g == 1.0 and horizon is None):
+            raise ValueError(
+                f"gamma must satisfy 0 <= gamma < 1 (gamma == 1 only with a finite horizon), "
+                f"got gamma={gamma!r}, horizon={horizon!r}"
+            )
+        return g, horizon
+
+    @staticmethod
+    def _validated_terminal(terminal, P, R: np.ndarray) -> np.ndarray:
+        S, A = R.shape
+        if terminal is None:
+            mask = np.zeros(S, dtype=bool)
+        else:
+            mask = np.array(terminal)
+            if mask.shape != (S,) or mask.dtype != bool:
+                raise ValueError(
+                    f"terminal must be a bool array of shape ({S},), got dtype {mask.dtype} "
+                    f"and shape {mask.shape}"
+                )
+        for s in np.flatnonzero(mask):
+            s = int(s)
+            stay = P[s * A : (s + 1) * A, [s]].toarray().ravel() if sp.issparse(P) else P[s, :, s]
+            if np.any(np.abs(stay - 1.0) > STOCHASTIC_ATOL) or np.any(R[s] != 0.0):
+                raise ValueError(
+                    f"terminal state s={s} must be absorbing (P[s, a, s] = 1) with zero reward "
+                    f"for every action; got P[s, :, s] = {stay}, R[s] = {R[s]}"
+                )
+        mask.flags.writeable = False
+        return mask
+
+    # --- shape -----------------------------------------------------------------------------
+    @property
+    def n_states(self) -> int:
+        """S, the number of states."""
+        return self.R.shape[0]
+
+    @property
+    def n_actions(self) -> int:
+        """A, the number of actions."""
+        return self.R.shape[1]
+
+    @property
+    def is_sparse(self) -> bool:
+        """Whether ``P`` is stored as a sparse ``[S*A, S]`` matrix."""
+        return sp.issparse(self.P)
+
+    @cached_property
+    def _P_rows(self):
+        """P as a ``[S*A, S]`` operator (a reshaped view when dense), for matrix products."""
+        return self.P if self.is_sparse else self.P.reshape(self.n_states * self.n_actions, -1)
+
+    @cached_property
+    def max_successors(self) -> int:
+        """The largest number of non-zero entries in a row of P (the summation length)."""
+        if self.is_sparse:
+            return int(np.diff(self.P.indptr).max())
+        return int((self.P > 0).sum(axis=2).max())
+
+    # --- helpers ---------------------------------------------------------------------------
+    def _check_v(self, v) -> np.ndarray:
+        v = np.asarray(v, dtype=np.float64)
+        if v.shape != (self.n_states,):
+            raise ValueError(f"v must have shape ({self.n_states},), got {v.shape}")
+        return v
+
+    def _check_pi(self, pi) -> np.ndarray:
+        pi = np.asarray(pi, dtype=np.float64)
+        if pi.shape != self.R.shape:
+            raise ValueError(f"pi must have shape {self.R.shape}, got {pi.shape}")
+        if not np.isfinite(pi).all() or (pi < 0).any():
+            s, a = _first_bad(~np.isfinite(pi) | (pi < 0))
+            raise ValueError(f"pi must be finite and >= 0; pi[s={s}, a={a}] = {pi[s, a]}")
+        off = np.abs(pi.sum(axis=1) - 1.0) > STOCHASTIC_ATOL
+        if off.any():
+            s = _first_bad(off)[0]
+            raise ValueError(f"pi rows must sum to 1; pi[s={s}] sums to {float(pi[s].sum())!r}")
+        return pi
+
+    def expected_next(self, v) -> np.ndarray:
+        """E[v(s') | s, a] = Σ_s' P(s'|s,a) v(s').
+
+        Args:
+          v: ``[S]`` values.
+        Returns:
+          ``[S, A]``.
+        """
+        return (self._P_rows @ self._check_v(v)).reshape(self.n_states, self.n_actions)
+
+    def P_pi(self, pi):
+        """State-to-state transitions under π: P_π(s'|s) = Σ_a π(a|s) P(s'|s,a).
+
+        Args:
+          pi: ``[S, A]`` policy, rows on the simplex.
+        Returns:
+          ``[S, S]``: dense ndarray for dense P, ``csr_array`` for sparse P.
+        """
+        pi = self._check_pi(pi)
+        if self.is_sparse:
+            S, A = pi.shape
+            # Row s of P_pi mixes rows s*A .. s*A+A-1 of P with weights pi[s]:
+            # a sparse [S, S*A] selector times P keeps memory linear in nnz.
+            sel = sp.csr_array(
+                (pi.ravel(), np.arange(S * A), np.arange(0, S * A + 1, A)), shape=(S, S * A)
+            )
+            return sp.csr_array(sel @ self.P)
+        return np.einsum("sa,sat->st", pi, self.P)
+
+    def r_pi(self, pi) -> np.ndarray:
+        """Expected reward under π: r_π(s) = Σ_a π(a|s) r(s,a).
+
+        Args:
+          pi: ``[S, A]`` policy.
+        Returns:
+          ``[S]``.
+        """
+        return (self._check_pi(pi) * self.R).sum(axis=1)
+
+    def __repr__(self) -> str:
+        kind = "sparse" if self.is_sparse else "dense"
+        hz = "" if self.horizon is None else f", horizon={self.horizon}"
+        return (
+            f"FiniteMDP(name={self.name!r}, S={self.n_states}, A={self.n_actions}, "
+            f"gamma={self.gamma}{hz}, {kind}, terminal={int(self.terminal.sum())})"
+        )

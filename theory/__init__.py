@@ -1,0 +1,49 @@
+"""The math of maximum-entropy RL, as pure functions on arrays.
+
+Data flows one way: ``mdps`` → ``theory`` → ``checks``; nothing here imports ``checks`` or
+``figures``.
+"""
+
+from theory.bellman import (
+    PolicyEvaluation,
+    boltzmann_policy,
+    evaluate_policy,
+    soft_bellman_operator,
+    soft_state_value,
+)
+from theory.softmax import (
+    SIMPLEX_ATOL,
+    entropy,
+    kl,
+    soft_indmax,
+    soft_value,
+    soft_value_first_axis,
+    softmax_conjugate,
+)
+from theory.solvers import (
+    ConvergenceWarning,
+    SolveResult,
+    soft_backward_induction,
+    soft_policy_iteration,
+    soft_value_iteration,
+)
+
+__all__ = [
+    "SIMPLEX_ATOL",
+    "ConvergenceWarning",
+    "PolicyEvaluation",
+    "SolveResult",
+    "boltzmann_policy",
+    "entropy",
+    "evaluate_policy",
+    "kl",
+    "soft_backward_induction",
+    "soft_bellman_operator",
+    "soft_indmax",
+    "soft_policy_iteration",
+    "soft_state_value",
+    "soft_value",
+    "soft_value_first_axis",
+    "soft_value_iteration",
+    "softmax_conjugate",
+]

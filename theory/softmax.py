@@ -1,0 +1,199 @@
+"""The softmax toolbox: soft value F_τ, soft-indmax f_τ, entropy, KL and the conjugate.
+
+Source: seed deck, slides "Background: Softmax function" and "Background: the connection".
+
+Every function works along ``axis`` (default the last) and broadcasts over the others.
+``tau = 0`` is the exact hard-max limit, not a small number: ``soft_value`` is the max and
+``soft_indmax`` is uniform over the argmax set.
+
+One kernel, :func:`soft_value_first_axis`, does the max-shifted log-sum-exp for every caller.
+It reduces over the *first* axis, because numpy reduces a short leading axis of a contiguous
+array elementwise across rows, which is several times faster than reducing a short last axis
+(the solvers keep Q laid out ``[A, S]`` inside a sweep for this reason).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import entr, rel_entr
+
+__all__ = [
+    "SIMPLEX_ATOL",
+    "entropy",
+    "kl",
+    "soft_indmax",
+    "soft_value",
+    "soft_value_first_axis",
+    "softmax_conjugate",
+]
+
+#: Tolerance on ``|Σ p − 1|`` for a vector to count as a distribution. Summing n float64
+#: numbers in [0, 1] errs by at most n·2⁻⁵³ (Higham, recursive summation); 1e-10 covers
+#: n up to about 10⁶, and anything further off is not a distribution.
+SIMPLEX_ATOL = 1e-10
+
+
+def check_tau(tau) -> float:
+    """Validate a temperature: a finite real number >= 0. Returns it as a float."""
+    try:
+        t = float(tau)
+    except (TypeError, ValueError):
+        raise ValueError(f"temperature tau must be a real number, got {tau!r}") from None
+    if not np.isfinite(t) or t < 0:
+        raise ValueError(f"temperature tau must be finite and >= 0, got {tau!r}")
+    return t
+
+
+def _as_finite(x, name: str) -> np.ndarray:
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim == 0:
+        raise ValueError(f"{name} must have at least one axis, got a scalar")
+    if a.size == 0 or 0 in a.shape:
+        raise ValueError(f"{name} must not be empty, got shape {a.shape}")
+    bad = ~np.isfinite(a)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"{name} must be finite; {name}[{idx}] = {a[idx]}")
+    return a
+
+
+def _check_simplex(p, axis: int, name: str = "p") -> np.ndarray:
+    """Validate that ``p`` holds distributions along ``axis``; return it as float64."""
+    a = _as_finite(p, name)
+    neg = a < 0
+    if neg.any():
+        idx = tuple(int(i) for i in np.argwhere(neg)[0])
+        raise ValueError(f"{name} must be non-negative; {name}[{idx}] = {a[idx]}")
+    sums = a.sum(axis=axis)
+    off = np.abs(sums - 1.0) > SIMPLEX_ATOL
+    if np.any(off):
+        idx = tuple(int(i) for i in np.argwhere(np.atleast_1d(off))[0])
+        s = np.atleast_1d(sums)[idx]
+        raise ValueError(
+            f"{name} must sum to 1 along axis {axis} (|sum - 1| <= {SIMPLEX_ATOL}); "
+            f"the slice at {idx} sums to {float(s)!r}"
+        )
+    return a
+
+
+def soft_value_first_axis(x: np.ndarray, tau: float) -> np.ndarray:
+    """Soft value over the first axis: F_τ(x)[j] = τ log Σ_k exp(x[k, j]/τ).
+
+    The one log-sum-exp kernel of the toolkit (no validation: callers validate). Shifting by
+    the max keeps every exponent <= 0, so nothing overflows however small τ is.
+
+    Args:
+      x: ``[K, ...]`` float64, finite.
+      tau: temperature >= 0; 0 gives the max.
+    Returns:
+      ``[...]`` the soft value of each column.
+    """
+    m = x.max(axis=0)
+    if tau == 0.0:
+        return m
+    # (x - m)/tau <= 0; for |x - m|/tau beyond float range it is -inf, whose exp is an exact 0,
+    # so the overflow in the division is harmless and silenced on this line alone.
+    with np.errstate(over="ignore"):
+        z = (x - m) / tau
+    s = np.exp(z).sum(axis=0)  # in [1, K]: the max term contributes exp(0) = 1
+    return m + tau * np.log(s)
+
+
+def soft_value(q, tau, axis: int = -1) -> np.ndarray:
+    """Soft value (softmax) F_τ(q) = τ log Σ_a exp(q_a/τ); F_0(q) = max_a q_a.
+
+    Source: seed deck, "Background: Softmax function".
+
+    Args:
+      q: ``[..., K]`` finite values (the reduced axis is ``axis``).
+      tau: temperature τ >= 0.
+      axis: the action axis.
+    Returns:
+      ``[...]`` (``q`` with ``axis`` removed).
+    Raises:
+      ValueError: non-finite ``q``, empty ``q``, or τ negative / non-finite.
+    """
+    t = check_tau(tau)
+    a = _as_finite(q, "q")
+    return soft_value_first_axis(np.moveaxis(a, axis, 0), t)
+
+
+def soft_indmax(q, tau, axis: int = -1) -> np.ndarray:
+    """Soft-indmax f_τ(q) = ∇F_τ(q) = exp((q − F_τ(q))/τ); f_0 is uniform over argmax q.
+
+    Source: seed deck, "Background: Softmax function".
+
+    Args:
+      q: ``[..., K]`` finite values.
+      tau: temperature τ >= 0; at τ = 0 ties share the mass equally (exact ties only).
+      axis: the action axis.
+    Returns:
+      ``[..., K]`` distributions along ``axis``.
+    Raises:
+      ValueError: as :func:`soft_value`.
+    """
+    t = check_tau(tau)
+    a = _as_finite(q, "q")
+    m = a.max(axis=axis, keepdims=True)
+    if t == 0.0:
+        w = (a == m).astype(np.float64)
+    else:
+        # Same guard as the kernel: the max shift keeps exponents <= 0; -inf underflows to 0.
+        with np.errstate(over="ignore"):
+            z = (a - m) / t
+        w = np.exp(z)
+    return w / w.sum(axis=axis, keepdims=True)
+
+
+def entropy(p, axis: int = -1) -> np.ndarray:
+    """Shannon entropy H(p) = −Σ_a p_a log p_a, with 0 log 0 = 0.
+
+    Source: seed deck, "Background: entropy regularized policy optimization problem".
+
+    Args:
+      p: ``[..., K]`` distributions along ``axis``.
+    Returns:
+      ``[...]`` entropies in nats, in [0, log K].
+    Raises:
+      ValueError: ``p`` not finite, negative, or not summing to 1 within ``SIMPLEX_ATOL``.
+    """
+    a = _check_simplex(p, axis)
+    return entr(a).sum(axis=axis)
+
+
+def kl(p, q, axis: int = -1) -> np.ndarray:
+    """Kullback–Leibler divergence KL(p‖q) = Σ_a p_a log(p_a/q_a); +inf where q_a = 0 < p_a.
+
+    Args:
+      p, q: ``[..., K]`` distributions along ``axis`` (broadcast against each other).
+    Returns:
+      ``[...]`` divergences >= 0.
+    Raises:
+      ValueError: either argument is not a distribution.
+    """
+    a = _check_simplex(p, axis, "p")
+    b = _check_simplex(q, axis, "q")
+    return rel_entr(a, b).sum(axis=axis)
+
+
+def softmax_conjugate(p, tau, axis: int = -1) -> np.ndarray:
+    """Convex conjugate of the soft value: F*_τ(p) = sup_q {p·q − F_τ(q)}.
+
+    Equals τ Σ_a p_a log p_a on the simplex and +inf off it (the sup diverges along q + c·1
+    when Σ p ≠ 1, and along −c·e_a when p_a < 0). At τ = 0 it is the indicator of the simplex.
+
+    Source: seed deck, "Background: the connection" (proof, first equation).
+
+    Args:
+      p: ``[..., K]`` finite vectors (not necessarily distributions).
+      tau: temperature τ >= 0.
+    Returns:
+      ``[...]`` the conjugate's value: finite on the simplex, +inf off it.
+    Raises:
+      ValueError: non-finite ``p`` or invalid τ.
+    """
+    t = check_tau(tau)
+    a = _as_finite(p, "p")
+    on_simplex = (a >= 0).all(axis=axis) & (np.abs(a.sum(axis=axis) - 1.0) <= SIMPLEX_ATOL)
+    neg_h = -entr(np.clip(a, 0.0, None)).sum(axis=axis)  # Σ p log p on the simplex
+    return np.where(on_simplex, t * neg_h, np.inf)
