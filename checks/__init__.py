@@ -1,0 +1,9 @@
+"""The proof-check battery: one check per claim of CLAIMS.md, each returning a CheckResult.
+
+Importing this package registers every battery; ``python -m checks`` runs them.
+"""
+
+from checks import iteration  # noqa: F401  (registers D3)
+from checks.base import CheckResult, Claim, fold, register, registered
+
+__all__ = ["CheckResult", "Claim", "fold", "register", "registered"]

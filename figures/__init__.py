@@ -1,0 +1,1 @@
+"""Teaching figures drawn from ``theory``; ``python -m figures`` writes the gallery (not yet built)."""

@@ -198,6 +198,36 @@ class FiniteMDP:
             return int(np.diff(self.P.indptr).max())
         return int((self.P > 0).sum(axis=2).max())
 
+    @cached_property
+    def acyclic_depth(self) -> int | None:
+        """Longest number of steps before absorption in a terminal state, or None if cyclic.
+
+        The MDP is acyclic when its transition graph (support of P, terminal self-loops left
+        out) has no cycle; then every episode ends within ``acyclic_depth`` steps, and backward
+        induction over that many stages gives the infinite-horizon values exactly.
+        """
+        S, A = self.n_states, self.n_actions
+        rows = sp.csr_array(self._P_rows)
+        src = np.repeat(np.arange(S), A)[np.repeat(np.arange(S * A), np.diff(rows.indptr))]
+        dst = rows.indices
+        keep = (rows.data > 0) & ~(self.terminal[src] & (src == dst))
+        graph = sp.csr_array((np.ones(keep.sum()), (src[keep], dst[keep])), shape=(S, S))
+        graph.sum_duplicates()
+        # Resolve states backwards from the terminals: a state's depth is final once all its
+        # successors are resolved (Kahn's topological sort); a cycle is never resolved.
+        depth = np.where(self.terminal, 0, -1)
+        out_left = np.diff(graph.indptr)  # unresolved successors per state
+        rev = sp.csr_array(graph.T)
+        frontier = list(np.flatnonzero(out_left == 0))  # the terminal states
+        while frontier:
+            t = frontier.pop()
+            for s in rev.indices[rev.indptr[t] : rev.indptr[t + 1]]:
+                depth[s] = max(depth[s], depth[t] + 1)
+                out_left[s] -= 1
+                if out_left[s] == 0:
+                    frontier.append(s)
+        return int(depth.max()) if (out_left == 0).all() else None
+
     # --- helpers ---------------------------------------------------------------------------
     def _check_v(self, v) -> np.ndarray:
         v = np.asarray(v, dtype=np.float64)

@@ -120,7 +120,7 @@ def _iterate_certified(mdp: FiniteMDP, tau: float, tol: float, max_iter: int, v0
         lo, hi = float(d.min()), float(d.max())
         residuals.append(max(-lo, hi))
         hw = c * (hi - lo) / 2
-        v_mid = v_next + c * (hi + lo) / 2
+        v_mid = np.where(mdp.terminal, 0.0, v_next + c * (hi + lo) / 2)  # V* = 0 there, exactly
         slack = _roundoff(mdp, v_next, tau) / (1.0 - mdp.gamma)
         bound = mdp.gamma * hw + slack
         # Past the round-off floor the bracket stops shrinking: more sweeps cannot certify more.

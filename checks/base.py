@@ -1,0 +1,105 @@
+"""The check contract: CheckResult, claims, the registry of batteries, and folding.
+
+A *check* is a pure function over one instance returning a :class:`CheckResult`. A *battery*
+runs a check over a seeded suite of instances and folds the results into one row of the report.
+Batteries register under their claim id (CLAIMS.md) with :func:`register`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+__all__ = ["CheckResult", "Claim", "fold", "register", "registered"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One verdict on one claim (DESIGN.md, "The check contract").
+
+    Attributes:
+      claim: claim id from CLAIMS.md, e.g. ``"B2"``.
+      statement: the claim in one line, with its equation.
+      source: slide title in the seed deck, or paper + equation.
+      measured: worst violation (or test statistic) over all cases.
+      tolerance: what the claim allows; ``details`` says why it is that size.
+      passed: the verdict.
+      cases: instances tried.
+      details: whatever a reader needs to trust the verdict.
+    """
+
+    claim: str
+    statement: str
+    source: str
+    measured: float
+    tolerance: float
+    passed: bool
+    cases: int
+    details: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim of CLAIMS.md: its id, one-line statement and source."""
+
+    id: str
+    statement: str
+    source: str
+
+    def result(self, *, measured: float, tolerance: float, details: dict, cases: int = 1, passed=None) -> CheckResult:
+        """A CheckResult for this claim; passes when ``measured <= tolerance`` unless told."""
+        measured, tolerance = float(measured), float(tolerance)
+        ok = measured <= tolerance if passed is None else bool(passed)
+        return CheckResult(self.id, self.statement, self.source, measured, tolerance, ok, cases, details)
+
+
+def fold(claim: Claim, results: Iterable[CheckResult]) -> CheckResult:
+    """Fold per-instance results: passed iff all passed; report the case nearest to failing.
+
+    The reported ``measured``/``tolerance`` pair is that of the case with the largest ratio
+    measured/tolerance, so the row shows the worst margin in the claim's own units.
+    """
+    results = list(results)
+    if not results:
+        raise ValueError(f"claim {claim.id}: no cases to fold")
+
+    def ratio(r: CheckResult) -> float:
+        return r.measured / r.tolerance if r.tolerance > 0 else (0.0 if r.measured <= 0 else float("inf"))
+
+    worst = max(results, key=lambda r: (not r.passed, ratio(r)))
+    failed = [r.details.get("instance", "?") for r in results if not r.passed]
+    return claim.result(
+        measured=worst.measured,
+        tolerance=worst.tolerance,
+        cases=sum(r.cases for r in results),
+        passed=not failed,
+        details={"worst_case": worst.details, "failed_instances": failed},
+    )
+
+
+#: battery(*, seed: int, size: "quick" | "default" | "full") -> CheckResult
+Battery = Callable[..., CheckResult]
+_REGISTRY: dict[str, tuple[Claim, Battery]] = {}
+
+
+def register(claim: Claim) -> Callable[[Battery], Battery]:
+    """Decorator: register ``battery(*, seed, size) -> CheckResult`` under ``claim.id``."""
+
+    def deco(fn: Battery) -> Battery:
+        if claim.id in _REGISTRY:
+            raise ValueError(f"claim {claim.id} is registered twice")
+        _REGISTRY[claim.id] = (claim, fn)
+        return fn
+
+    return deco
+
+
+def _claim_order(claim_id: str):
+    letter, number = re.fullmatch(r"([A-Z]+)(\d+)", claim_id).groups()
+    return letter, int(number)
+
+
+def registered() -> list[tuple[Claim, Battery]]:
+    """Every registered (claim, battery), in claim order (A1, A2, …, A10, B1, …)."""
+    return [_REGISTRY[k] for k in sorted(_REGISTRY, key=_claim_order)]

@@ -1,0 +1,408 @@
+"""Seeded, named generators of finite MDPs: Garnet, chain, gridworld, cliff walk, D-chain.
+
+Every generator validates its arguments (``ValueError`` naming the argument and its value) and
+returns a :class:`~mdps.finite.FiniteMDP` with a descriptive ``name``. Randomness comes only from
+``numpy.random.default_rng(seed)``: the same arguments give a bit-identical MDP.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from mdps.finite import FiniteMDP
+
+__all__ = ["chain", "cliff_walk", "d_chain", "garnet", "gridworld", "random_dag"]
+
+#: Grid moves (Δrow, Δcol) of the four gridworld actions: 0 up, 1 right, 2 down, 3 left.
+_MOVES = np.array([(-1, 0), (0, 1), (1, 0), (0, -1)])
+
+
+# --- argument validation -------------------------------------------------------------------
+def _check_int(name: str, value, low: int, high: int | None = None) -> int:
+    """``int(value)``, or ValueError naming ``name`` unless an integer in [low, high]."""
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not ok or value < low or (high is not None and value > high):
+        bound = f">= {low}" if high is None else f"in [{low}, {high}]"
+        raise ValueError(f"{name} must be an integer {bound}, got {value!r}")
+    return int(value)
+
+
+def _check_real(name: str, value, low=-np.inf, high=np.inf, *, high_open=False) -> float:
+    """``float(value)``, or ValueError naming ``name`` unless finite and in [low, high] (or
+    [low, high) with ``high_open``)."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        x = np.nan  # not a number: fails the finiteness test below
+    in_range = low <= x < high if high_open else low <= x <= high
+    if not (np.isfinite(x) and in_range):
+        bounded = np.isfinite(low) or np.isfinite(high)
+        where = f" in [{low:g}, {high:g}{')' if high_open else ']'}" if bounded else ""
+        raise ValueError(f"{name} must be a finite real number{where}, got {value!r}")
+    return x
+
+
+def _check_cell(name: str, cell, rows: int, cols: int) -> int:
+    """The flat index ``r*cols + c`` of ``cell = (r, c)``, or ValueError naming ``name``."""
+    ok = (
+        isinstance(cell, tuple)
+        and len(cell) == 2
+        and all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in cell)
+    )
+    if not ok or not (0 <= cell[0] < rows and 0 <= cell[1] < cols):
+        raise ValueError(
+            f"{name}: cell {cell!r} must be a (row, col) pair of ints inside the {rows}x{cols} grid"
+        )
+    return int(cell[0]) * cols + int(cell[1])
+
+
+# --- shared construction -------------------------------------------------------------------
+def _transitions(succ: np.ndarray, prob: np.ndarray, *, sparse: bool = False):
+    """P from a successor table: P(s'|s,a) = Σ_k prob[s,a,k] · [succ[s,a,k] = s'].
+
+    The CSR matrix is laid out directly (row ``s*A + a`` holds K entries); a dense array is
+    made from it only when asked for.
+
+    Args:
+      succ: ``[S, A, K]`` successor states; repeats within a row are summed.
+      prob: ``[S, A, K]`` their probabilities.
+      sparse: return a ``csr_array`` ``[S*A, S]`` instead of a dense ``[S, A, S]`` array.
+    """
+    S, A, K = succ.shape
+    # Fresh, writable copies: sum_duplicates sorts in place, and the inputs may be read-only
+    # broadcast views or arrays the caller still holds.
+    data, indices = np.array(prob, dtype=np.float64), np.array(succ, dtype=np.int64)
+    P = sp.csr_array(
+        (data.ravel(), indices.ravel(), np.arange(0, S * A * K + 1, K)), shape=(S * A, S)
+    )
+    P.sum_duplicates()
+    return P if sparse else P.toarray().reshape(S, A, S)
+
+
+def _distinct_successors(rng: np.random.Generator, n_rows: int, n_states: int, k: int):
+    """``[n_rows, k]`` states, distinct within a row, every k-subset equally likely.
+
+    Floyd's algorithm (Bentley & Floyd 1987, "A sample of brilliance"), vectorised over rows:
+    for j = S−k, …, S−1 draw t uniform on {0, …, j} and keep t, or j if t was already taken.
+    Cost O(n_rows · k²) time, O(n_rows · k) memory: no row of length S is ever built.
+    """
+    out = np.empty((n_rows, k), dtype=np.int64)
+    for i, j in enumerate(range(n_states - k, n_states)):
+        t = rng.integers(0, j + 1, size=n_rows)
+        taken = (out[:, :i] == t[:, None]).any(axis=1)
+        out[:, i] = np.where(taken, j, t)
+    return out
+
+
+def _grid_mdp(rows, cols, *, gamma, slip, step_reward, walls, terminals, portals, name):
+    """The gridworld machinery behind :func:`gridworld` and :func:`cliff_walk` (arguments
+    already validated; cells as flat indices).
+
+    Action a makes move m with probability (1−slip)·[m = a] + slip/4; a move into the border or
+    a wall stays put. Every move pays ``step_reward`` plus the entry reward of the cell it
+    enters, and a portal then puts the agent on its landing cell. Terminals are absorbing; walls and portals are never
+    occupied and self-loop. All three have zero reward.
+
+    Args:
+      walls: flat indices of cells that are never entered.
+      terminals: {flat index: reward paid on entering}.
+      portals: {flat index: (landing flat index, reward paid on entering)}.
+    """
+    S = rows * cols
+    here = np.arange(S)[:, None]
+    r, c = np.divmod(here, cols)
+    tr, tc = r + _MOVES[:, 0], c + _MOVES[:, 1]
+    inside = (0 <= tr) & (tr < rows) & (0 <= tc) & (tc < cols)
+    target = np.where(inside, tr * cols + tc, here)  # [S, 4] cell entered by move m
+    is_wall = np.isin(np.arange(S), list(walls))
+    target = np.where(is_wall[target], here, target)
+
+    entry = np.zeros(S)
+    land = np.arange(S)
+    for cell, reward in terminals.items():
+        entry[cell] = reward
+    for cell, (dest, reward) in portals.items():
+        entry[cell], land[cell] = reward, dest
+    idle = is_wall.copy()
+    idle[list(terminals) + list(portals)] = True
+
+    weights = (1.0 - slip) * np.eye(4) + slip / 4  # [A, 4]: P(move m | action a)
+    R = step_reward + entry[target] @ weights.T  # R[s,a] = step + Σ_m w[a,m]·entry[target[s,m]]
+    succ = land[target]
+    succ[idle] = here[idle]
+    R[idle] = 0.0
+    P = _transitions(
+        np.broadcast_to(succ[:, None, :], (S, 4, 4)), np.broadcast_to(weights, (S, 4, 4))
+    )
+    terminal = np.isin(np.arange(S), list(terminals))
+    return FiniteMDP(P, R, gamma, terminal=terminal, name=name)
+
+
+# --- public generators ---------------------------------------------------------------------
+def garnet(
+    n_states: int,
+    n_actions: int,
+    branching: int,
+    *,
+    gamma: float = 0.9,
+    seed: int = 0,
+    sparse: bool = False,
+    name: str | None = None,
+) -> FiniteMDP:
+    """A random Garnet MDP ("Generic Average Reward Non-stationary Environment Testbed").
+
+    For every (s, a): b distinct successors s'_1..s'_b drawn uniformly without replacement, and
+    (P(s'_1|s,a), …, P(s'_b|s,a)) = the spacings of b−1 sorted U[0,1) draws, which is
+    Dirichlet(1, …, 1); r(s, a) ~ U[0, 1). The draws (successors, then spacings, then rewards)
+    do not depend on ``sparse``: the same seed gives the same P in either layout.
+
+    Source: Archibald, McKinnon & Thomas (1995), "On the generation of Markov decision
+    processes", J. Oper. Res. Soc. 46; Bhatnagar, Sutton, Ghavamzadeh & Lee (2009), "Natural
+    actor-critic algorithms", Automatica 45, Sec. 6.
+
+    Args:
+      n_states: S >= 1.
+      n_actions: A >= 1.
+      branching: b in [1, S], successors per (s, a).
+      gamma: discount in [0, 1).
+      seed: int >= 0 for ``numpy.random.default_rng``.
+      sparse: P as a ``csr_array`` ``[S*A, S]`` (row ``s*A + a``) built without any dense
+        ``[S, A, S]`` array; memory O(S·A·b). Otherwise a dense ``[S, A, S]`` array.
+      name: label; default ``"garnet(S=..,A=..,b=..,seed=..)"``.
+    Returns:
+      FiniteMDP with P ``[S, A, S]`` (or ``[S*A, S]``) and R ``[S, A]``.
+    Raises:
+      ValueError: naming the offending argument.
+    """
+    S = _check_int("n_states", n_states, 1)
+    A = _check_int("n_actions", n_actions, 1)
+    b = _check_int("branching", branching, 1, S)
+    gamma = _check_real("gamma", gamma, 0.0, 1.0, high_open=True)
+    seed = _check_int("seed", seed, 0)
+    rng = np.random.default_rng(seed)
+    succ = _distinct_successors(rng, S * A, S, b)
+    cuts = np.sort(rng.random((S * A, b - 1)), axis=1)
+    # Probabilities are exchangeable, so pairing them with Floyd's (non-uniform) order of the
+    # successor set leaves the joint law of P(·|s,a) as stated.
+    prob = np.diff(cuts, axis=1, prepend=0.0, append=1.0)
+    R = rng.random((S, A))
+    P = _transitions(succ.reshape(S, A, b), prob.reshape(S, A, b), sparse=sparse)
+    return FiniteMDP(P, R, gamma, name=name or f"garnet(S={S},A={A},b={b},seed={seed})")
+
+
+def chain(
+    n: int, *, gamma: float = 0.9, slip: float = 0.0, name: str | None = None
+) -> FiniteMDP:
+    """An n-state chain with a sparse reward at its right end (deterministic; no seed).
+
+    States 0..n−1; action 0 = left, 1 = right. The intended move happens with probability
+    1 − slip, the opposite one with probability slip; a move off either end stays put.
+    r(s, a) = [s = n−1 and a = right].
+
+    Args:
+      n: number of states, >= 1.
+      gamma: discount in [0, 1).
+      slip: probability in [0, 1] of moving the other way.
+      name: label; default ``"chain(n=..,slip=..)"``.
+    Returns:
+      FiniteMDP with P ``[n, 2, n]`` and R ``[n, 2]``.
+    Raises:
+      ValueError: naming the offending argument.
+    """
+    n = _check_int("n", n, 1)
+    gamma = _check_real("gamma", gamma, 0.0, 1.0, high_open=True)
+    slip = _check_real("slip", slip, 0.0, 1.0)
+    moves = np.clip(np.arange(n)[:, None] + np.array([-1, 1]), 0, n - 1)  # [n, 2]
+    # The opposite of left is right: column order reversed.
+    succ = np.stack([moves, moves[:, ::-1]], axis=-1)
+    prob = np.broadcast_to([1.0 - slip, slip], succ.shape)
+    R = np.zeros((n, 2))
+    R[n - 1, 1] = 1.0
+    return FiniteMDP(_transitions(succ, prob), R, gamma, name=name or f"chain(n={n},slip={slip:g})")
+
+
+def gridworld(
+    rows: int,
+    cols: int,
+    *,
+    gamma: float = 0.9,
+    slip: float = 0.0,
+    terminals: dict[tuple[int, int], float] | None = None,
+    step_reward: float = 0.0,
+    walls=(),
+    name: str | None = None,
+) -> FiniteMDP:
+    """A gridworld with slippery moves, walls and rewarding terminal cells.
+
+    State r·cols + c is cell (r, c); actions 0 up, 1 right, 2 down, 3 left. With probability
+    1 − slip the intended move, with probability slip a uniformly random one of the four (so the
+    intended move has 1 − slip + slip/4). Moving into the border or a wall stays put. Terminal
+    rewards are paid on entering:
+
+        r(s, a) = step_reward + Σ_s' P(s'|s,a) · terminal_reward(s').
+
+    Terminal cells are absorbing with zero reward (marked in ``terminal``); wall cells are kept
+    as unreachable, self-looping, zero-reward, non-terminal states.
+
+    Args:
+      rows, cols: grid size, each >= 1.
+      gamma: discount in [0, 1).
+      slip: probability in [0, 1] of a uniformly random move.
+      terminals: {(r, c): reward on entering}; default ``{(rows−1, cols−1): 1.0}``; ``{}`` for
+        none.
+      step_reward: reward of every move from a non-terminal cell.
+      walls: iterable of (r, c) cells that can never be entered.
+      name: label; default ``"gridworld(rows=..,cols=..,slip=..)"``.
+    Returns:
+      FiniteMDP with P ``[S, 4, S]``, R ``[S, 4]``, ``terminal`` ``[S]``; S = rows·cols.
+    Raises:
+      ValueError: naming the offending argument or cell.
+    """
+    rows = _check_int("rows", rows, 1)
+    cols = _check_int("cols", cols, 1)
+    gamma = _check_real("gamma", gamma, 0.0, 1.0, high_open=True)
+    slip = _check_real("slip", slip, 0.0, 1.0)
+    step_reward = _check_real("step_reward", step_reward)
+    if terminals is None:
+        terminals = {(rows - 1, cols - 1): 1.0}
+    goals = {
+        _check_cell("terminals", cell, rows, cols): _check_real(f"terminals[{cell!r}]", reward)
+        for cell, reward in terminals.items()
+    }
+    blocked = {_check_cell("walls", cell, rows, cols) for cell in walls}
+    if both := blocked & goals.keys():
+        cell = divmod(min(both), cols)
+        raise ValueError(f"walls: cell {cell} is also in terminals; a cell is one or the other")
+    return _grid_mdp(
+        rows, cols, gamma=gamma, slip=slip, step_reward=step_reward, walls=blocked,
+        terminals=goals, portals={},
+        name=name or f"gridworld(rows={rows},cols={cols},slip={slip:g})",
+    )
+
+
+def cliff_walk(
+    rows: int = 4,
+    cols: int = 12,
+    *,
+    gamma: float = 0.9,
+    slip: float = 0.0,
+    name: str | None = None,
+) -> FiniteMDP:
+    """The cliff-walking gridworld.
+
+    Start (rows−1, 0), terminal goal (rows−1, cols−1), the cells between them on the bottom row
+    are the cliff. Every move costs −1; a move into the cliff costs −100 instead and puts the
+    agent back on the start (not terminal). Cliff cells are never occupied (self-looping, zero
+    reward). Moves and slip as in :func:`gridworld`.
+
+    Source: Sutton & Barto (2018), "Reinforcement Learning: An Introduction", 2nd ed.,
+    Example 6.6.
+
+    Args:
+      rows: >= 1.
+      cols: >= 3, so that there is a cliff.
+      gamma: discount in [0, 1).
+      slip: probability in [0, 1] of a uniformly random move.
+      name: label; default ``"cliff_walk(rows=..,cols=..,slip=..)"``.
+    Returns:
+      FiniteMDP with P ``[S, 4, S]``, R ``[S, 4]``, ``terminal`` ``[S]``; S = rows·cols.
+    Raises:
+      ValueError: naming the offending argument.
+    """
+    rows = _check_int("rows", rows, 1)
+    cols = _check_int("cols", cols, 3)
+    gamma = _check_real("gamma", gamma, 0.0, 1.0, high_open=True)
+    slip = _check_real("slip", slip, 0.0, 1.0)
+    start, goal = (rows - 1) * cols, rows * cols - 1
+    step, fall = -1.0, -100.0
+    return _grid_mdp(
+        rows, cols, gamma=gamma, slip=slip, step_reward=step, walls=set(),
+        terminals={goal: 0.0},
+        # The entry reward comes on top of the step cost: step + (fall − step) = fall.
+        portals={cell: (start, fall - step) for cell in range(start + 1, goal)},
+        name=name or f"cliff_walk(rows={rows},cols={cols},slip={slip:g})",
+    )
+
+
+def d_chain(n: int, final_reward: float, *, name: str | None = None) -> FiniteMDP:
+    """The finite-horizon D-chain, a deceptive tree-search benchmark.
+
+    States 0..n−1 are the chain s¹..sⁿ (0 is the root), state n is terminal. Actions 0 = L,
+    1 = R. From chain state i, L pays (n−1−i)/n and ends the episode; R pays 0 and moves to
+    i + 1, except at i = n−1 where R pays ``final_reward`` and ends the episode. γ = 1 with
+    horizon n.
+
+    Source: Coquelin & Munos (2007), "Bandit algorithms for tree search", UAI, Sec. 2 (the
+    D-chain); rewards of the modified D-chain used to compare MENTS with UCT.
+
+    Args:
+      n: chain length, >= 1.
+      final_reward: reward of R at the last chain state, finite.
+      name: label; default ``"d_chain(n=..,final_reward=..)"``.
+    Returns:
+      FiniteMDP with P ``[n+1, 2, n+1]``, R ``[n+1, 2]``, gamma 1, horizon n, terminal state n.
+    Raises:
+      ValueError: naming the offending argument.
+    """
+    n = _check_int("n", n, 1)
+    final_reward = _check_real("final_reward", final_reward)
+    chain_states = np.arange(n)
+    succ = np.full((n + 1, 2, 1), n)  # every move ends in the terminal state ...
+    succ[: n - 1, 1, 0] = chain_states[1:]  # ... except R along the chain
+    R = np.zeros((n + 1, 2))
+    R[:n, 0] = (n - 1 - chain_states) / n
+    R[n - 1, 1] = final_reward
+    return FiniteMDP(
+        _transitions(succ, np.ones(succ.shape)), R, 1.0, horizon=n,
+        terminal=np.arange(n + 1) == n,
+        name=name or f"d_chain(n={n},final_reward={final_reward:g})",
+    )
+
+
+def random_dag(
+    n_states: int,
+    n_actions: int,
+    *,
+    gamma: float = 0.9,
+    seed: int = 0,
+    name: str | None = None,
+) -> FiniteMDP:
+    """A random acyclic MDP: from state i every action moves to states > i; the last is terminal.
+
+    For s < S−1 and every a, P(·|s, a) ~ Dirichlet(1, …, 1) over the states s+1, …, S−1 and
+    r(s, a) ~ U[−1, 1); state S−1 is terminal (absorbing, zero reward). Every episode ends
+    within S−1 steps, so backward induction over S−1 stages gives the exact infinite-horizon
+    values: an oracle independent of value iteration (CLAIMS D3).
+
+    Args:
+      n_states: S >= 1 (S = 1 is a lone terminal state).
+      n_actions: A >= 1.
+      gamma: discount in [0, 1).
+      seed: int >= 0 for ``numpy.random.default_rng``.
+      name: label; default ``"random_dag(S=..,A=..,seed=..)"``.
+    Returns:
+      FiniteMDP with dense P ``[S, A, S]``, R ``[S, A]``, ``acyclic_depth <= S − 1``.
+    Raises:
+      ValueError: naming the offending argument.
+    """
+    S = _check_int("n_states", n_states, 1)
+    A = _check_int("n_actions", n_actions, 1)
+    gamma = _check_real("gamma", gamma, 0.0, 1.0, high_open=True)
+    seed = _check_int("seed", seed, 0)
+    rng = np.random.default_rng(seed)
+    # Successor k of state s is s + 1 + k; past the end it is the terminal state with weight 0.
+    K = max(S - 1, 1)
+    later = np.arange(S)[:, None] + 1 + np.arange(K)[None, :]  # [S, K]
+    valid = np.broadcast_to((later < S)[:, None, :], (S, A, K))
+    succ = np.broadcast_to(np.minimum(later, S - 1)[:, None, :], (S, A, K))
+    weight = np.where(valid, rng.exponential(size=(S, A, K)), 0.0)  # normalised: Dirichlet(1)
+    weight[S - 1, :, 0] = 1.0  # the terminal state loops on itself
+    R = np.where(np.arange(S)[:, None] < S - 1, rng.uniform(-1.0, 1.0, size=(S, A)), 0.0)
+    return FiniteMDP(
+        _transitions(succ, weight / weight.sum(axis=2, keepdims=True)),
+        R,
+        gamma,
+        terminal=np.arange(S) == S - 1,
+        name=name or f"random_dag(S={S},A={A},seed={seed})",
+    )
