@@ -1,0 +1,149 @@
+"""The check contract, the D3 check with its negative controls, and the CLI."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+import checks.base as base
+from checks.__main__ import main
+from checks.base import Claim, fold
+from checks.iteration import check_oracles
+from checks.suite import mdp_suite, temperature_suite
+from mdps import FiniteMDP
+from mdps.generators import garnet, random_dag
+from mdps.strategies import finite_mdps, temperatures
+from theory.solvers import SolveResult, soft_value_iteration
+
+
+# --- D3 holds on generated instances ------------------------------------------------------------
+@settings(max_examples=50)
+@given(finite_mdps(), temperatures(max_value=10.0))
+def test_D3_passes_on_generated_mdps(mdp, tau):
+    res = check_oracles(mdp, tau)
+    assert res.passed, res.details
+
+
+# --- negative controls: broken solvers that D3 must reject --------------------------------------
+def soft_vi_at_wrong_temperature(mdp, tau, *, tol):
+    return soft_value_iteration(mdp, 1.5 * tau + 0.05, tol=tol)
+
+
+def hard_max_in_place_of_soft(mdp, tau, *, tol):
+    return soft_value_iteration(mdp, 0.0, tol=tol)
+
+
+def wrong_discount(mdp, tau, *, tol):
+    other = FiniteMDP(mdp.P, mdp.R, 0.97 * mdp.gamma, terminal=mdp.terminal, name=mdp.name)
+    return soft_value_iteration(other, tau, tol=tol)
+
+
+def overconfident_bound(mdp, tau, *, tol):
+    """Correct up to 1e-6, but claims a bound of tol: the certificate is a lie."""
+    res = soft_value_iteration(mdp, tau, tol=tol)
+    return dataclasses.replace(res, q=res.q + 1e-6)
+
+
+@pytest.mark.parametrize(
+    "broken", [soft_vi_at_wrong_temperature, hard_max_in_place_of_soft, wrong_discount, overconfident_bound]
+)
+@pytest.mark.parametrize(
+    "mdp",
+    [garnet(10, 3, 3, gamma=0.9, seed=1), random_dag(6, 2, gamma=0.9, seed=2)],
+    ids=["garnet", "dag"],
+)
+def test_D3_rejects_broken_solvers(broken, mdp):
+    taus = [0.0, 0.5] if broken is not hard_max_in_place_of_soft else [0.5]
+    for tau in taus:
+        res = check_oracles(mdp, tau, solver=broken)
+        assert not res.passed, (broken.__name__, tau, res.details)
+        assert res.measured > res.tolerance
+
+
+def test_D3_rejects_wrong_one_state_value():
+    # A one-state MDP whose "solver" returns F(r)/(1-γ) with the hard max: the closed form catches it.
+    mdp = FiniteMDP(np.ones((1, 3, 1)), np.array([[0.0, 0.5, 1.0]]), 0.9)
+    res = check_oracles(mdp, 1.0, solver=hard_max_in_place_of_soft)
+    assert not res.passed
+    assert res.details["oracles"]["one-state closed form F(r)/(1-γ)"][0] > 1.0
+
+
+# --- fold and registry ---------------------------------------------------------------------------
+X = Claim("X1", "x", "test")
+
+
+def test_fold_reports_worst_case_and_failures():
+    rows = [
+        X.result(measured=1e-12, tolerance=1e-10, details={"instance": "a"}),
+        X.result(measured=5e-10, tolerance=1e-9, details={"instance": "b"}),
+        X.result(measured=3.0, tolerance=1.0, details={"instance": "c"}),
+    ]
+    folded = fold(X, rows)
+    assert not folded.passed and folded.cases == 3
+    assert (folded.measured, folded.tolerance) == (3.0, 1.0)
+    assert folded.details["failed_instances"] == ["c"]
+    ok = fold(X, rows[:2])
+    assert ok.passed and (ok.measured, ok.tolerance) == (5e-10, 1e-9)  # worst ratio, not worst value
+
+
+def test_fold_of_nothing_is_an_error():
+    with pytest.raises(ValueError, match="no cases"):
+        fold(X, [])
+
+
+def test_suites_are_seeded_and_sized():
+    a, b = mdp_suite(3, "quick"), mdp_suite(3, "quick")
+    assert [m.name for m in a] == [m.name for m in b]
+    assert all(np.array_equal(x.R, y.R) for x, y in zip(a, b))
+    assert len(mdp_suite(0, "full")) > len(mdp_suite(0, "default")) > len(a)
+    assert 0.0 in temperature_suite("quick")
+    with pytest.raises(ValueError, match="size"):
+        mdp_suite(0, "huge")
+
+
+# --- the CLI -----------------------------------------------------------------------------------------
+def test_cli_lists_claims(capsys):
+    assert main(["--list"]) == 0
+    assert "D3" in capsys.readouterr().out
+
+
+def test_cli_unknown_claim_is_a_usage_error(capsys):
+    assert main(["--only", "Z9"]) == 2
+    assert "unknown claim" in capsys.readouterr().err
+
+
+def test_cli_conflicting_modes_is_a_usage_error():
+    with pytest.raises(SystemExit) as exc:
+        main(["--quick", "--full"])
+    assert exc.value.code == 2
+
+
+def test_cli_runs_reports_and_is_reproducible(tmp_path, capsys):
+    paths = [tmp_path / "a.json", tmp_path / "b.json"]
+    for p in paths:
+        assert main(["--quick", "--only", "D3", "--seed", "5", "--json", str(p)]) == 0
+    out = capsys.readouterr().out
+    assert "D3" in out and "1 claims: 1 passed, 0 failed" in out
+    assert paths[0].read_bytes() == paths[1].read_bytes()  # same seed, same report, bit for bit
+    rows = json.loads(paths[0].read_text())
+    assert rows[0]["claim"] == "D3" and rows[0]["passed"] is True and rows[0]["cases"] > 0
+
+
+def test_cli_exit_status_is_one_when_a_claim_fails(monkeypatch, capsys):
+    failing = Claim("Z1", "always fails", "test")
+    monkeypatch.setitem(
+        base._REGISTRY,
+        "Z1",
+        (failing, lambda *, seed, size: failing.result(measured=1.0, tolerance=0.0, details={})),
+    )
+    assert main(["--only", "Z1"]) == 1
+    assert "FAIL" in capsys.readouterr().out
+
+
+def test_solve_result_is_frozen():
+    res = soft_value_iteration(garnet(5, 2, 2, seed=0), 0.1)
+    assert isinstance(res, SolveResult)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.iterations = 0
