@@ -59,7 +59,7 @@ def check_oracles(mdp: FiniteMDP, tau: float, *, solver=soft_value_iteration, to
 
     pi = soft_policy_iteration(mdp, tau, tol=tol)
     compare("soft policy iteration", res.q, pi.q, res.error_bound + pi.error_bound + round_off)
-    if mdp.n_states == 1:
+    if mdp.n_states == 1 and not mdp.terminal[0]:
         closed = soft_value(mdp.R[0], tau) / (1 - mdp.gamma)
         compare("one-state closed form F(r)/(1-γ)", res.v[0], closed, res.error_bound + round_off)
     if mdp.acyclic_depth is not None:

@@ -220,6 +220,20 @@ def test_d_chain_backward_induction_by_hand():
     assert soft_backward_induction(mdp, 0.0).v[0] == 0.5
 
 
+@pytest.mark.parametrize("maxiter", [1000, 1])
+def test_sparse_policy_evaluation_krylov_and_lu_fallback_are_exact(maxiter):
+    # maxiter=1 stops BiCGSTAB early: the residual check must reject it and fall back to LU.
+    from theory.bellman import _solve_sparse
+
+    mdp = garnet(300, 3, 5, gamma=0.99, seed=4, sparse=True)
+    pi = np.random.default_rng(0).dirichlet(np.ones(3), size=300)
+    M = sp.identity(300, format="csr") - 0.99 * mdp.P_pi(pi)
+    b = mdp.r_pi(pi)
+    x = _solve_sparse(M, b, maxiter=maxiter)
+    dense = np.linalg.solve(M.toarray(), b)
+    np.testing.assert_allclose(x, dense, rtol=0, atol=1e-12 * np.abs(dense).max() / (1 - 0.99))
+
+
 # --- extreme valid inputs and convergence warnings -------------------------------------------------
 @pytest.mark.parametrize("tau", [0.0, 1e-12, 1.0, 1e12])
 @pytest.mark.parametrize("reward_scale", [1.0, 1e6])

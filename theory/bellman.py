@@ -129,10 +129,11 @@ def _solve_sparse(M, b: np.ndarray, *, maxiter: int = 1000) -> np.ndarray:
     at S = 10⁴), while BiCGSTAB needs a few dozen matrix–vector products there, because
     I − γP_π is diagonally dominant (cond∞ <= (1 + γ)/(1 − γ)).
     """
-    x, info = spla.bicgstab(M, b, rtol=_KRYLOV_RTOL, atol=0.0, maxiter=maxiter)
-    if info == 0 and np.isfinite(x).all():
-        if np.abs(b - M @ x).max() <= _KRYLOV_RTOL * (np.abs(b).max() + np.abs(x).max()):
-            return x
+    # Accept the Krylov answer on its checked residual alone (not on BiCGSTAB's own 2-norm
+    # stopping flag): that residual is what bounds the error.
+    x, _ = spla.bicgstab(M, b, rtol=_KRYLOV_RTOL, atol=0.0, maxiter=maxiter)
+    if np.isfinite(x).all() and np.abs(b - M @ x).max() <= _KRYLOV_RTOL * (np.abs(b).max() + np.abs(x).max()):
+        return x
     return spla.spsolve(sp.csc_array(M), b)
 
 
