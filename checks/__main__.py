@@ -31,7 +31,7 @@ def _parse(argv):
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.3g}" if np.isfinite(x) else str(x)
+    return f"{x:.4g}" if np.isfinite(x) else str(x)
 
 
 def _jsonable(obj):
