@@ -79,7 +79,8 @@ def main() -> None:
             vi, t_vi = timed(lambda: soft_value_iteration(mdp, tau, tol=tol))
             pi, t_pi = timed(lambda: soft_policy_iteration(mdp, tau, tol=tol))
             print(
-                f"{S:>6} {gamma:>5} | {soft * 1e3:8.3f} {hard * 1e3:8.3f} {soft / hard:5.2f} {ref * 1e3:12.3f} | "
+                f"{S:>6} {gamma:>5} | {soft * 1e3:8.3f} {hard * 1e3:8.3f} {soft / hard:5.2f} "
+                f"{ref * 1e3:12.3f} | "
                 f"{vi.iterations:>5} {t_vi:7.3f} | {pi.iterations:>5} {t_pi:7.3f}"
                 + ("" if vi.converged and pi.converged else "  (unconverged!)")
             )

@@ -58,7 +58,10 @@ def main(argv=None) -> int:
         known = {claim.id for claim, _ in claims}
         unknown = [c for c in wanted if c not in known]
         if unknown:
-            print(f"error: unknown claim id(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}", file=sys.stderr)
+            print(
+                f"error: unknown claim id(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}",
+                file=sys.stderr,
+            )
             return 2
         claims = [(c, b) for c, b in claims if c.id in wanted]
 
@@ -76,7 +79,10 @@ def main(argv=None) -> int:
         )
         rows.append(res)
     n_fail = sum(not r.passed for r in rows)
-    print(f"{len(rows)} claims: {len(rows) - n_fail} passed, {n_fail} failed ({time.perf_counter() - start:.1f} s)")
+    print(
+        f"{len(rows)} claims: {len(rows) - n_fail} passed, {n_fail} failed "
+        f"({time.perf_counter() - start:.1f} s)"
+    )
     if args.json:
         with open(args.json, "w") as fh:
             json.dump([_jsonable(dataclasses.asdict(r)) for r in rows], fh, indent=2)

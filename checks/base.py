@@ -8,8 +8,8 @@ Batteries register under their claim id (CLAIMS.md) with :func:`register`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 __all__ = ["CheckResult", "Claim", "fold", "register", "registered"]
 
@@ -47,7 +47,9 @@ class Claim:
     statement: str
     source: str
 
-    def result(self, *, measured: float, tolerance: float, details: dict, cases: int = 1, passed=None) -> CheckResult:
+    def result(
+        self, *, measured: float, tolerance: float, details: dict, cases: int = 1, passed=None
+    ) -> CheckResult:
         """A CheckResult for this claim; passes when ``measured <= tolerance`` unless told."""
         measured, tolerance = float(measured), float(tolerance)
         ok = measured <= tolerance if passed is None else bool(passed)

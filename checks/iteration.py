@@ -36,7 +36,9 @@ def _v_scale(mdp: FiniteMDP, tau: float) -> float:
     return (np.abs(mdp.R).max() + tau * np.log(mdp.n_actions)) / (1 - mdp.gamma)
 
 
-def check_oracles(mdp: FiniteMDP, tau: float, *, solver=soft_value_iteration, tol: float | None = None) -> CheckResult:
+def check_oracles(
+    mdp: FiniteMDP, tau: float, *, solver=soft_value_iteration, tol: float | None = None
+) -> CheckResult:
     """D3 on one instance: ``solver`` (soft value iteration) against every applicable oracle.
 
     Args:
@@ -71,7 +73,12 @@ def check_oracles(mdp: FiniteMDP, tau: float, *, solver=soft_value_iteration, to
     else:
         unit = FiniteMDP(mdp.P, mdp.R / tau, mdp.gamma, terminal=mdp.terminal, name=mdp.name)
         scaled = solver(unit, 1.0, tol=tol / tau)
-        compare("reward scale τ·Q*_1[r/τ]", res.q, tau * scaled.q, res.error_bound + tau * scaled.error_bound + round_off)
+        compare(
+            "reward scale τ·Q*_1[r/τ]",
+            res.q,
+            tau * scaled.q,
+            res.error_bound + tau * scaled.error_bound + round_off,
+        )
 
     name, (measured, allowed) = max(oracles.items(), key=lambda kv: kv[1][0] / kv[1][1])
     return D3.result(

@@ -271,9 +271,7 @@ class FiniteMDP:
             S, A = pi.shape
             # Row s of P_pi mixes rows s*A .. s*A+A-1 of P with weights pi[s]:
             # a sparse [S, S*A] selector times P keeps memory linear in nnz.
-            sel = sp.csr_array(
-                (pi.ravel(), np.arange(S * A), np.arange(0, S * A + 1, A)), shape=(S, S * A)
-            )
+            sel = sp.csr_array((pi.ravel(), np.arange(S * A), np.arange(0, S * A + 1, A)), shape=(S, S * A))
             return sp.csr_array(sel @ self.P)
         return np.einsum("sa,sat->st", pi, self.P)
 

@@ -73,9 +73,7 @@ def _transitions(succ: np.ndarray, prob: np.ndarray, *, sparse: bool = False):
     # Fresh, writable copies: sum_duplicates sorts in place, and the inputs may be read-only
     # broadcast views or arrays the caller still holds.
     data, indices = np.array(prob, dtype=np.float64), np.array(succ, dtype=np.int64)
-    P = sp.csr_array(
-        (data.ravel(), indices.ravel(), np.arange(0, S * A * K + 1, K)), shape=(S * A, S)
-    )
+    P = sp.csr_array((data.ravel(), indices.ravel(), np.arange(0, S * A * K + 1, K)), shape=(S * A, S))
     P.sum_duplicates()
     return P if sparse else P.toarray().reshape(S, A, S)
 
@@ -101,8 +99,8 @@ def _grid_mdp(rows, cols, *, gamma, slip, step_reward, walls, terminals, portals
 
     Action a makes move m with probability (1−slip)·[m = a] + slip/4; a move into the border or
     a wall stays put. Every move pays ``step_reward`` plus the entry reward of the cell it
-    enters, and a portal then puts the agent on its landing cell. Terminals are absorbing; walls and portals are never
-    occupied and self-loop. All three have zero reward.
+    enters, and a portal then puts the agent on its landing cell. Terminals are absorbing;
+    walls and portals are never occupied and self-loop. All three have zero reward.
 
     Args:
       walls: flat indices of cells that are never entered.
@@ -132,9 +130,7 @@ def _grid_mdp(rows, cols, *, gamma, slip, step_reward, walls, terminals, portals
     succ = land[target]
     succ[idle] = here[idle]
     R[idle] = 0.0
-    P = _transitions(
-        np.broadcast_to(succ[:, None, :], (S, 4, 4)), np.broadcast_to(weights, (S, 4, 4))
-    )
+    P = _transitions(np.broadcast_to(succ[:, None, :], (S, 4, 4)), np.broadcast_to(weights, (S, 4, 4)))
     terminal = np.isin(np.arange(S), list(terminals))
     return FiniteMDP(P, R, gamma, terminal=terminal, name=name)
 
@@ -191,9 +187,7 @@ def garnet(
     return FiniteMDP(P, R, gamma, name=name or f"garnet(S={S},A={A},b={b},seed={seed})")
 
 
-def chain(
-    n: int, *, gamma: float = 0.9, slip: float = 0.0, name: str | None = None
-) -> FiniteMDP:
+def chain(n: int, *, gamma: float = 0.9, slip: float = 0.0, name: str | None = None) -> FiniteMDP:
     """An n-state chain with a sparse reward at its right end (deterministic; no seed).
 
     States 0..n−1; action 0 = left, 1 = right. The intended move happens with probability
@@ -275,8 +269,14 @@ def gridworld(
         cell = divmod(min(both), cols)
         raise ValueError(f"walls: cell {cell} is also in terminals; a cell is one or the other")
     return _grid_mdp(
-        rows, cols, gamma=gamma, slip=slip, step_reward=step_reward, walls=blocked,
-        terminals=goals, portals={},
+        rows,
+        cols,
+        gamma=gamma,
+        slip=slip,
+        step_reward=step_reward,
+        walls=blocked,
+        terminals=goals,
+        portals={},
         name=name or f"gridworld(rows={rows},cols={cols},slip={slip:g})",
     )
 
@@ -317,7 +317,12 @@ def cliff_walk(
     start, goal = (rows - 1) * cols, rows * cols - 1
     step, fall = -1.0, -100.0
     return _grid_mdp(
-        rows, cols, gamma=gamma, slip=slip, step_reward=step, walls=set(),
+        rows,
+        cols,
+        gamma=gamma,
+        slip=slip,
+        step_reward=step,
+        walls=set(),
         terminals={goal: 0.0},
         # The entry reward comes on top of the step cost: step + (fall − step) = fall.
         portals={cell: (start, fall - step) for cell in range(start + 1, goal)},
@@ -354,7 +359,10 @@ def d_chain(n: int, final_reward: float, *, name: str | None = None) -> FiniteMD
     R[:n, 0] = (n - 1 - chain_states) / n
     R[n - 1, 1] = final_reward
     return FiniteMDP(
-        _transitions(succ, np.ones(succ.shape)), R, 1.0, horizon=n,
+        _transitions(succ, np.ones(succ.shape)),
+        R,
+        1.0,
+        horizon=n,
         terminal=np.arange(n + 1) == n,
         name=name or f"d_chain(n={n},final_reward={final_reward:g})",
     )

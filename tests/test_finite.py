@@ -98,11 +98,11 @@ BAD = [
         r"must be >= 0; P\[s=0, a=1, s'=0\] = -0.2",
         id="P-negative",
     ),
+    pytest.param(_with(P=_edit(P2, (1, 1, 0), 0.77)), r"row \(s=1, a=1\) sums to 0.97", id="P-row-sum"),
     pytest.param(
-        _with(P=_edit(P2, (1, 1, 0), 0.77)), r"row \(s=1, a=1\) sums to 0.97", id="P-row-sum"
-    ),
-    pytest.param(
-        _with(P=sp.csr_array(np.eye(2).repeat(2, axis=0)[:3])), r"sparse P must have shape", id="sparse-P-shape"
+        _with(P=sp.csr_array(np.eye(2).repeat(2, axis=0)[:3])),
+        r"sparse P must have shape",
+        id="sparse-P-shape",
     ),
     pytest.param(
         _with(P=sp.csr_array(_edit(P2.reshape(4, 2), (3, 0), 0.5))),
@@ -124,7 +124,9 @@ BAD = [
     pytest.param(_with(terminal=np.array([1, 0])), "terminal must be a bool array", id="terminal-int"),
     pytest.param(_with(terminal=np.array([True])), "terminal must be a bool array", id="terminal-shape"),
     pytest.param(
-        _with(terminal=np.array([False, True])), "terminal state s=1 must be absorbing", id="terminal-not-absorbing"
+        _with(terminal=np.array([False, True])),
+        "terminal state s=1 must be absorbing",
+        id="terminal-not-absorbing",
     ),
 ]
 
@@ -148,7 +150,9 @@ def test_terminal_must_have_zero_reward():
     [
         pytest.param(lambda m: m.expected_next(np.zeros(3)), r"v must have shape \(2,\)", id="v-shape"),
         pytest.param(lambda m: m.P_pi(np.full((2, 2), 0.6)), r"pi rows must sum to 1", id="pi-sum"),
-        pytest.param(lambda m: m.r_pi(np.array([[1.5, -0.5], [1.0, 0.0]])), r"pi\[s=0, a=1\]", id="pi-negative"),
+        pytest.param(
+            lambda m: m.r_pi(np.array([[1.5, -0.5], [1.0, 0.0]])), r"pi\[s=0, a=1\]", id="pi-negative"
+        ),
         pytest.param(lambda m: m.r_pi(np.ones((2, 3)) / 3), r"pi must have shape", id="pi-shape"),
     ],
 )

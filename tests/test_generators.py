@@ -5,7 +5,7 @@ from itertools import combinations
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -176,9 +176,18 @@ def test_chain_single_state_stays():
 def test_gridworld_2x2_no_slip():
     mdp = gridworld(2, 2)
     expected_next = {  # (s, a) -> s'
-        (0, UP): 0, (0, RIGHT): 1, (0, DOWN): 2, (0, LEFT): 0,
-        (1, UP): 1, (1, RIGHT): 1, (1, DOWN): 3, (1, LEFT): 0,
-        (2, UP): 0, (2, RIGHT): 3, (2, DOWN): 2, (2, LEFT): 2,
+        (0, UP): 0,
+        (0, RIGHT): 1,
+        (0, DOWN): 2,
+        (0, LEFT): 0,
+        (1, UP): 1,
+        (1, RIGHT): 1,
+        (1, DOWN): 3,
+        (1, LEFT): 0,
+        (2, UP): 0,
+        (2, RIGHT): 3,
+        (2, DOWN): 2,
+        (2, LEFT): 2,
     }
     for (s, a), t in expected_next.items():
         np.testing.assert_array_equal(mdp.P[s, a], np.eye(4)[t], err_msg=f"s={s}, a={a}")

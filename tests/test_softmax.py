@@ -109,7 +109,9 @@ def test_A2_soft_indmax_is_exp_of_q_minus_soft_value(q, tau):
 
 # --- A3 duality, with the exact KL identity ------------------------------------------------------
 # q spread <= 20 and τ >= 0.1 keep f_τ(q) >= e^-200 > 0, so KL(π‖f) and log f are finite.
-q_and_pi = st.integers(1, 8).flatmap(lambda k: st.tuples(q_vectors(k, max_magnitude=10.0), simplex_vectors(k)))
+q_and_pi = st.integers(1, 8).flatmap(
+    lambda k: st.tuples(q_vectors(k, max_magnitude=10.0), simplex_vectors(k))
+)
 positive_tau = st.floats(min_value=0.1, max_value=1e2)
 
 

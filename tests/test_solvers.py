@@ -57,7 +57,9 @@ def test_one_state_mdp_closed_form(r, gamma, tau):
     for res in solve_both(mdp, tau):
         assert res.converged
         assert abs(res.v[0] - v) <= res.error_bound + round_tol(mdp, tau)
-        np.testing.assert_allclose(res.q[0], r + gamma * v, rtol=0, atol=res.error_bound + round_tol(mdp, tau))
+        np.testing.assert_allclose(
+            res.q[0], r + gamma * v, rtol=0, atol=res.error_bound + round_tol(mdp, tau)
+        )
 
 
 @given(q_vectors(max_magnitude=10.0), st.floats(0.0, 1.0), st.integers(1, 20), moderate_tau)
@@ -132,7 +134,9 @@ def test_reward_scale_identity(mdp, tau):
     scaled = FiniteMDP(mdp.P, mdp.R / tau, mdp.gamma, terminal=mdp.terminal)
     a = soft_policy_iteration(mdp, tau, tol=1e-11 * (1 + v_scale(mdp, tau)))
     b = soft_policy_iteration(scaled, 1.0, tol=1e-11 * (1 + v_scale(scaled, 1.0)))
-    np.testing.assert_allclose(a.q, tau * b.q, rtol=0, atol=a.error_bound + tau * b.error_bound + round_tol(mdp, tau))
+    np.testing.assert_allclose(
+        a.q, tau * b.q, rtol=0, atol=a.error_bound + tau * b.error_bound + round_tol(mdp, tau)
+    )
 
 
 @given(finite_mdps(), st.floats(1e-3, 5.0))
@@ -204,7 +208,9 @@ def test_named_problems_solve_and_agree(tau):
         garnet(200, 4, 10, gamma=0.99, seed=1, sparse=True),
     ]:
         vi, pi = solve_both(mdp, tau)
-        np.testing.assert_allclose(vi.q, pi.q, rtol=0, atol=vi.error_bound + pi.error_bound + round_tol(mdp, tau))
+        np.testing.assert_allclose(
+            vi.q, pi.q, rtol=0, atol=vi.error_bound + pi.error_bound + round_tol(mdp, tau)
+        )
         assert (vi.v[mdp.terminal] == 0).all()
 
 
@@ -275,13 +281,27 @@ BAD = [
     pytest.param(lambda: soft_policy_iteration(_M, np.inf), "tau", id="inf-tau"),
     pytest.param(lambda: soft_value_iteration(_H, 1.0), "finite-horizon", id="vi-on-horizon-mdp"),
     pytest.param(lambda: soft_policy_iteration(_H, 1.0), "finite-horizon", id="pi-on-horizon-mdp"),
-    pytest.param(lambda: soft_value_iteration(_M, 1.0, q0=np.zeros((2, 2))), "q must have shape", id="q0-shape"),
+    pytest.param(
+        lambda: soft_value_iteration(_M, 1.0, q0=np.zeros((2, 2))), "q must have shape", id="q0-shape"
+    ),
     pytest.param(lambda: soft_value_iteration(_M, 1.0, q0=np.array([[0.0, np.nan]])), "finite", id="q0-nan"),
-    pytest.param(lambda: soft_policy_iteration(_M, 1.0, pi0=np.array([[0.7, 0.7]])), "sum to 1", id="pi0-sum"),
+    pytest.param(
+        lambda: soft_policy_iteration(_M, 1.0, pi0=np.array([[0.7, 0.7]])), "sum to 1", id="pi0-sum"
+    ),
     pytest.param(lambda: soft_backward_induction(_M, 1.0), "horizon", id="bi-without-horizon"),
     pytest.param(lambda: soft_backward_induction(_M, 1.0, horizon=0), "horizon", id="bi-horizon-zero"),
-    pytest.param(lambda: soft_bellman_operator(_M, np.zeros((1, 3)), 1.0), "q must have shape", id="T-q-shape"),
+    pytest.param(
+        lambda: soft_bellman_operator(_M, np.zeros((1, 3)), 1.0), "q must have shape", id="T-q-shape"
+    ),
     pytest.param(lambda: evaluate_policy(_M, np.array([[1.0, 0.0]]), -0.5), "tau", id="eval-negative-tau"),
+    pytest.param(
+        lambda: soft_state_value(np.zeros((2, 2)), 1.0, terminal=[0, 1]), "terminal", id="terminal-not-bool"
+    ),
+    pytest.param(
+        lambda: soft_state_value(np.zeros((2, 2)), 1.0, terminal=np.ones(3, bool)),
+        "terminal",
+        id="terminal-shape",
+    ),
 ]
 
 

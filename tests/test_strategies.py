@@ -100,11 +100,7 @@ def test_finite_mdps_defaults(mdp):
 
 
 @settings(max_examples=40)
-@given(
-    finite_mdps(
-        min_states=2, max_states=3, min_actions=2, max_actions=2, gamma=0.5, max_reward=1e6
-    )
-)
+@given(finite_mdps(min_states=2, max_states=3, min_actions=2, max_actions=2, gamma=0.5, max_reward=1e6))
 def test_finite_mdps_bounds_and_fixed_gamma(mdp):
     assert mdp.gamma == 0.5
     assert_valid_generated_mdp(mdp, states=(2, 3), actions=(2, 2), max_reward=1e6)
@@ -161,30 +157,32 @@ EDGE_CASES = [
     (q_vectors(), has_tied_max, "q exact tie at the max"),
     (q_vectors(), is_uniform, "q all equal"),
     (q_vectors(), lambda q: np.abs(q).max() >= 1e5, "q magnitude >= 1e5"),
-    (q_vectors(), lambda q: np.abs(q).max() >= 1e5 and ((q != 0) & (np.abs(q) <= 1e-6)).any(),
-     "q huge and tiny together"),
+    (
+        q_vectors(),
+        lambda q: np.abs(q).max() >= 1e5 and ((q != 0) & (np.abs(q) <= 1e-6)).any(),
+        "q huge and tiny together",
+    ),
     (temperatures(), lambda t: t == 0.0, "temperature exactly 0"),
     (temperatures(), lambda t: 0.0 < t <= 1e-9, "temperature <= 1e-9"),
     (temperatures(), lambda t: 0.01 <= t <= 10 and t != 1.0, "temperature ordinary"),
     (temperatures(), lambda t: t >= 1e9, "temperature >= 1e9"),
     (policies(4, 3), lambda pi: (pi.max(axis=1) == 1.0).any(), "policy deterministic row"),
-    (policies(4, 3), lambda pi: ((pi.max(axis=1) < 1) & (pi.max(axis=1) >= 1 - 1e-11)).any(),
-     "policy nearly deterministic row"),
+    (
+        policies(4, 3),
+        lambda pi: ((pi.max(axis=1) < 1) & (pi.max(axis=1) >= 1 - 1e-11)).any(),
+        "policy nearly deterministic row",
+    ),
     (finite_mdps(), lambda m: m.is_sparse, "mdp sparse"),
     (finite_mdps(), lambda m: not m.is_sparse, "mdp dense"),
     (finite_mdps(), lambda m: m.terminal.any(), "mdp terminal state"),
     (finite_mdps(), has_absorbing_nonterminal, "mdp absorbing non-terminal state"),
-    (finite_mdps(min_states=2), lambda m: has_row(m, lambda r: r.max() == 1.0),
-     "mdp deterministic row"),
-    (finite_mdps(min_states=3), lambda m: has_row(m, lambda r: 1 < (r > 0).sum() < r.size),
-     "mdp sparse row"),
+    (finite_mdps(min_states=2), lambda m: has_row(m, lambda r: r.max() == 1.0), "mdp deterministic row"),
+    (finite_mdps(min_states=3), lambda m: has_row(m, lambda r: 1 < (r > 0).sum() < r.size), "mdp sparse row"),
     (finite_mdps(), lambda m: np.abs(m.R).max() > 0.5, "mdp reward near max_reward"),
 ]
 
 
-@pytest.mark.parametrize(
-    "strategy, condition", [pytest.param(s, c, id=i) for s, c, i in EDGE_CASES]
-)
+@pytest.mark.parametrize("strategy, condition", [pytest.param(s, c, id=i) for s, c, i in EDGE_CASES])
 def test_edge_case_occurs(strategy, condition):
     # Generation only: the first hit is proof enough, and shrinking it would cost time.
     find(strategy, condition, settings=settings(max_examples=1000, phases=[Phase.generate]))
@@ -212,12 +210,18 @@ BAD_ARGUMENTS = [
     ("temperatures min=0", lambda: temperatures(min_value=0.0), "min_value=0.0"),
     ("temperatures min<0", lambda: temperatures(min_value=-1.0), "min_value=-1.0"),
     ("temperatures max=inf", lambda: temperatures(max_value=math.inf), "max_value=inf"),
-    ("temperatures min > max", lambda: temperatures(min_value=10.0, max_value=1.0),
-     "min_value=10.0 > max_value=1.0"),
+    (
+        "temperatures min > max",
+        lambda: temperatures(min_value=10.0, max_value=1.0),
+        "min_value=10.0 > max_value=1.0",
+    ),
     ("temperatures allow_zero str", lambda: temperatures(allow_zero="yes"), "allow_zero='yes'"),
     ("mdps min_states=0", lambda: finite_mdps(min_states=0), "min_states=0"),
-    ("mdps min_states > max_states", lambda: finite_mdps(min_states=4, max_states=3),
-     "min_states=4 > max_states=3"),
+    (
+        "mdps min_states > max_states",
+        lambda: finite_mdps(min_states=4, max_states=3),
+        "min_states=4 > max_states=3",
+    ),
     ("mdps max_actions=-1", lambda: finite_mdps(max_actions=-1), "max_actions=-1"),
     ("mdps gamma=1", lambda: finite_mdps(gamma=1.0), "gamma=1.0"),
     ("mdps gamma<0", lambda: finite_mdps(gamma=-0.1), "gamma=-0.1"),
@@ -229,9 +233,7 @@ BAD_ARGUMENTS = [
 ]
 
 
-@pytest.mark.parametrize(
-    "factory, fragment", [pytest.param(f, m, id=i) for i, f, m in BAD_ARGUMENTS]
-)
+@pytest.mark.parametrize("factory, fragment", [pytest.param(f, m, id=i) for i, f, m in BAD_ARGUMENTS])
 def test_bad_arguments_raise_when_built(factory, fragment):
     with pytest.raises(InvalidArgument) as err:
         factory()  # nothing is drawn: validation is eager

@@ -65,6 +65,11 @@ def _state_value_as(q_as: np.ndarray, tau: float, terminal) -> np.ndarray:
     """V from Q laid out ``[A, S]`` (the fast layout of the one log-sum-exp kernel)."""
     v = soft_value_first_axis(q_as, tau)
     if terminal is not None:
+        terminal = np.asarray(terminal)
+        if terminal.dtype != bool or terminal.shape != v.shape:
+            raise ValueError(
+                f"terminal must be a bool array of shape {v.shape}, got {terminal.dtype} {terminal.shape}"
+            )
         v[terminal] = 0.0
     return v
 

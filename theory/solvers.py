@@ -10,8 +10,8 @@ and T(V + c) = TV + γc (Geist et al. 2019, Prop. 2; CLAIMS D5): with d = V_n �
     V_n + γ/(1−γ)·min d  <=  V*  <=  V_n + γ/(1−γ)·max d.
 
 The solvers return the midpoint of this bracket (its half-width is the error in V); Q is then
-r + γ P V_mid, within γ·half-width of Q*. Terminal states (V = 0) enter ``d`` with d = 0, which
-keeps the bracket valid although T(V + c) = TV + γc fails there.
+r + γ P V_mid, within γ·half-width of Q*. On terminal states (V = 0) T(V + c) = TV + γc fails;
+the bracket stays valid there once min d <= 0 <= max d is enforced.
 
 τ = 0 runs the classical solvers through the same code.
 """
@@ -118,6 +118,10 @@ def _iterate_certified(mdp: FiniteMDP, tau: float, tol: float, max_iter: int, v0
         v_next = _sweep(mdp, v, tau)[1]
         d = v_next - v
         lo, hi = float(d.min()), float(d.max())
+        if mdp.terminal.any():
+            # T(V + c) = TV + γc fails on terminal states (pinned at 0); the bracket stays valid
+            # with min d <= 0 <= max d (Porteus's argument applied to V + max(c, 0)).
+            lo, hi = min(lo, 0.0), max(hi, 0.0)
         residuals.append(max(-lo, hi))
         hw = c * (hi - lo) / 2
         v_mid = np.where(mdp.terminal, 0.0, v_next + c * (hi + lo) / 2)  # V* = 0 there, exactly
@@ -136,8 +140,7 @@ def _iterate_certified(mdp: FiniteMDP, tau: float, tol: float, max_iter: int, v0
             else f"max_iter={max_iter} reached"
         )
         warnings.warn(
-            f"{what} on {mdp.name!r} stopped unconverged: {reason}; certified error "
-            f"{bound:.3g}.",
+            f"{what} on {mdp.name!r} stopped unconverged: {reason}; certified error {bound:.3g}.",
             ConvergenceWarning,
             stacklevel=3,
         )
@@ -167,9 +170,7 @@ def soft_value_iteration(
     if q0 is not None:
         v0 = _state_value_as(np.ascontiguousarray(_check_q(mdp, q0).T), t, mdp.terminal)
 
-    return _iterate_certified(
-        mdp, t, tol, max_iter, v0, lambda v, v_next: v_next, "soft_value_iteration"
-    )
+    return _iterate_certified(mdp, t, tol, max_iter, v0, lambda v, v_next: v_next, "soft_value_iteration")
 
 
 def soft_policy_iteration(
