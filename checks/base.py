@@ -11,7 +11,37 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-__all__ = ["CheckResult", "Claim", "fold", "register", "registered"]
+import numpy as np
+
+from mdps.finite import FiniteMDP
+
+__all__ = [
+    "EPS",
+    "CheckResult",
+    "Claim",
+    "fold",
+    "register",
+    "registered",
+    "roundoff_tolerance",
+    "value_scale",
+]
+
+EPS = float(np.finfo(np.float64).eps)
+
+
+def value_scale(mdp: FiniteMDP, tau: float) -> float:
+    """A priori bound on ‖V‖∞ of any policy: (‖r‖∞ + τ log A)/(1 − γ) (H steps of it if γ = 1)."""
+    per_step = np.abs(mdp.R).max() + tau * np.log(mdp.n_actions)
+    return per_step * (mdp.horizon if mdp.horizon is not None else 1 / (1 - mdp.gamma))
+
+
+def roundoff_tolerance(mdp: FiniteMDP, tau: float) -> float:
+    """Float64 round-off allowed in comparing two exact answers on ``mdp`` at temperature τ.
+
+    64·eps·(1 + k)·(1 + ‖V‖): a few ulps of the largest value per operation, times the
+    summation length k = max successors per row (Higham's recursive-summation bound).
+    """
+    return 64 * EPS * (1 + mdp.max_successors) * (1 + value_scale(mdp, tau))
 
 
 @dataclass(frozen=True)

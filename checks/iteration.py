@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from checks.base import CheckResult, Claim, fold, register
+from checks.base import CheckResult, Claim, fold, register, roundoff_tolerance, value_scale
 from checks.suite import mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
 from theory.lp import LP_FEASIBILITY_TOL, classical_lp_values
@@ -23,17 +23,11 @@ from theory.solvers import soft_backward_induction, soft_policy_iteration, soft_
 
 __all__ = ["D3", "check_oracles"]
 
-_EPS = np.finfo(np.float64).eps
-
 D3 = Claim(
     "D3",
     "soft VI = closed form / soft PI / backward induction / LP (τ=0) / Q*_τ[r] = τQ*_1[r/τ]",
     "seed deck, 'Algorithm: Soft Q-Iteration'; Haarnoja et al. 2017, Thm 3; CLAIMS D3",
 )
-
-
-def _v_scale(mdp: FiniteMDP, tau: float) -> float:
-    return (np.abs(mdp.R).max() + tau * np.log(mdp.n_actions)) / (1 - mdp.gamma)
 
 
 def check_oracles(
@@ -51,8 +45,8 @@ def check_oracles(
       CheckResult whose ``measured``/``tolerance`` are those of the oracle with the worst ratio;
       ``details["oracles"]`` lists every comparison.
     """
-    tol = 1e-10 * (1 + _v_scale(mdp, tau)) if tol is None else tol
-    round_off = 64 * _EPS * (1 + mdp.max_successors) * (1 + _v_scale(mdp, tau))
+    tol = 1e-10 * (1 + value_scale(mdp, tau)) if tol is None else tol
+    round_off = roundoff_tolerance(mdp, tau)
     res = solver(mdp, tau, tol=tol)
     oracles: dict[str, tuple[float, float]] = {}  # name -> (|difference|, allowed)
 
@@ -68,7 +62,7 @@ def check_oracles(
         bi = soft_backward_induction(mdp, tau, horizon=max(mdp.acyclic_depth, 1))
         compare("backward induction (acyclic)", res.q, bi.q, res.error_bound + bi.error_bound + round_off)
     if tau == 0.0:
-        lp_tol = 10 * LP_FEASIBILITY_TOL * (1 + _v_scale(mdp, 0.0)) / (1 - mdp.gamma)
+        lp_tol = 10 * LP_FEASIBILITY_TOL * (1 + value_scale(mdp, 0.0)) / (1 - mdp.gamma)
         compare("linear program (τ=0)", res.v, classical_lp_values(mdp), res.error_bound + lp_tol)
     else:
         unit = FiniteMDP(mdp.P, mdp.R / tau, mdp.gamma, terminal=mdp.terminal, name=mdp.name)

@@ -12,7 +12,7 @@ import numpy as np
 from mdps.finite import FiniteMDP
 from mdps.generators import chain, cliff_walk, garnet, gridworld, random_dag
 
-__all__ = ["SIZES", "mdp_suite", "temperature_suite"]
+__all__ = ["SIZES", "mdp_suite", "q_vector_suite", "temperature_suite"]
 
 SIZES = ("quick", "default", "full")
 
@@ -52,3 +52,26 @@ def temperature_suite(size: str = "default") -> tuple[float, ...]:
     """Temperatures every exact check is tried at: 0 (hard max), small, ordinary, large."""
     _check_size(size)
     return (0.0, 0.1, 2.0) if size == "quick" else (0.0, 1e-3, 0.1, 1.0, 10.0)
+
+
+def q_vector_suite(seed: int, size: str = "default") -> list[np.ndarray]:
+    """Seeded q vectors for the softmax claims (group A): ordinary, tied, huge and flat.
+
+    Args:
+      seed: seeds the random vectors.
+      size: ``"quick"``, ``"default"`` or ``"full"``.
+    Returns:
+      A list of ``[K]`` float64 vectors, K from 1 to 8: random normal ones at scales 1, 10
+      and 1e6, vectors with an exact tie at the max, a constant vector and a one-action vector.
+    """
+    _check_size(size)
+    rng = np.random.default_rng(seed)
+    n = {"quick": 4, "default": 16, "full": 64}[size]
+    out = [np.array([0.5]), np.zeros(4), np.array([1.0, 3.0, 3.0, 2.0])]
+    for i in range(n):
+        k = 2 + i % 7
+        q = rng.normal(size=k) * (1.0, 10.0, 1e6)[i % 3]
+        if i % 4 == 3:
+            q[1] = q.max()  # an exact tie at the max
+        out.append(q)
+    return out
