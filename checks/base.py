@@ -85,6 +85,32 @@ class Claim:
         ok = measured <= tolerance if passed is None else bool(passed)
         return CheckResult(self.id, self.statement, self.source, measured, tolerance, ok, cases, details)
 
+    def worst_of(self, comparisons: dict[str, tuple[float, float]], details: dict) -> CheckResult:
+        """One instance's CheckResult from named (measured, allowed) comparisons.
+
+        The comparison with the largest measured/allowed ratio is reported; a NaN measurement
+        counts as +inf (a broken input cannot pass by producing NaN), and an allowance of 0
+        makes the comparison a count of violations that fails when positive. ``details`` gains
+        ``"worst"`` (its name) and ``"comparisons"`` (all of them).
+        """
+        clean = {
+            k: (float("inf") if np.isnan(m) else float(m), float(a)) for k, (m, a) in comparisons.items()
+        }
+        name = max(clean, key=lambda k: _ratio(*clean[k]))
+        measured, allowed = clean[name]
+        return self.result(
+            measured=measured,
+            tolerance=allowed,
+            details={**details, "worst": name, "comparisons": clean},
+        )
+
+
+def _ratio(measured: float, allowed: float) -> float:
+    """measured/allowed; with nothing allowed, 0 when nothing was measured and inf otherwise."""
+    if allowed > 0:
+        return measured / allowed
+    return 0.0 if measured <= 0 else float("inf")
+
 
 def fold(claim: Claim, results: Iterable[CheckResult]) -> CheckResult:
     """Fold per-instance results: passed iff all passed; report the case nearest to failing.
@@ -96,10 +122,7 @@ def fold(claim: Claim, results: Iterable[CheckResult]) -> CheckResult:
     if not results:
         raise ValueError(f"claim {claim.id}: no cases to fold")
 
-    def ratio(r: CheckResult) -> float:
-        return r.measured / r.tolerance if r.tolerance > 0 else (0.0 if r.measured <= 0 else float("inf"))
-
-    worst = max(results, key=lambda r: (not r.passed, ratio(r)))
+    worst = max(results, key=lambda r: (not r.passed, _ratio(r.measured, r.tolerance)))
     failed = [r.details.get("instance", "?") for r in results if not r.passed]
     return claim.result(
         measured=worst.measured,

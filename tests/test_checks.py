@@ -67,7 +67,7 @@ def test_D3_rejects_wrong_one_state_value():
     mdp = FiniteMDP(np.ones((1, 3, 1)), np.array([[0.0, 0.5, 1.0]]), 0.9)
     res = check_oracles(mdp, 1.0, solver=hard_max_in_place_of_soft)
     assert not res.passed
-    assert res.details["oracles"]["one-state closed form F(r)/(1-γ)"][0] > 1.0
+    assert res.details["comparisons"]["one-state closed form F(r)/(1-γ)"][0] > 1.0
 
 
 # --- fold and registry ---------------------------------------------------------------------------

@@ -1,0 +1,526 @@
+"""Claims B (slides "Redefinition: Bellman function"): the soft Bellman equation and its optimum.
+
+B1: the certified soft optimum satisfies Q* = r + γ P V*, V* = F_τ(Q*).
+B2: π* = exp((Q* − V*)/τ) is a policy, its exact soft value is V*, and no policy beats it.
+B3: the exact soft value of a policy (a linear solve) equals its discounted series.
+B4: temperature limits 0 <= V*_τ − V*_0 <= τ log K/(1 − γ) and their companions.
+B5: continuous actions: the Gaussian soft value and Boltzmann density, by quadrature.
+
+Tolerances. Float64 round-off is ``roundoff_tolerance(mdp, τ)`` = 64·eps·(1 + k)·(1 + ‖V‖)
+(checks.base), k the successors per row, ‖V‖ <= (‖r‖∞ + τ log A)/(1 − γ). Where a quantity comes
+from a solver, its certified ``error_bound`` β (sup-norm on q and v) is added, propagated through
+the operation the claim applies (stated per check). The exact policy evaluation leaves a residual
+r of its linear solve: round-off, plus theory.bellman's Krylov acceptance threshold
+1e-13·(‖b‖ + ‖x‖) for sparse P; its output then errs by at most ‖(I − γP_π)⁻¹‖∞·r <= r/(1 − γ)
+(``_solve_roundoff``). Identities that hold up to the residual allow r (``_solve_residual``).
+B5 is the one place where the tolerance is a quadrature error: scipy.integrate.quad's own
+``abserr``, propagated.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from scipy.integrate import quad
+from scipy.special import xlogy
+from scipy.stats import norm
+
+from checks.base import EPS, CheckResult, Claim, fold, register, roundoff_tolerance, value_scale
+from checks.suite import mdp_suite, temperature_suite
+from mdps.finite import FiniteMDP
+from theory.bellman import _KRYLOV_RTOL, evaluate_policy, soft_bellman_operator, soft_state_value
+from theory.softmax import entropy, kl
+from theory.solvers import soft_value_iteration
+
+__all__ = [
+    "MAX_DETERMINISTIC",
+    "PERTURBATION_WEIGHTS",
+    "B1",
+    "B2",
+    "B3",
+    "B4",
+    "B5",
+    "check_boltzmann_optimal",
+    "check_gaussian_soft_value",
+    "check_policy_value",
+    "check_soft_bellman",
+    "check_temperature_limits",
+    "entropy_gap_bound",
+    "gaussian_log_normaliser",
+]
+
+B1 = Claim(
+    "B1",
+    "soft Bellman equation: Q* = r + γ P V*, V* = F_τ(Q*) = τ log Σ_a exp(Q*/τ)",
+    "seed deck, 'Redefinition: Bellman function'; Haarnoja et al. 2017, Thm 2",
+)
+B2 = Claim(
+    "B2",
+    "π* = exp((Q* − V*)/τ) is a policy, V^π* = V*, and V^π <= V* for every π (< somewhere if π ≠ π*)",
+    "seed deck, 'Redefinition: Bellman function'; Haarnoja et al. 2017, Thm 1; Geist et al. 2019, Thm 1",
+)
+B3 = Claim(
+    "B3",
+    "V^π = (I − γP_π)⁻¹(r_π + τH_π) = Σ_t γ^t P_π^t (r_π + τH_π); V^π = Σ_a π(Q^π − τ log π); "
+    "Q^π = r + γP[τH(π) + π·Q^π]",
+    "seed deck, 'Redefinition: Bellman function'; Geist et al. 2019, Def. 2",
+)
+B4 = Claim(
+    "B4",
+    "0 <= V*_τ − V*_0 <= τ log K/(1−γ); 0 <= Q*_τ − Q*_0 <= γτ log K/(1−γ); "
+    "0 <= V*_0 − V_0^{π*_τ} <= τ log K/(1−γ); V*_τ non-decreasing in τ",
+    "Geist et al. 2019, Prop. 3 and Thm 2 (Shannon entropy, L = −τ log K, U = 0)",
+)
+B5 = Claim(
+    "B5",
+    "Q(a) = −k(a−μ)²/2 + c: τ log ∫ exp(Q/τ) da = c + (τ/2) log(2πτ/k); exp((Q − V)/τ) = N(μ, τ/k)",
+    "seed deck, 'Redefinition: Bellman function' (soft value as an integral); Haarnoja et al. 2017, Thm 1",
+)
+
+#: Mixing weights of the perturbed optimal policies (1 − w)·π* + w·π_random (B2).
+PERTURBATION_WEIGHTS = (1e-3, 1e-2, 0.1, 0.5)
+#: All deterministic policies are tried when A^S is at most this; else a random sample of it (B2).
+MAX_DETERMINISTIC = 256
+
+
+def _instance(mdp: FiniteMDP, tau: float) -> str:
+    return f"{mdp.name}, tau={tau:g}"
+
+
+def _solver_tol(mdp: FiniteMDP, tau: float) -> float:
+    """Certified accuracy asked of the solver: 1e-12·(1 + ‖V‖).
+
+    Above the solvers' round-off floor, (k + A + 8)·u·‖V‖/(1 − γ), for k + A + 8 < 90 at γ <= 0.99;
+    tight enough that β does not hide a wrong temperature or operator.
+    """
+    return 1e-12 * (1 + value_scale(mdp, tau))
+
+
+def _solve_residual(mdp: FiniteMDP, tau: float) -> float:
+    """Residual ‖b − (I − γP_π)x‖∞ allowed of evaluate_policy's solve.
+
+    Round-off of the products, plus the Krylov acceptance threshold of theory.bellman for sparse
+    P: _KRYLOV_RTOL·(‖b‖ + ‖x‖) with ‖b‖, ‖x‖ <= ‖V‖.
+    """
+    return roundoff_tolerance(mdp, tau) + 2 * _KRYLOV_RTOL * (1 + value_scale(mdp, tau))
+
+
+def _solve_roundoff(mdp: FiniteMDP, tau: float) -> float:
+    """Error allowed on the output of that solve: the residual times ‖(I − γP_π)⁻¹‖∞ <= 1/(1 − γ)."""
+    return _solve_residual(mdp, tau) / (1 - mdp.gamma)
+
+
+def _require_positive_tau(tau: float, claim: Claim) -> None:
+    if not tau > 0:
+        raise ValueError(
+            f"claim {claim.id} is about τ > 0 (at τ = 0 it is the classical statement); got tau={tau!r}"
+        )
+
+
+# --- B1 ----------------------------------------------------------------------------------------
+def check_soft_bellman(
+    mdp: FiniteMDP, tau: float, *, solver=soft_value_iteration, operator=soft_bellman_operator, tol=None
+) -> CheckResult:
+    """B1 on one instance: the residual of the certified optimum under the soft Bellman operator.
+
+    ‖T Q̂ − Q̂‖∞ <= ‖T Q̂ − T Q*‖ + ‖Q* − Q̂‖ <= (1 + γ)β (T is a γ-contraction, T Q* = Q*), plus
+    round-off of one sweep; and V̂ = F_τ(Q̂) state by state, to round-off.
+
+    Source: seed deck, "Redefinition: Bellman function"; Haarnoja et al. 2017, Thm 2.
+
+    Args:
+      mdp: infinite-horizon MDP.
+      tau: temperature τ >= 0 (0: the classical Bellman optimality equation).
+      solver: ``solver(mdp, tau, tol=...) -> SolveResult`` giving Q̂, V̂ and β (negative
+        controls pass a solver at the wrong temperature).
+      operator: ``operator(mdp, q, tau) -> [S, A]``, the soft Bellman operator (negative
+        controls pass a hard-max one).
+      tol: certified accuracy asked of the solver (default 1e-12·(1 + ‖V‖)).
+    Returns:
+      CheckResult; ``measured`` is the worst of ‖T Q̂ − Q̂‖∞ and ‖V̂ − F_τ(Q̂)‖∞ against its allowance.
+    """
+    res = solver(mdp, tau, tol=_solver_tol(mdp, tau) if tol is None else tol)
+    round_off = roundoff_tolerance(mdp, tau)
+    residual = np.abs(operator(mdp, res.q, tau) - res.q)
+    v_gap = np.abs(res.v - soft_state_value(res.q, tau, terminal=mdp.terminal))
+    entries = {
+        "|TQ - Q|": (residual.max(), (1 + mdp.gamma) * res.error_bound + round_off),
+        "|V - F_tau(Q)|": (v_gap.max(), round_off),
+    }
+    worst_sa = tuple(int(i) for i in np.unravel_index(residual.argmax(), residual.shape))
+    return B1.worst_of(
+        entries,
+        {"instance": _instance(mdp, tau), "error_bound": res.error_bound, "worst_(s,a)": worst_sa},
+    )
+
+
+@register(B1)
+def battery_soft_bellman(*, seed: int, size: str) -> CheckResult:
+    """B1 over the seeded MDP suite at every suite temperature (τ = 0: the classical equation)."""
+    return fold(
+        B1, (check_soft_bellman(m, t) for m in mdp_suite(seed, size) for t in temperature_suite(size))
+    )
+
+
+# --- B2 ----------------------------------------------------------------------------------------
+def _deterministic_policies(n_states: int, n_actions: int, rng: np.random.Generator, limit: int):
+    """All A^S deterministic policies when A^S <= limit, else ``limit`` drawn at random. [S, A] each."""
+    eye = np.eye(n_actions)
+    if n_actions**n_states <= limit:
+        choices = itertools.product(range(n_actions), repeat=n_states)
+    else:
+        choices = rng.integers(n_actions, size=(limit, n_states))
+    return [eye[list(c)] for c in choices]
+
+
+def check_boltzmann_optimal(
+    mdp: FiniteMDP,
+    tau: float,
+    *,
+    seed: int = 0,
+    policy=None,
+    solver=soft_value_iteration,
+    n_random: int = 8,
+    max_deterministic: int = MAX_DETERMINISTIC,
+    tol=None,
+) -> CheckResult:
+    """B2 on one instance (τ > 0): π* = exp((Q* − V*)/τ) is a distribution and optimal.
+
+    Sub-measurements (each against its allowance):
+    - ``|Σ_a π* − 1|`` and ``−min π*`` on non-terminal states (terminal states have no decision;
+      their row is not used). exp((Q − V)/τ) inherits the error of Q − V divided by τ:
+      16·A·eps·(1 + ‖V‖/τ).
+    - ``|V^π* − V̂|``: the exact value of π* against the solver's V̂. π* is the Boltzmann policy
+      of Q̂, within β of Q*; V* − V^π = (I − γP_π)⁻¹ τ KL(π‖π*) and τ KL <= 2β give
+      β + 2β/(1 − γ), plus the solve's round-off.
+    - ``max (V^π − V̂)₊`` over alternatives (one-sided): Dirichlet policies, deterministic
+      policies (all when A^S <= ``max_deterministic``, else that many at random), and
+      (1 − w)π* + wπ_random for w in PERTURBATION_WEIGHTS: allowance β plus round-off.
+    - strictness: the number of alternatives that differ detectably from π* (τ·max_s KL(π‖π*)
+      above twice the allowance; the gap at that state is at least τ KL) whose max-gap
+      max_s (V̂ − V^π) does not exceed the allowance: must be 0.
+
+    Source: seed deck, "Redefinition: Bellman function"; Haarnoja et al. 2017, Thm 1.
+
+    Args:
+      mdp: infinite-horizon MDP.
+      tau: temperature τ > 0.
+      seed: seeds the alternative policies.
+      policy: ``[S, A]`` the candidate optimal policy; None computes exp((Q̂ − V̂)/τ)
+        (negative controls pass π* at a wrong temperature).
+      solver: ``solver(mdp, tau, tol=...) -> SolveResult``.
+      n_random: number of Dirichlet policies (and of random policies mixed into π*).
+      max_deterministic: the cap on deterministic policies tried.
+      tol: certified accuracy asked of the solver.
+    Returns:
+      CheckResult; ``details["smallest_max_gap"]`` is the smallest max_s (V̂ − V^π) over the
+      alternatives that differ from π*.
+    """
+    _require_positive_tau(tau, B2)
+    rng = np.random.default_rng(seed)
+    res = solver(mdp, tau, tol=_solver_tol(mdp, tau) if tol is None else tol)
+    live = ~mdp.terminal
+    S, A = mdp.n_states, mdp.n_actions
+    if policy is None:
+        raw = np.exp((res.q - res.v[:, None]) / tau)
+        pi_star = np.where(live[:, None], raw, 1.0 / A)
+    else:
+        pi_star = raw = np.asarray(policy, dtype=np.float64)
+    exp_roundoff = 16 * A * EPS * (1 + value_scale(mdp, tau) / tau)
+    pi_star = pi_star / pi_star.sum(axis=1, keepdims=True)  # exact-simplex rows for evaluation
+    beta, solve_ro = res.error_bound, _solve_roundoff(mdp, tau)
+    one_sided = beta + solve_ro
+
+    v_star = evaluate_policy(mdp, pi_star, tau).v
+    random_pis = rng.dirichlet(np.ones(A), size=(n_random, S))
+    alternatives = list(random_pis)
+    alternatives += _deterministic_policies(S, A, rng, max_deterministic)
+    alternatives += [
+        (1 - w) * pi_star + w * random_pis[i % n_random] for i, w in enumerate(PERTURBATION_WEIGHTS)
+    ]
+
+    worst_excess, smallest_gap, not_strict, differing = 0.0, np.inf, 0, 0
+    for pi in alternatives:
+        gap = res.v - evaluate_policy(mdp, pi, tau).v
+        worst_excess = max(worst_excess, float(-gap.min()))
+        detectable = live.any() and tau * float(kl(pi[live], pi_star[live]).max()) > 2 * one_sided
+        if detectable:
+            differing += 1
+            smallest_gap = min(smallest_gap, float(gap.max()))
+            not_strict += int(gap.max() <= one_sided)
+    entries = {
+        "|sum pi* - 1|": (np.abs(raw[live].sum(axis=1) - 1).max(initial=0.0), exp_roundoff),
+        "-min pi*": (max(0.0, -float(raw[live].min(initial=0.0))), 0.0),
+        "|V^pi* - V*|": (np.abs(v_star - res.v).max(), beta * (1 + 2 / (1 - mdp.gamma)) + solve_ro),
+        "max (V^pi - V*)+": (worst_excess, one_sided),
+        "differing policies without a gap": (not_strict, 0.0),
+    }
+    return B2.worst_of(
+        entries,
+        {
+            "instance": _instance(mdp, tau),
+            "alternatives": len(alternatives),
+            "differing_from_pi*": differing,
+            "smallest_max_gap": smallest_gap,
+        },
+    )
+
+
+@register(B2)
+def battery_boltzmann_optimal(*, seed: int, size: str) -> CheckResult:
+    """B2 over the seeded MDP suite at every positive suite temperature (τ = 0 skipped: B2 is about τ > 0)."""
+    return fold(
+        B2,
+        (
+            check_boltzmann_optimal(m, t, seed=seed + i)
+            for i, m in enumerate(mdp_suite(seed, size))
+            for t in temperature_suite(size)
+            if t > 0
+        ),
+    )
+
+
+# --- B3 ----------------------------------------------------------------------------------------
+def _discounted_series(P_pi: np.ndarray, b: np.ndarray, gamma: float, tail: float) -> tuple[np.ndarray, int]:
+    """Σ_{t<T} γ^t P_π^t b by repeated squaring, T = 2^n the first power with γ^T·max|b|/(1−γ) <= tail.
+
+    Doubling: S_{2T} = S_T + (γP_π)^T S_T, with (γP_π)^{2T} = ((γP_π)^T)²; no linear solve.
+    Returns (the partial sum ``[S]``, T).
+    """
+    scale = np.abs(b).max() / (1 - gamma)
+    power, partial, T = gamma * P_pi, b.copy(), 1
+    while gamma**T * scale > tail:
+        partial = partial + power @ partial
+        power = power @ power
+        T *= 2
+    return partial, T
+
+
+def check_policy_value(mdp: FiniteMDP, tau: float, pi, *, evaluate=evaluate_policy, tol=None) -> CheckResult:
+    """B3 on one instance: the exact soft value of π against its series and its two identities.
+
+    - series: V^π = Σ_t γ^t P_π^t (r_π + τH_π) (entropy of π(·|s_t), 0 on terminal states),
+      summed by matrix powers to T terms with tail γ^T·max|r_π + τH_π|/(1 − γ) <= round-off;
+      allowance: round-off (covering the tail) plus the solve's error (module docstring).
+    - V^π(s) = Σ_a π(a|s)(Q^π(s, a) − τ log π(a|s)) on non-terminal states (0 log 0 = 0).
+    - Q^π = r + γ P [τH(π) + π·Q^π] (τH(π) + π·Q^π taken as 0 on terminal states).
+    Both identities restate V^π = r_π + τH_π + γP_π V^π, which the solve meets up to its
+    residual: allowance ``_solve_residual`` (module docstring).
+
+    Source: seed deck, "Redefinition: Bellman function"; Geist et al. 2019, Def. 2.
+
+    Args:
+      mdp: infinite-horizon MDP.
+      tau: temperature τ >= 0.
+      pi: ``[S, A]`` policy.
+      evaluate: ``evaluate(mdp, pi, tau) -> PolicyEvaluation`` under test (negative controls
+        drop the entropy or use a wrong discount).
+      tol: allowance on the identities (default ``_solve_residual``); the series comparison
+        allows it divided by 1 − γ, plus round-off.
+    Returns:
+      CheckResult, worst sub-measurement against its allowance.
+    """
+    residual = _solve_residual(mdp, tau) if tol is None else tol
+    solve_ro = residual / (1 - mdp.gamma)
+    ev = evaluate(mdp, pi, tau)
+    pi = np.asarray(pi, dtype=np.float64)
+    live = ~mdp.terminal
+    h = np.where(live, entropy(pi), 0.0)
+    P_pi = mdp.P_pi(pi)
+    P_pi = P_pi.toarray() if hasattr(P_pi, "toarray") else P_pi
+    series, T = _discounted_series(P_pi, mdp.r_pi(pi) + tau * h, mdp.gamma, roundoff_tolerance(mdp, tau))
+    v_from_q = (pi * ev.q).sum(axis=1) - tau * xlogy(pi, pi).sum(axis=1)
+    next_value = np.where(live, tau * h + (pi * ev.q).sum(axis=1), 0.0)
+    entries = {
+        "|V solve - V series|": (np.abs(ev.v - series).max(), roundoff_tolerance(mdp, tau) + solve_ro),
+        "|V - sum pi(Q - tau log pi)|": (np.abs(ev.v - v_from_q)[live].max(initial=0.0), residual),
+        "|Q - r - gamma P[tau H + pi.Q]|": (
+            np.abs(ev.q - mdp.R - mdp.gamma * mdp.expected_next(next_value)).max(),
+            residual,
+        ),
+    }
+    return B3.worst_of(entries, {"instance": _instance(mdp, tau), "series_terms": T})
+
+
+@register(B3)
+def battery_policy_value(*, seed: int, size: str) -> CheckResult:
+    """B3 over the MDP suite × temperatures, for 3 seeded Dirichlet policies and 1 deterministic one."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for m in mdp_suite(seed, size):
+        pis = list(rng.dirichlet(np.ones(m.n_actions), size=(3, m.n_states)))
+        pis.append(np.eye(m.n_actions)[rng.integers(m.n_actions, size=m.n_states)])
+        cases += [(m, t, pi) for t in temperature_suite(size) for pi in pis]
+    return fold(B3, (check_policy_value(m, t, pi) for m, t, pi in cases))
+
+
+# --- B4 ----------------------------------------------------------------------------------------
+def entropy_gap_bound(tau: float, n_actions: int, gamma: float) -> float:
+    """τ log K/(1 − γ): the largest total discounted entropy bonus (Geist et al. 2019, Prop. 3)."""
+    return tau * np.log(n_actions) / (1 - gamma)
+
+
+def check_temperature_limits(
+    mdp: FiniteMDP, tau: float, *, solver=soft_value_iteration, bound=entropy_gap_bound, tol=None
+) -> CheckResult:
+    """B4 on one instance (τ > 0): the one-sided temperature sandwiches and monotonicity in τ.
+
+    With b = ``bound(τ, K, γ)`` = τ log K/(1 − γ):
+    0 <= V*_τ − V*_0 <= b;  0 <= Q*_τ − Q*_0 <= γb;  0 <= V*_0 − V_0^{π*_τ} <= b
+    (V_0^{π*_τ}: classical value, evaluate_policy at τ = 0, of the Boltzmann policy of Q*_τ);
+    and V*_τ' non-decreasing over the grid τ' in (0, τ/4, τ/2, τ).
+    Allowance of each one-sided inequality: the certified bounds β of the solves involved (for
+    V_0^{π*_τ}, π*_τ is the Boltzmann policy of Q̂_τ: its soft loss <= 2β_τ/(1 − γ) adds to it),
+    plus the solve round-off.
+
+    Source: Geist et al. 2019, Prop. 3 and Thm 2; theory-notes §2.3, §9.
+
+    Args:
+      mdp: infinite-horizon MDP.
+      tau: temperature τ > 0.
+      solver: ``solver(mdp, tau, tol=...) -> SolveResult`` (negative controls pass one that
+        subtracts the entropy).
+      bound: ``bound(tau, n_actions, gamma) -> float`` (negative controls drop the 1/(1 − γ)).
+      tol: certified accuracy asked of the solver.
+    Returns:
+      CheckResult, worst violation against its allowance.
+    """
+    _require_positive_tau(tau, B4)
+    grid = (0.0, tau / 4, tau / 2, tau)
+    sols = [solver(mdp, t, tol=_solver_tol(mdp, tau) if tol is None else tol) for t in grid]
+    hard, soft = sols[0], sols[-1]
+    b = bound(tau, mdp.n_actions, mdp.gamma)
+    ro = _solve_roundoff(mdp, tau)
+    slack = hard.error_bound + soft.error_bound + ro
+    v_gap = soft.v - hard.v
+    q_gap = soft.q - hard.q
+    classical_loss = hard.v - evaluate_policy(mdp, soft.policy, 0.0).v
+    loss_slack = hard.error_bound + soft.error_bound * (1 + 2 / (1 - mdp.gamma)) + ro
+    steps = [later.v - earlier.v for earlier, later in zip(sols, sols[1:])]
+    step_slack = max(x.error_bound for x in sols) * 2 + ro
+
+    def below(x):  # how far x goes below 0
+        return max(0.0, -float(x.min()))
+
+    entries = {
+        "V*_tau - V*_0 < 0": (below(v_gap), slack),
+        "V*_tau - V*_0 > b": (max(0.0, float(v_gap.max()) - b), slack),
+        "Q*_tau - Q*_0 < 0": (below(q_gap), slack),
+        "Q*_tau - Q*_0 > gamma b": (max(0.0, float(q_gap.max()) - mdp.gamma * b), slack),
+        "V*_0 - V_0^pi*_tau < 0": (below(classical_loss), loss_slack),
+        "V*_0 - V_0^pi*_tau > b": (max(0.0, float(classical_loss.max()) - b), loss_slack),
+        "V*_tau decreasing in tau": (max(below(d) for d in steps), step_slack),
+    }
+    return B4.worst_of(
+        entries,
+        {
+            "instance": _instance(mdp, tau),
+            "bound": b,
+            "max V gap": float(v_gap.max()),
+            "max classical loss": float(classical_loss.max()),
+        },
+    )
+
+
+@register(B4)
+def battery_temperature_limits(*, seed: int, size: str) -> CheckResult:
+    """B4 over the MDP suite at every positive suite temperature (τ = 0 is the reference, not a case)."""
+    return fold(
+        B4,
+        (
+            check_temperature_limits(m, t)
+            for m in mdp_suite(seed, size)
+            for t in temperature_suite(size)
+            if t > 0
+        ),
+    )
+
+
+# --- B5 ----------------------------------------------------------------------------------------
+def gaussian_log_normaliser(k: float, tau: float) -> float:
+    """(1/2) log(2πτ/k) = log ∫ exp(−k a²/(2τ)) da: the Gaussian soft value is c + τ times it."""
+    return 0.5 * np.log(2 * np.pi * tau / k)
+
+
+def _quad(f, lo: float, hi: float, mode: float, *, scale: float) -> tuple[float, float]:
+    """∫_lo^hi f by scipy.integrate.quad, split at the mode; returns (value, quad's abserr).
+
+    Asks for 1e-13 relative to ``scale`` (the integral's expected size): an absolute target, so
+    that an integral that is 0 by symmetry (a mean at μ = 0) does not chase relative accuracy.
+    """
+    return quad(f, lo, hi, points=[mode], epsabs=1e-13 * scale, epsrel=1e-13, limit=200)
+
+
+def check_gaussian_soft_value(
+    k: float, mu: float, c: float, tau: float, *, log_normaliser=gaussian_log_normaliser, n_grid: int = 41
+) -> CheckResult:
+    """B5 on one instance: Q(a) = −k(a − μ)²/2 + c on [μ − 40σ, μ + 40σ], σ = sqrt(τ/k).
+
+    - V = τ log ∫ exp(Q/τ) da, computed as c + τ log Z with Z = ∫ exp((Q − c)/τ) da (factoring
+      out exp(c/τ) keeps it finite), against c + τ·``log_normaliser(k, τ)``. Allowance:
+      τ·abserr_Z/Z (quad's reported error) plus round-off 8·eps·(|c| + |V|); the mass outside
+      ±40σ, erfc(40/√2) < 1e-300, is below float64 resolution.
+    - the Boltzmann density exp((Q − V)/τ) against the N(μ, τ/k) pdf at ``n_grid`` points in
+      μ ± 5σ, relative error; allowance δ = (V allowance + 8·eps·(|c| + |V| + |Q|))/τ.
+    - its mean and variance by quadrature against μ and τ/k; allowance: quad's abserr plus δ
+      times the size of the integral (|μ| + σ, resp. σ²).
+
+    Source: seed deck, "Redefinition: Bellman function"; Haarnoja et al. 2017, Thm 1.
+
+    Args:
+      k, mu, c: curvature k > 0, mode μ and height c of Q.
+      tau: temperature τ > 0.
+      log_normaliser: ``log_normaliser(k, tau)`` under test (negative controls pass a wrong one).
+      n_grid: density comparison points.
+    Returns:
+      CheckResult, worst sub-measurement against its allowance (all in their own units).
+    """
+    _require_positive_tau(tau, B5)
+    sigma = np.sqrt(tau / k)
+    lo, hi = mu - 40 * sigma, mu + 40 * sigma
+
+    def q(a):
+        return -k * (a - mu) ** 2 / 2 + c
+
+    z, z_err = _quad(lambda a: np.exp((q(a) - c) / tau), lo, hi, mu, scale=sigma)
+    v_quad = c + tau * np.log(z)
+    v_closed = c + tau * log_normaliser(k, tau)
+    v_allow = tau * z_err / z + 8 * EPS * (abs(c) + abs(v_quad))
+    density_rel = (v_allow + 8 * EPS * (abs(c) + abs(v_quad) + abs(q(lo)))) / tau
+
+    def density(a):
+        return np.exp((q(a) - v_closed) / tau)
+
+    grid = np.linspace(mu - 5 * sigma, mu + 5 * sigma, n_grid)
+    rel = np.abs(density(grid) / norm.pdf(grid, mu, sigma) - 1).max()
+    mean, mean_err = _quad(lambda a: a * density(a), lo, hi, mu, scale=abs(mu) + sigma)
+    var, var_err = _quad(lambda a: (a - mu) ** 2 * density(a), lo, hi, mu, scale=sigma**2)
+    entries = {
+        "|V quad - V closed|": (abs(v_quad - v_closed), v_allow),
+        "density relative error": (rel, density_rel),
+        "|mean - mu|": (abs(mean - mu), mean_err + density_rel * (abs(mu) + sigma)),
+        "|var - tau/k|": (abs(var - sigma**2), var_err + density_rel * sigma**2),
+    }
+    return B5.worst_of(
+        entries,
+        {"instance": f"k={k:g}, mu={mu:g}, c={c:g}, tau={tau:g}", "quad_abserr_Z": z_err, "V_quad": v_quad},
+    )
+
+
+@register(B5)
+def battery_gaussian_soft_value(*, seed: int, size: str) -> CheckResult:
+    """B5 over a seeded (k, μ, c) grid at every positive suite temperature."""
+    rng = np.random.default_rng(seed)
+    n = {"quick": 2, "default": 4, "full": 8}[size]
+    params = [(10 ** rng.uniform(-1, 1), rng.normal(0, 3), rng.normal(0, 5)) for _ in range(n)]
+    params.append((1.0, 0.0, 0.0))
+    return fold(
+        B5,
+        (
+            check_gaussian_soft_value(k, mu, c, t)
+            for k, mu, c in params
+            for t in temperature_suite(size)
+            if t > 0
+        ),
+    )

@@ -1,0 +1,245 @@
+"""Claims C (slides "Redefinition: policy improvement theorem"): soft policy improvement.
+
+C1: π̃ = f_τ(Q^π) gives Q^π̃ >= Q^π elementwise, for every π.
+C2: per state, τH(π) + E_π Q^π = F_τ(Q^π) − τ KL(π‖π̃) <= F_τ(Q^π) = τH(π̃) + E_π̃ Q^π.
+C3: iterating C1 raises V^π monotonically and converges to the soft optimum π* of B2.
+
+Tolerances (as in checks.bellman): an exact policy evaluation errs by at most its solve's
+residual r divided by 1 − γ, r = ``roundoff_tolerance(mdp, τ)`` + theory.bellman's Krylov
+threshold 1e-13·(‖b‖ + ‖x‖) (``_solve_roundoff``); C2 is pure per-state arithmetic (round-off of
+sums of A terms); the soft optimum of C3 adds the certified ``error_bound`` of soft value iteration.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import xlogy
+
+from checks.base import EPS, CheckResult, Claim, fold, register
+from checks.bellman import _instance, _solve_roundoff, _solver_tol
+from checks.suite import mdp_suite, temperature_suite
+from mdps.finite import FiniteMDP
+from theory.bellman import boltzmann_policy, evaluate_policy
+from theory.softmax import entropy, kl, soft_value
+from theory.solvers import soft_value_iteration
+
+__all__ = [
+    "C1",
+    "C2",
+    "C3",
+    "check_one_step_identity",
+    "check_policy_improvement",
+    "check_soft_policy_iteration",
+]
+
+C1 = Claim(
+    "C1",
+    "π̃ = f_τ(Q^π) ∝ exp(Q^π/τ) gives Q^π̃ >= Q^π elementwise, for every π",
+    "seed deck, 'Redefinition: policy improvement theorem'; Haarnoja et al. 2017, Thm 4 (App. A.1)",
+)
+C2 = Claim(
+    "C2",
+    "τH(π) + E_π Q^π = F_τ(Q^π) − τ KL(π‖π̃) <= F_τ(Q^π) = τH(π̃) + E_π̃ Q^π, π̃ = f_τ(Q^π)",
+    "seed deck, 'Redefinition: policy improvement theorem'; Haarnoja et al. 2017, App. A.1 eq. (19)",
+)
+C3 = Claim(
+    "C3",
+    "π_{k+1} = f_τ(Q^{π_k}): V^{π_k} non-decreasing in every state, → V* of soft value iteration",
+    "seed deck, 'Redefinition: policy improvement theorem'; Haarnoja et al. 2017, Thm 4 and eq. (21)",
+)
+
+#: Improvement steps allowed in C3. Soft policy iteration is Newton's method (quadratic near
+#: the optimum): on the default suite it reaches round-off within 9 steps.
+MAX_IMPROVEMENTS = 100
+
+
+def _random_policies(mdp: FiniteMDP, rng: np.random.Generator, n: int) -> list[np.ndarray]:
+    """``n`` seeded start policies ``[S, A]``: Dirichlet(1) rows, the last one deterministic."""
+    pis = list(rng.dirichlet(np.ones(mdp.n_actions), size=(n, mdp.n_states)))
+    pis[-1] = np.eye(mdp.n_actions)[rng.integers(mdp.n_actions, size=mdp.n_states)]
+    return pis
+
+
+def _battery(claim: Claim, check, *, seed: int, size: str, positive_tau: bool, n_policies: int = 3):
+    """Fold ``check(mdp, tau, pi)`` over the MDP suite × temperatures × seeded start policies."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for m in mdp_suite(seed, size):
+        pis = _random_policies(m, rng, n_policies)
+        cases += [(m, t, pi) for t in temperature_suite(size) if t > 0 or not positive_tau for pi in pis]
+    return fold(claim, (check(m, t, pi) for m, t, pi in cases))
+
+
+# --- C1 ----------------------------------------------------------------------------------------
+def check_policy_improvement(
+    mdp: FiniteMDP, tau: float, pi, *, improve=boltzmann_policy, tol=None
+) -> CheckResult:
+    """C1 on one instance: min over (s, a) of Q^π̃ − Q^π is >= −(round-off).
+
+    Both sides are exact evaluations (linear solves): allowance 2·``_solve_roundoff`` (module docstring).
+    At τ = 0 this is classical policy improvement (π̃ uniform over the greedy actions).
+
+    Source: seed deck, "Redefinition: policy improvement theorem"; Haarnoja et al. 2017, Thm 4.
+
+    Args:
+      mdp: infinite-horizon MDP.
+      tau: temperature τ >= 0.
+      pi: ``[S, A]`` the policy to improve.
+      improve: ``improve(q [S, A], tau) -> [S, A]`` the improvement step (negative controls pass
+        a softmax at a wrong temperature).
+      tol: allowance (default as above).
+    Returns:
+      CheckResult; ``measured`` = max (Q^π − Q^π̃)₊, ``details["improvement"]`` = max (Q^π̃ − Q^π).
+    """
+    allowed = 2 * _solve_roundoff(mdp, tau) if tol is None else tol
+    q_pi = evaluate_policy(mdp, pi, tau).q
+    gain = evaluate_policy(mdp, improve(q_pi, tau), tau).q - q_pi
+    worst = tuple(int(i) for i in np.unravel_index(gain.argmin(), gain.shape))
+    return C1.result(
+        measured=max(0.0, -float(gain.min())),
+        tolerance=allowed,
+        details={"instance": _instance(mdp, tau), "worst_(s,a)": worst, "improvement": float(gain.max())},
+    )
+
+
+@register(C1)
+def battery_policy_improvement(*, seed: int, size: str) -> CheckResult:
+    """C1 over the MDP suite × temperatures (τ = 0: classical) × 3 seeded start policies."""
+    return _battery(C1, check_policy_improvement, seed=seed, size=size, positive_tau=False)
+
+
+# --- C2 ----------------------------------------------------------------------------------------
+def check_one_step_identity(mdp: FiniteMDP, tau: float, pi, *, divergence=kl, tol=None) -> CheckResult:
+    """C2 on one instance (τ > 0), in every non-terminal state s, with q = Q^π(s, ·), π̃ = f_τ(q):
+
+    (i)  τH(π) + π·q = F_τ(q) − τ KL(π‖π̃);   (ii) F_τ(q) = τH(π̃) + π̃·q;
+    (iii) the improvement (τH(π̃) + π̃·q) − (τH(π) + π·q) equals τ KL(π‖π̃) (and so is >= 0).
+    KL by ``divergence`` (theory.softmax.kl). Where π̃ underflows on the support of π (below the
+    smallest normal float64, (q_a − F_τ(q))/τ < −708: subnormal or 0, where the KL is imprecise
+    or +inf) KL is computed in the log domain, Σ π (log π − (q − F_τ(q))/τ), and the count of
+    such states is reported.
+    Allowance per state: 16·(A + 2)·eps·(1 + |F_τ(q)| + max|q| + τ log A + τ KL), round-off of a
+    few sums of A terms of that size.
+
+    Source: seed deck, "Redefinition: policy improvement theorem"; Haarnoja et al. 2017, eq. (19).
+
+    Args:
+      mdp: infinite-horizon MDP.
+      tau: temperature τ > 0.
+      pi: ``[S, A]`` policy.
+      divergence: ``divergence(p, q) -> [...]`` KL(p‖q) along the last axis (negative controls
+        pass the reversed KL(q‖p)).
+      tol: a fixed allowance in place of the per-state one.
+    Returns:
+      CheckResult; ``measured`` is the worst identity error over states relative to its allowance.
+    """
+    if not tau > 0:
+        raise ValueError(f"claim C2 is about τ > 0 (τ·KL is undefined at τ = 0); got tau={tau!r}")
+    if mdp.terminal.all():  # no decision anywhere: nothing to check
+        return C2.result(
+            measured=0.0, tolerance=0.0, details={"instance": _instance(mdp, tau), "note": "all terminal"}
+        )
+    q = evaluate_policy(mdp, pi, tau).q[~mdp.terminal]
+    pi = np.asarray(pi, dtype=np.float64)[~mdp.terminal]
+    soft = soft_value(q, tau)
+    log_tilde = (q - soft[:, None]) / tau  # log π̃, exact even where π̃ underflows
+    pi_tilde = np.exp(log_tilde)
+    pi_tilde /= pi_tilde.sum(axis=1, keepdims=True)
+    div = np.asarray(divergence(pi, pi_tilde), dtype=np.float64)
+    # A subnormal π̃_a (below float64's smallest normal, e^-708) has lost relative precision and
+    # 0 is +inf in the KL: on such states use the exact log-domain formula instead.
+    underflow = ((pi > 0) & (pi_tilde < np.finfo(np.float64).tiny)).any(axis=1)
+    div[underflow] = (xlogy(pi, pi) - pi * log_tilde)[underflow].sum(axis=1)
+    objective = tau * entropy(pi) + (pi * q).sum(axis=1)
+    improved = tau * entropy(pi_tilde) + (pi_tilde * q).sum(axis=1)
+    size = (
+        1
+        + np.abs(soft)
+        + np.abs(q).max(axis=1, initial=0.0)
+        + tau * np.log(mdp.n_actions)
+        + tau * np.abs(div)
+    )
+    allowed = 16 * (mdp.n_actions + 2) * EPS * size if tol is None else np.full_like(size, tol)
+    errors = {
+        "(i) tau H(pi) + pi.q - (F - tau KL)": np.abs(objective - (soft - tau * div)),
+        "(ii) F - (tau H(pi~) + pi~.q)": np.abs(soft - improved),
+        "(iii) improvement - tau KL": np.abs(improved - objective - tau * div),
+    }
+    entries = {}
+    for name, err in errors.items():
+        s = int(np.argmax(err / allowed))  # the state with the worst ratio
+        entries[name] = (err[s], allowed[s])
+    return C2.worst_of(
+        entries,
+        {
+            "instance": _instance(mdp, tau),
+            "log_domain_states": int(underflow.sum()),
+            "max tau KL": float((tau * div).max(initial=0.0)),
+        },
+    )
+
+
+@register(C2)
+def battery_one_step_identity(*, seed: int, size: str) -> CheckResult:
+    """C2 over the MDP suite × positive temperatures × 3 seeded policies (τ = 0 skipped: τ KL undefined)."""
+    return _battery(C2, check_one_step_identity, seed=seed, size=size, positive_tau=True)
+
+
+# --- C3 ----------------------------------------------------------------------------------------
+def check_soft_policy_iteration(
+    mdp: FiniteMDP,
+    tau: float,
+    pi0,
+    *,
+    improve=boltzmann_policy,
+    solver=soft_value_iteration,
+    max_improvements: int = MAX_IMPROVEMENTS,
+    tol=None,
+) -> CheckResult:
+    """C3 on one instance: π_{k+1} = improve(Q^{π_k}, τ) from π0, run explicitly.
+
+    - monotone: V^{π_{k+1}} − V^{π_k} >= −a at every step and state, a = 2·(solve round-off);
+    - converges: after the last step (the first whose change max|V^{π_{k+1}} − V^{π_k}| <= a, or
+      ``max_improvements``), |V^{π_{k+1}} − V̂*| and |Q^{π_{k+1}} − Q̂*| <= β + a/(1 − γ) against
+      soft value iteration (certified β). Why: V^{π_{k+1}} >= T V^{π_k} >= V^{π_k}, so the
+      Bellman residual T V^{π_k} − V^{π_k} is at most the change a, hence V* − V^{π_k} <=
+      a/(1 − γ) and 0 <= V* − V^{π_{k+1}} <= γ(V* − V^{π_k}); evaluation error adds a.
+      At τ = 0 it is classical policy iteration; values are compared (optimal policies need
+      not be unique there).
+
+    Source: seed deck, "Redefinition: policy improvement theorem"; Haarnoja et al. 2017, eq. (21).
+
+    Args:
+      mdp: infinite-horizon MDP.
+      tau: temperature τ >= 0.
+      pi0: ``[S, A]`` start policy.
+      improve: ``improve(q [S, A], tau) -> [S, A]`` (negative controls pass a non-Boltzmann step).
+      solver: the reference ``solver(mdp, tau, tol=...) -> SolveResult``.
+      max_improvements: improvement steps allowed.
+      tol: certified accuracy asked of the solver.
+    Returns:
+      CheckResult, worst of (monotonicity violation, distance to the optimum) against its allowance.
+    """
+    a = 2 * _solve_roundoff(mdp, tau)
+    ref = solver(mdp, tau, tol=_solver_tol(mdp, tau) if tol is None else tol)
+    ev = evaluate_policy(mdp, pi0, tau)
+    worst_drop, steps = 0.0, 0
+    for steps in range(1, max_improvements + 1):
+        nxt = evaluate_policy(mdp, improve(ev.q, tau), tau)
+        change = nxt.v - ev.v
+        worst_drop = max(worst_drop, float(-change.min()))
+        ev = nxt
+        if np.abs(change).max() <= a:
+            break
+    entries = {
+        "V decrease in a step": (worst_drop, a),
+        "|V^pi - V*|": (np.abs(ev.v - ref.v).max(), ref.error_bound + a / (1 - mdp.gamma)),
+        "|Q^pi - Q*|": (np.abs(ev.q - ref.q).max(), ref.error_bound + a / (1 - mdp.gamma)),
+    }
+    return C3.worst_of(entries, {"instance": _instance(mdp, tau), "improvements": steps})
+
+
+@register(C3)
+def battery_soft_policy_iteration(*, seed: int, size: str) -> CheckResult:
+    """C3 over the MDP suite × temperatures (τ = 0: classical PI) × 3 seeded start policies."""
+    return _battery(C3, check_soft_policy_iteration, seed=seed, size=size, positive_tau=False)

@@ -1,0 +1,261 @@
+"""Claims D1, D2, D4, D5 (soft Q-iteration): properties on generated MDPs, negative controls, batteries.
+
+D3's tests live in tests/test_checks.py.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+import checks.iteration as iteration
+from checks.iteration import (
+    check_contraction,
+    check_convergence,
+    check_monotone_bounds,
+    check_newton_policy_iteration,
+)
+from mdps.generators import chain, garnet, gridworld, random_dag
+from mdps.strategies import finite_mdps, temperatures
+from theory.bellman import boltzmann_policy, soft_bellman_operator, soft_state_value
+
+# Instances for the negative controls: a dense Garnet without terminal states (every ratio and
+# rate is exactly the textbook one there), a sparse one, and a gridworld with a terminal state.
+MDPS = [
+    garnet(10, 3, 3, gamma=0.9, seed=1),
+    garnet(12, 3, 2, gamma=0.8, seed=2, sparse=True),
+    gridworld(3, 3, gamma=0.9, slip=0.1),
+]
+MDP_IDS = ["garnet", "sparse-garnet", "gridworld"]
+TAUS = [0.0, 0.5]
+
+
+def _backup(mdp, v, discount):
+    """r + discount·P v, ``[S, A]``."""
+    return mdp.R + discount * mdp.expected_next(v)
+
+
+def _value(mdp, q, tau):
+    return soft_state_value(q, tau, terminal=mdp.terminal)
+
+
+def _assert_rejected(res):
+    assert not res.passed, res.details
+    assert res.measured > res.tolerance, (res.measured, res.tolerance)
+
+
+# --- broken operators ----------------------------------------------------------------------------
+def discount_above_one(mdp, q, tau):
+    """r + 1.2·P F_τ(Q): an expansion, not a contraction."""
+    return _backup(mdp, _value(mdp, q, tau), 1.2)
+
+
+def rescaled_inside_softmax(mdp, q, tau):
+    """r + γ P F_τ(2Q): the soft value of twice Q (Lipschitz constant 2γ)."""
+    return _backup(mdp, _value(mdp, 2 * q, tau), mdp.gamma)
+
+
+def half_step(mdp, q, tau):
+    """Q ← (Q + TQ)/2: same fixed point Q*, but converges at rate (1 + γ)/2, not γ."""
+    return 0.5 * (q + soft_bellman_operator(mdp, q, tau))
+
+
+def discount_square_root(mdp, q, tau):
+    """r + √γ·P F_τ(Q): a contraction with a slower rate and the wrong fixed point."""
+    return _backup(mdp, _value(mdp, q, tau), np.sqrt(mdp.gamma))
+
+
+def hard_max_operator(mdp, q, tau):
+    """The classical operator r + γ P max Q, whatever τ is."""
+    return soft_bellman_operator(mdp, q, 0.0)
+
+
+def sign_flipped(mdp, q, tau):
+    """r − γ P F_τ(Q): a contraction, but decreasing in Q (not monotone)."""
+    return _backup(mdp, _value(mdp, q, tau), -mdp.gamma)
+
+
+# --- D1: contraction ----------------------------------------------------------------------------
+@settings(max_examples=50)
+@given(finite_mdps(), temperatures(max_value=10.0))
+def test_D1_passes_on_generated_mdps(mdp, tau):
+    res = check_contraction(mdp, tau)
+    assert res.passed, res.details
+
+
+@pytest.mark.parametrize("mdp", MDPS, ids=MDP_IDS)
+def test_D1_constant_shift_attains_gamma(mdp):
+    # Each of these MDPs has a state-action with no terminal successor, so max p = 1.
+    res = check_contraction(mdp, 0.5)
+    expected = res.details["shift_ratio_expected"]
+    assert expected == pytest.approx(mdp.gamma, rel=1e-15)
+    assert res.details["ratios"]["shift c=1"] == pytest.approx(expected, rel=1e-12)
+    assert res.details["max_ratio"] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("broken", [discount_above_one, rescaled_inside_softmax])
+@pytest.mark.parametrize("mdp", MDPS, ids=MDP_IDS)
+@pytest.mark.parametrize("tau", TAUS)
+def test_D1_rejects_expanding_operators(broken, mdp, tau):
+    _assert_rejected(check_contraction(mdp, tau, operator=broken))
+
+
+def test_D1_rejects_a_shift_ratio_that_misses_gamma():
+    # A "contraction" at rate γ/2 (r + γ/2·P F(Q)) never exceeds γ, but the shift no longer
+    # attains γ: the second sub-measurement catches it.
+    def half_discount(mdp, q, tau):
+        return _backup(mdp, _value(mdp, q, tau), mdp.gamma / 2)
+
+    res = check_contraction(MDPS[0], 0.5, operator=half_discount)
+    _assert_rejected(res)
+    assert "attains" in res.details["worst"]
+
+
+# --- D2: convergence bounds ---------------------------------------------------------------------
+@settings(max_examples=40)
+@given(finite_mdps(), temperatures(max_value=10.0))
+def test_D2_passes_on_generated_mdps(mdp, tau):
+    res = check_convergence(mdp, tau)
+    assert res.passed, res.details
+
+
+@pytest.mark.parametrize("broken", [half_step, discount_square_root])
+@pytest.mark.parametrize("mdp", MDPS, ids=MDP_IDS)
+@pytest.mark.parametrize("tau", TAUS)
+def test_D2_rejects_iterations_slower_than_gamma(broken, mdp, tau):
+    res = check_convergence(mdp, tau, operator=broken)
+    _assert_rejected(res)
+
+
+@pytest.mark.parametrize("mdp", MDPS, ids=MDP_IDS)
+def test_D2_rejects_hard_max_iterates_at_positive_temperature(mdp):
+    _assert_rejected(check_convergence(mdp, 0.5, operator=hard_max_operator))
+
+
+def test_D2_half_step_breaks_the_a_priori_bound():
+    # Q ← (Q + TQ)/2 still converges to Q*: it is the γ^k rate that it misses.
+    res = check_convergence(MDPS[0], 0.5, operator=half_step)
+    assert max(m for k, (m, _) in res.details["comparisons"].items() if "a priori" in k) > 1.0
+
+
+# --- D4: soft policy iteration is Newton's method ----------------------------------------------
+@settings(max_examples=40)
+@given(finite_mdps(), temperatures(max_value=10.0))
+def test_D4_passes_on_generated_mdps(mdp, tau):
+    res = check_newton_policy_iteration(mdp, tau)
+    assert res.passed, res.details
+
+
+def test_D4_reproduces_the_mpi_rates_and_quadratic_order():
+    # theory-notes §7b: at γ = 0.9 the tail rates are 0.8998, 0.8098, 0.7289, 0.5904 for
+    # M = 1, 2, 3, 5, i.e. γ^M; and SPI's fitted order log e_{k+1}/log e_k is about 2.
+    res = check_newton_policy_iteration(garnet(10, 3, 3, gamma=0.9, seed=1), 0.1)
+    assert res.passed, res.details
+    for m, rate in res.details["mpi_tail_rates"].items():
+        assert rate == pytest.approx(0.9**m, abs=1e-3)
+    assert res.details["spi_orders"][-1] > 1.8
+
+
+def improve_at_wrong_temperature(q, tau):
+    return boltzmann_policy(q, 2 * tau + 0.1)
+
+
+def improve_with_hard_max(q, tau):
+    return boltzmann_policy(q, 0.0)
+
+
+@pytest.mark.parametrize("mdp", MDPS, ids=MDP_IDS)
+@pytest.mark.parametrize("tau", TAUS)
+def test_D4_rejects_improvement_at_wrong_temperature(mdp, tau):
+    res = check_newton_policy_iteration(mdp, tau, improve=improve_at_wrong_temperature)
+    _assert_rejected(res)
+    errors = res.details["spi_errors"]
+    assert errors[-1] > 1e-3  # the error stalls away from V*
+
+
+@pytest.mark.parametrize("mdp", MDPS, ids=MDP_IDS)
+def test_D4_rejects_hard_greedy_improvement_at_positive_temperature(mdp):
+    _assert_rejected(check_newton_policy_iteration(mdp, 0.5, improve=improve_with_hard_max))
+
+
+@pytest.mark.parametrize("mdp", MDPS[:2], ids=MDP_IDS[:2])
+@pytest.mark.parametrize("tau", TAUS)
+def test_D4_rejects_mpi_rate_gamma_to_the_m_plus_one(mdp, tau):
+    res = check_newton_policy_iteration(mdp, tau, claimed_rate=lambda gamma, m: gamma ** (m + 1))
+    _assert_rejected(res)
+    assert res.details["worst"].startswith("MPI")
+
+
+# --- D5: monotonicity, shift identity, MacQueen–Porteus bracket --------------------------------
+@settings(max_examples=50)
+@given(finite_mdps(), temperatures(max_value=10.0))
+def test_D5_passes_on_generated_mdps(mdp, tau):
+    res = check_monotone_bounds(mdp, tau)
+    assert res.passed, res.details
+
+
+@settings(max_examples=30)
+@given(finite_mdps(terminal=True), temperatures(max_value=10.0))
+def test_D5_passes_with_terminal_states(mdp, tau):
+    res = check_monotone_bounds(mdp, tau)
+    assert res.passed, res.details
+
+
+@pytest.mark.parametrize("mdp", MDPS, ids=MDP_IDS)
+@pytest.mark.parametrize("tau", TAUS)
+def test_D5_rejects_a_decreasing_operator(mdp, tau):
+    res = check_monotone_bounds(mdp, tau, operator=sign_flipped)
+    _assert_rejected(res)
+    assert max(m for k, (m, _) in res.details["comparisons"].items() if k.startswith("monotone")) > 1e-3
+
+
+@pytest.mark.parametrize("mdp", MDPS, ids=MDP_IDS)
+@pytest.mark.parametrize("tau", TAUS)
+def test_D5_rejects_shift_by_c_instead_of_gamma_c(mdp, tau):
+    res = check_monotone_bounds(mdp, tau, shift_factor=1.0)
+    _assert_rejected(res)
+    assert res.details["worst"].startswith("shift")
+
+
+@pytest.mark.parametrize("mdp", MDPS, ids=MDP_IDS)
+@pytest.mark.parametrize("tau", TAUS)
+def test_D5_rejects_bracket_with_factor_gamma(mdp, tau):
+    res = check_monotone_bounds(mdp, tau, bracket_factor=mdp.gamma)
+    _assert_rejected(res)
+    assert res.details["worst"].startswith("bracket")
+
+
+def test_D5_bracket_needs_the_terminal_state_clamp():
+    # On an acyclic MDP every path ends in a terminal state; the bracket is checked there too.
+    res = check_monotone_bounds(random_dag(7, 3, gamma=0.9, seed=4), 0.5)
+    assert res.passed, res.details
+
+
+# --- batteries ---------------------------------------------------------------------------------
+BATTERIES = [
+    iteration.battery_contraction,
+    iteration.battery_convergence,
+    iteration.battery_newton_policy_iteration,
+    iteration.battery_monotone_bounds,
+]
+
+
+@pytest.mark.parametrize("battery", BATTERIES, ids=lambda b: b.__name__)
+def test_battery_quick_passes_and_is_deterministic(battery):
+    first = battery(seed=0, size="quick")
+    assert first.passed, first.details
+    assert first.cases > 0
+    assert battery(seed=0, size="quick") == first
+
+
+def test_batteries_are_registered_under_their_claims():
+    from checks.base import registered
+
+    ids = {claim.id for claim, _ in registered()}
+    assert {"D1", "D2", "D3", "D4", "D5"} <= ids
+
+
+def test_chain_instance_passes_every_check():
+    mdp = chain(6, gamma=0.9, slip=0.1)
+    for check in (check_contraction, check_convergence, check_newton_policy_iteration, check_monotone_bounds):
+        res = check(mdp, 0.1)
+        assert res.passed, (check.__name__, res.details)
