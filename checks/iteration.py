@@ -27,9 +27,15 @@ import numpy as np
 from checks.base import EPS, CheckResult, Claim, fold, register, roundoff_tolerance, value_scale
 from checks.suite import mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
-from theory.bellman import boltzmann_policy, evaluate_policy, soft_bellman_operator, soft_state_value
+from theory.bellman import (
+    boltzmann_policy,
+    evaluate_policy,
+    soft_bellman_operator,
+    soft_policy_reward,
+    soft_state_value,
+)
 from theory.lp import LP_FEASIBILITY_TOL, classical_lp_values
-from theory.softmax import entropy, soft_value
+from theory.softmax import soft_value
 from theory.solvers import (
     ConvergenceWarning,
     soft_backward_induction,
@@ -403,8 +409,7 @@ def _modified_pi_errors(mdp, tau, v_star, v, improve, sweeps, window, max_iter) 
     for _ in range(max_iter):
         pi = improve(mdp.R + mdp.gamma * mdp.expected_next(v), tau)
         P_pi = mdp.P_pi(pi)
-        # T_π v = r_π + τH_π + γ P_π v; no reward and no entropy on terminal states.
-        b = mdp.r_pi(pi) + tau * np.where(mdp.terminal, 0.0, entropy(pi, axis=-1))
+        b = soft_policy_reward(mdp, pi, tau)  # T_π v = r_π + τH_π + γ P_π v
         for _ in range(sweeps):
             v = b + mdp.gamma * (P_pi @ v)
         errors.append(_sup(v - v_star))

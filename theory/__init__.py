@@ -9,6 +9,7 @@ from theory.bellman import (
     boltzmann_policy,
     evaluate_policy,
     soft_bellman_operator,
+    soft_policy_reward,
     soft_state_value,
 )
 from theory.softmax import (
@@ -40,6 +41,7 @@ __all__ = [
     "soft_backward_induction",
     "soft_bellman_operator",
     "soft_indmax",
+    "soft_policy_reward",
     "soft_policy_iteration",
     "soft_state_value",
     "soft_value",

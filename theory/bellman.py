@@ -24,6 +24,7 @@ __all__ = [
     "boltzmann_policy",
     "evaluate_policy",
     "soft_bellman_operator",
+    "soft_policy_reward",
     "soft_state_value",
 ]
 
@@ -142,6 +143,22 @@ def _solve_sparse(M, b: np.ndarray, *, maxiter: int = 1000) -> np.ndarray:
     return spla.spsolve(sp.csc_array(M), b)
 
 
+def soft_policy_reward(mdp: FiniteMDP, pi, tau) -> np.ndarray:
+    """Per-step soft reward of a policy: r_π(s) + τ H(π(·|s)), with no entropy on terminal states.
+
+    Source: seed deck, "Redefinition: Bellman function" (maximum entropy objective).
+
+    Args:
+      mdp: the MDP.
+      pi: ``[S, A]`` policy.
+      tau: temperature τ >= 0.
+    Returns:
+      ``[S]``.
+    """
+    h = np.where(mdp.terminal, 0.0, entropy(pi, axis=-1))
+    return mdp.r_pi(pi) + check_tau(tau) * h
+
+
 def evaluate_policy(mdp: FiniteMDP, pi, tau) -> PolicyEvaluation:
     """Exact soft value of a policy: V^π = (I − γ P_π)⁻¹ (r_π + τ H_π), Q^π = r + γ P V^π.
 
@@ -161,8 +178,7 @@ def evaluate_policy(mdp: FiniteMDP, pi, tau) -> PolicyEvaluation:
     """
     t = check_tau(tau)
     P_pi = mdp.P_pi(pi)  # validates pi
-    h = np.where(mdp.terminal, 0.0, entropy(pi, axis=-1))
-    b = mdp.r_pi(pi) + t * h
+    b = soft_policy_reward(mdp, pi, t)
     if mdp.horizon is not None:
         v = np.zeros(mdp.n_states)
         for _ in range(mdp.horizon):
