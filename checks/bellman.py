@@ -29,7 +29,7 @@ from scipy.stats import norm
 from checks.base import EPS, CheckResult, Claim, fold, register, roundoff_tolerance, value_scale
 from checks.suite import mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
-from theory.bellman import _KRYLOV_RTOL, evaluate_policy, soft_bellman_operator, soft_state_value
+from theory.bellman import KRYLOV_RTOL, evaluate_policy, soft_bellman_operator, soft_state_value
 from theory.softmax import entropy, kl
 from theory.solvers import soft_value_iteration
 
@@ -101,9 +101,9 @@ def _solve_residual(mdp: FiniteMDP, tau: float) -> float:
     """Residual ‖b − (I − γP_π)x‖∞ allowed of evaluate_policy's solve.
 
     Round-off of the products, plus the Krylov acceptance threshold of theory.bellman for sparse
-    P: _KRYLOV_RTOL·(‖b‖ + ‖x‖) with ‖b‖, ‖x‖ <= ‖V‖.
+    P: KRYLOV_RTOL·(‖b‖ + ‖x‖) with ‖b‖, ‖x‖ <= ‖V‖.
     """
-    return roundoff_tolerance(mdp, tau) + 2 * _KRYLOV_RTOL * (1 + value_scale(mdp, tau))
+    return roundoff_tolerance(mdp, tau) + 2 * KRYLOV_RTOL * (1 + value_scale(mdp, tau))
 
 
 def _solve_roundoff(mdp: FiniteMDP, tau: float) -> float:

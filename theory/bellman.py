@@ -20,6 +20,7 @@ from mdps.finite import FiniteMDP
 from theory.softmax import _as_finite, check_tau, entropy, soft_indmax, soft_value_first_axis
 
 __all__ = [
+    "KRYLOV_RTOL",
     "PolicyEvaluation",
     "boltzmann_policy",
     "evaluate_policy",
@@ -125,7 +126,7 @@ def boltzmann_policy(q, tau) -> np.ndarray:
 #: Relative residual at which a Krylov answer is as good as a direct solve: sparse LU leaves
 #: ‖b − Mx‖∞ of about 1e-14·‖b‖ on these systems. Since ‖(I − γP_π)⁻¹‖∞ <= 1/(1 − γ), the
 #: error is then at most 1e-13·(‖b‖∞ + ‖x‖∞)/(1 − γ), the size of the round-off floor.
-_KRYLOV_RTOL = 1e-13
+KRYLOV_RTOL = 1e-13
 
 
 def _solve_sparse(M, b: np.ndarray, *, maxiter: int = 1000) -> np.ndarray:
@@ -137,8 +138,8 @@ def _solve_sparse(M, b: np.ndarray, *, maxiter: int = 1000) -> np.ndarray:
     """
     # Accept the Krylov answer on its checked residual alone (not on BiCGSTAB's own 2-norm
     # stopping flag): that residual is what bounds the error.
-    x, _ = spla.bicgstab(M, b, rtol=_KRYLOV_RTOL, atol=0.0, maxiter=maxiter)
-    if np.isfinite(x).all() and np.abs(b - M @ x).max() <= _KRYLOV_RTOL * (np.abs(b).max() + np.abs(x).max()):
+    x, _ = spla.bicgstab(M, b, rtol=KRYLOV_RTOL, atol=0.0, maxiter=maxiter)
+    if np.isfinite(x).all() and np.abs(b - M @ x).max() <= KRYLOV_RTOL * (np.abs(b).max() + np.abs(x).max()):
         return x
     return spla.spsolve(sp.csc_array(M), b)
 
