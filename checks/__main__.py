@@ -77,6 +77,8 @@ def main(argv=None) -> int:
             f"{res.claim:5} {verdict:7} {_fmt(res.measured):>10} {_fmt(res.tolerance):>10} "
             f"{res.cases:>6}  {res.statement}  ({time.perf_counter() - t0:.1f} s)"
         )
+        for line in res.details.get("report", ()):  # a battery's own lines, e.g. intervals
+            print(f"{'':13}{line}")
         rows.append(res)
     n_fail = sum(not r.passed for r in rows)
     print(

@@ -56,7 +56,8 @@ class CheckResult:
       tolerance: what the claim allows; ``details`` says why it is that size.
       passed: the verdict.
       cases: instances tried.
-      details: whatever a reader needs to trust the verdict.
+      details: whatever a reader needs to trust the verdict; a list of strings under
+        ``"report"`` is printed by the CLI beneath the row (e.g. confidence intervals).
     """
 
     claim: str

@@ -1,0 +1,315 @@
+"""The stochastic softmax bandit and E2W (empirical exponential weight) sampling.
+
+Source: seed deck, slides "Algorithm: Maximum entropy monte-carlo planning"; Xiao et al. 2019,
+"Maximum entropy Monte-Carlo planning" (NeurIPS), the stochastic softmax bandit.
+
+A bandit has K arms with means r(a) and Gaussian reward noise of standard deviation σ (the
+σ²-sub-Gaussian case of the slides). The target is the softmax value F_τ(r) = τ log U with
+U = Σ_a exp(r(a)/τ); after t pulls the estimators are
+
+    Û_t = Σ_a exp(r̂_t(a)/τ),   F̂_t = τ log Û_t,
+
+with r̂_t(a) the empirical mean of arm a, and the error is E_t = E[(Û_t − U)²].
+
+Delta method: with N(a) = t·π̄(a) pulls of arm a, Var exp(r̂(a)/τ) ≈ exp(2r(a)/τ)·σ²/(τ² N(a))
+and the bias is O(1/N), so t·E_t → (σ²/τ²) Σ_a exp(2r(a)/τ)/π̄(a)
+(:func:`delta_method_constant`). By Cauchy–Schwarz it is smallest at π̄ = f_τ(r), where it is
+(σ²/τ²) U² (:func:`e2w_limit`, the constant of the slides); uniform sampling gives
+(σ²/τ²) K Σ_a exp(2r(a)/τ) (:func:`uniform_limit`).
+
+Simulation (:func:`simulate`): many independent runs at once, vectorised over runs. Arms never
+pulled have no empirical mean, so every run first pulls each arm once (t = 1, …, K, in arm
+order); the allocation under test chooses from pull K + 1 on. This only affects small t: after
+the K forced pulls every estimate is a genuine empirical mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from theory.softmax import check_tau, soft_indmax, soft_value
+
+__all__ = [
+    "Allocation",
+    "BanditRuns",
+    "delta_method_constant",
+    "e2w_allocation",
+    "e2w_distribution",
+    "e2w_exploration",
+    "e2w_limit",
+    "exp_sum",
+    "exp_sum_estimate",
+    "gaussian_mse_given_counts",
+    "oracle_allocation",
+    "simulate",
+    "soft_value_estimate",
+    "uniform_allocation",
+    "uniform_limit",
+]
+
+#: allocation(means [R, K], t) -> sampling distributions [R, K] for pull t + 1, given t pulls so far.
+Allocation = Callable[[np.ndarray, int], np.ndarray]
+
+
+def _positive_tau(tau) -> float:
+    t = check_tau(tau)
+    if t == 0.0:
+        raise ValueError("the softmax bandit needs a temperature tau > 0 (its constants divide by tau²)")
+    return t
+
+
+def _arms(r) -> np.ndarray:
+    a = np.asarray(r, dtype=np.float64)
+    if a.ndim < 1 or a.shape[-1] < 1 or not np.isfinite(a).all():
+        raise ValueError(f"arm means r must be a finite [..., K] array with K >= 1, got {r!r}")
+    return a
+
+
+# ---------------------------------------------------------------------------------------------
+# E2W sampling
+# ---------------------------------------------------------------------------------------------
+def e2w_exploration(n_total, n_actions: int, epsilon: float) -> np.ndarray:
+    """E2W's exploration weight λ_t = min(1, ε|A|/log(t + 1)).
+
+    Source: seed deck, "Algorithm: Maximum entropy monte-carlo planning" (E2W); the clip to
+    [0, 1] follows the public implementations (ments-notes §1), since π_t must be a distribution.
+
+    Args:
+      n_total: ``[...]`` t, the number of samples so far (Σ_a N(a) in a tree node), integers >= 0.
+      n_actions: |A| >= 1.
+      epsilon: exploration parameter ε > 0.
+    Returns:
+      ``[...]`` λ_t in (0, 1]; λ_0 = 1 (log 1 = 0: nothing seen yet, explore uniformly).
+    Raises:
+      ValueError: negative t, |A| < 1 or ε <= 0.
+    """
+    t = np.asarray(n_total, dtype=np.float64)
+    if np.any(t < 0) or not np.isfinite(t).all():
+        raise ValueError(f"n_total must be finite and >= 0, got {n_total!r}")
+    if n_actions < 1 or not epsilon > 0:
+        raise ValueError(f"need n_actions >= 1 and epsilon > 0, got {n_actions!r}, {epsilon!r}")
+    log_t = np.log1p(t)
+    # At t = 0, log(t + 1) = 0 and the ratio is +inf: clip it to 1 without a division warning.
+    with np.errstate(divide="ignore"):
+        return np.minimum(1.0, epsilon * n_actions / log_t)
+
+
+def e2w_distribution(q_hat, n_total, tau: float, epsilon: float) -> np.ndarray:
+    """E2W sampling distribution π_t = (1 − λ_t) f_τ(q̂) + λ_t/|A|, λ_t = min(1, ε|A|/log(t + 1)).
+
+    Source: seed deck, "Algorithm: Maximum entropy monte-carlo planning" (E2W); Xiao et al.
+    2019. MENTS uses it at every node with t = Σ_a N(s, a).
+
+    Args:
+      q_hat: ``[..., A]`` estimated values q̂ (empirical means in a bandit).
+      n_total: t, a scalar or ``[...]`` (broadcast against the leading axes of ``q_hat``).
+      tau: temperature τ >= 0 of the soft-indmax f_τ (τ = 0: uniform over the argmax).
+      epsilon: exploration parameter ε > 0.
+    Returns:
+      ``[..., A]`` distributions along the last axis.
+    Raises:
+      ValueError: as :func:`e2w_exploration` and :func:`theory.softmax.soft_indmax`.
+    """
+    f = soft_indmax(q_hat, tau)
+    n_actions = f.shape[-1]
+    lam = e2w_exploration(n_total, n_actions, epsilon)[..., None]
+    return (1.0 - lam) * f + lam / n_actions
+
+
+def e2w_allocation(tau: float, epsilon: float) -> Allocation:
+    """The E2W allocation: sample pull t + 1 from :func:`e2w_distribution` (means, t, τ, ε)."""
+
+    def allocate(means: np.ndarray, t: int) -> np.ndarray:
+        return e2w_distribution(means, t, tau, epsilon)
+
+    return allocate
+
+
+def uniform_allocation(means: np.ndarray, t: int) -> np.ndarray:
+    """The uniform allocation: every arm with probability 1/K, whatever has been seen."""
+    return np.full_like(means, 1.0 / means.shape[-1])
+
+
+def oracle_allocation(r, tau: float) -> Allocation:
+    """The oracle allocation: sample from the true f_τ(r), the optimal shares (delta method)."""
+    p = soft_indmax(_arms(r), _positive_tau(tau))
+
+    def allocate(means: np.ndarray, t: int) -> np.ndarray:
+        return np.broadcast_to(p, means.shape)
+
+    return allocate
+
+
+# ---------------------------------------------------------------------------------------------
+# Estimators and constants
+# ---------------------------------------------------------------------------------------------
+def exp_sum(r, tau: float) -> np.ndarray:
+    """U = Σ_a exp(r(a)/τ) = exp(F_τ(r)/τ).
+
+    Args:
+      r: ``[..., K]`` values; tau: τ > 0.
+    Returns:
+      ``[...]`` U (overflows to inf only when U itself exceeds the float64 range).
+    """
+    t = _positive_tau(tau)
+    return np.exp(soft_value(_arms(r), t) / t)
+
+
+def exp_sum_estimate(means, tau: float) -> np.ndarray:
+    """Û_t = Σ_a exp(r̂_t(a)/τ), the plug-in estimate of U from empirical means ``[..., K]``."""
+    return exp_sum(means, tau)
+
+
+def soft_value_estimate(means, tau: float) -> np.ndarray:
+    """F̂_t = τ log Û_t = F_τ(r̂_t), the plug-in estimate of the softmax value ``[...]``."""
+    return soft_value(_arms(means), _positive_tau(tau))
+
+
+def delta_method_constant(r, tau: float, sigma: float, shares) -> np.ndarray:
+    """Delta-method constant of sampling shares π̄: lim t·E_t = (σ²/τ²) Σ_a exp(2r(a)/τ)/π̄(a).
+
+    Source: ments-notes §1 "Why the constant is right" (derivation, checked by claim F2).
+
+    Args:
+      r: ``[K]`` arm means; tau: τ > 0; sigma: noise standard deviation σ >= 0.
+      shares: ``[..., K]`` long-run sampling shares (positive; need not be normalised, e.g.
+        t/N(a) with realised counts uses shares N(a)/t).
+    Returns:
+      ``[...]`` the constant for each share vector.
+    """
+    t = _positive_tau(tau)
+    r = _arms(r)
+    # exp(2r/τ) is shifted by exp(2 max r/τ) inside the sum and restored outside, so large r/τ
+    # overflows only if the constant itself does.
+    m = r.max()
+    w = np.exp(2 * (r - m) / t)
+    return (sigma / t) ** 2 * np.exp(2 * m / t) * np.sum(w / np.asarray(shares, dtype=np.float64), axis=-1)
+
+
+def gaussian_mse_given_counts(r, tau: float, sigma: float, counts) -> np.ndarray:
+    """E[(Û − U)² | N] for fixed pull counts N(a) and Gaussian noise: exact, all orders in 1/N.
+
+    With s_a² = σ²/(τ² N(a)), exp(r̂(a)/τ) is log-normal: its variance is
+    e^{2r(a)/τ} e^{s_a²}(e^{s_a²} − 1) and its bias e^{r(a)/τ}(e^{s_a²/2} − 1), so
+    E[(Û − U)²] = Σ_a variance_a + (Σ_a bias_a)². Its leading term in 1/N is the delta method,
+    (σ²/τ²) Σ_a e^{2r(a)/τ}/N(a). Exact when the counts do not depend on the rewards (uniform,
+    oracle); for an adaptive allocation such as E2W it is the finite-t prediction with the
+    realised counts.
+
+    Args:
+      r: ``[K]`` arm means; tau: τ > 0; sigma: σ >= 0.
+      counts: ``[..., K]`` pull counts N(a) >= 1.
+    Returns:
+      ``[...]`` the mean squared error of Û given the counts.
+    """
+    t = _positive_tau(tau)
+    r = _arms(r)
+    m = r.max()
+    e = np.exp((r - m) / t)  # shifted by exp(m/τ), restored below: no overflow for large r/τ
+    s2 = (sigma / t) ** 2 / np.asarray(counts, dtype=np.float64)
+    variance = e**2 * np.exp(s2) * np.expm1(s2)
+    bias = e * np.expm1(s2 / 2)
+    return np.exp(2 * m / t) * (variance.sum(axis=-1) + bias.sum(axis=-1) ** 2)
+
+
+def e2w_limit(r, tau: float, sigma: float) -> float:
+    """The slides' constant lim t·E_t = (σ²/τ²)(Σ_a exp(r(a)/τ))², attained by π̄ = f_τ(r).
+
+    Source: seed deck, "Algorithm: Maximum entropy monte-carlo planning" (theoretical guarantee
+    of E2W); Xiao et al. 2019.
+    """
+    t = _positive_tau(tau)
+    return float((sigma / t) ** 2 * exp_sum(r, t) ** 2)
+
+
+def uniform_limit(r, tau: float, sigma: float) -> float:
+    """Uniform sampling's constant lim t·E_t = (σ²/τ²)·K·Σ_a exp(2r(a)/τ) (delta method, π̄ = 1/K)."""
+    r = _arms(r)
+    return float(delta_method_constant(r, tau, sigma, np.full(r.shape[-1], 1.0 / r.shape[-1])))
+
+
+# ---------------------------------------------------------------------------------------------
+# Simulation
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BanditRuns:
+    """Snapshots of independent bandit runs at checkpoints.
+
+    Attributes:
+      checkpoints: ``[T]`` the pull counts t at which the snapshots were taken.
+      counts: ``[T, R, K]`` N_t(a), pulls of each arm in each run.
+      means: ``[T, R, K]`` r̂_t(a), the empirical means.
+    """
+
+    checkpoints: np.ndarray
+    counts: np.ndarray
+    means: np.ndarray
+
+
+def simulate(
+    r,
+    sigma: float,
+    allocation: Allocation,
+    checkpoints: Sequence[int],
+    *,
+    n_runs: int,
+    seed: int,
+) -> BanditRuns:
+    """Run ``n_runs`` independent Gaussian bandits in lockstep and snapshot them at checkpoints.
+
+    Pulls 1, …, K take each arm once (so every empirical mean exists); pull t + 1 > K draws an
+    arm from ``allocation(means [R, K], t)``, then a reward r(a) + σ·ξ, ξ ~ N(0, 1). Each step
+    costs O(R·K) numpy work: one inverse-CDF draw per run and one scattered update.
+
+    Args:
+      r: ``[K]`` arm means; sigma: noise standard deviation σ >= 0.
+      allocation: ``allocation(means, t) -> [R, K]`` distributions (e.g. :func:`e2w_allocation`).
+      checkpoints: increasing pull counts >= K at which to record.
+      n_runs: R, the number of independent runs.
+      seed: seeds ``np.random.default_rng``; the same seed gives the same runs, bit for bit.
+    Returns:
+      BanditRuns with ``[T, R, K]`` snapshots.
+    Raises:
+      ValueError: checkpoints not increasing or below K, n_runs < 1, σ < 0.
+    """
+    r = _arms(r)
+    if r.ndim != 1:
+        raise ValueError(f"r must be one bandit [K], got shape {r.shape}")
+    k = r.size
+    marks = np.asarray(checkpoints, dtype=np.int64)
+    if marks.ndim != 1 or marks.size == 0 or marks[0] < k or np.any(np.diff(marks) <= 0):
+        raise ValueError(f"checkpoints must be increasing integers >= K = {k}, got {checkpoints!r}")
+    if n_runs < 1 or not sigma >= 0:
+        raise ValueError(f"need n_runs >= 1 and sigma >= 0, got {n_runs!r}, {sigma!r}")
+    rng = np.random.default_rng(seed)
+
+    # State is stored arm-major, [K, R] C-contiguous, and handed to the allocation as the
+    # [R, K] view: reductions over the K arms then run along a short leading axis of memory,
+    # which numpy does elementwise across rows, several times faster than over a short last
+    # axis (same reason as theory.softmax.soft_value_first_axis).
+    sums = r[:, None] + sigma * rng.standard_normal((k, n_runs))
+    counts = np.ones((k, n_runs))
+    means = sums.copy()
+    run_index = np.arange(n_runs)
+    out_counts, out_means = [], []
+    t = k
+    for mark in marks:
+        for t in range(t, mark):
+            cdf = np.array(allocation(means.T, t).T, order="C")  # [K, R]
+            for a in range(1, k):  # running sum over arms (np.cumsum is slower on this layout)
+                cdf[a] += cdf[a - 1]
+            # Scaling u by the last cdf entry keeps the draw inside the K arms even when the
+            # cumulative sum rounds to slightly below 1.
+            u = rng.random(n_runs) * cdf[-1]
+            arm = (cdf <= u).sum(axis=0)
+            flat = arm * n_runs + run_index
+            counts.flat[flat] += 1.0
+            sums.flat[flat] += r[arm] + sigma * rng.standard_normal(n_runs)
+            means.flat[flat] = sums.flat[flat] / counts.flat[flat]
+        t = int(mark)
+        out_counts.append(counts.T.copy())
+        out_means.append(means.T.copy())
+    return BanditRuns(marks, np.stack(out_counts), np.stack(out_means))
