@@ -57,7 +57,7 @@ class CheckResult:
       passed: the verdict.
       cases: instances tried.
       details: whatever a reader needs to trust the verdict; a list of strings under
-        ``"report"`` is printed by the CLI beneath the row (e.g. confidence intervals).
+        ``"report"`` is printed by the CLI beneath the row (see :func:`fold`).
     """
 
     claim: str
@@ -117,7 +117,9 @@ def fold(claim: Claim, results: Iterable[CheckResult]) -> CheckResult:
     """Fold per-instance results: passed iff all passed; report the case nearest to failing.
 
     The reported ``measured``/``tolerance`` pair is that of the case with the largest ratio
-    measured/tolerance, so the row shows the worst margin in the claim's own units.
+    measured/tolerance, so the row shows the worst margin in the claim's own units. Cases
+    whose details carry a one-line ``"summary"`` (a statistical check's interval, say) have
+    it collected into ``details["report"]``, which the CLI prints under the row.
     """
     results = list(results)
     if not results:
@@ -125,12 +127,16 @@ def fold(claim: Claim, results: Iterable[CheckResult]) -> CheckResult:
 
     worst = max(results, key=lambda r: (not r.passed, _ratio(r.measured, r.tolerance)))
     failed = [r.details.get("instance", "?") for r in results if not r.passed]
+    details = {"worst_case": worst.details, "failed_instances": failed}
+    report = [r.details["summary"] for r in results if "summary" in r.details]
+    if report:
+        details["report"] = report
     return claim.result(
         measured=worst.measured,
         tolerance=worst.tolerance,
         cases=sum(r.cases for r in results),
         passed=not failed,
-        details={"worst_case": worst.details, "failed_instances": failed},
+        details=details,
     )
 
 
