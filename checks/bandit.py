@@ -343,7 +343,8 @@ def check_error_rate(
         {
             "instance": _instance(r, tau, sigma),
             "summary": (
-                f"{_instance(r, tau, sigma)}: t·E_t at t={t_last}: {estimate[-1]:.4g} [{lo:.4g}, {hi:.4g}] (99 % CLT) vs "
+                f"{_instance(r, tau, sigma)}: t·E_t at t={t_last}: {estimate[-1]:.4g} "
+                f"[{lo:.4g}, {hi:.4g}] (99 % CLT) vs "
                 f"limit {claimed:.4g}, prediction {prediction[-1]:.4g}, uniform {uniform:.4g}"
             ),
             "epsilon": epsilon,

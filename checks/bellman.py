@@ -27,7 +27,7 @@ from scipy.special import xlogy
 from scipy.stats import norm
 
 from checks.base import EPS, CheckResult, Claim, fold, register, roundoff_tolerance, value_scale
-from checks.suite import mdp_suite, temperature_suite
+from checks.suite import mdp_cases, mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
 from theory.bellman import KRYLOV_RTOL, evaluate_policy, soft_bellman_operator, soft_state_value
 from theory.softmax import entropy, kl
@@ -158,9 +158,7 @@ def check_soft_bellman(
 @register(B1)
 def battery_soft_bellman(*, seed: int, size: str) -> CheckResult:
     """B1 over the seeded MDP suite at every suite temperature (τ = 0: the classical equation)."""
-    return fold(
-        B1, (check_soft_bellman(m, t) for m in mdp_suite(seed, size) for t in temperature_suite(size))
-    )
+    return fold(B1, (check_soft_bellman(m, t) for m, t in mdp_cases(seed, size)))
 
 
 # --- B2 ----------------------------------------------------------------------------------------
@@ -428,12 +426,7 @@ def battery_temperature_limits(*, seed: int, size: str) -> CheckResult:
     """B4 over the MDP suite at every positive suite temperature (τ = 0 is the reference, not a case)."""
     return fold(
         B4,
-        (
-            check_temperature_limits(m, t)
-            for m in mdp_suite(seed, size)
-            for t in temperature_suite(size)
-            if t > 0
-        ),
+        (check_temperature_limits(m, t) for m, t in mdp_cases(seed, size, positive_tau=True)),
     )
 
 

@@ -25,7 +25,7 @@ import warnings
 import numpy as np
 
 from checks.base import EPS, CheckResult, Claim, fold, register, roundoff_tolerance, value_scale
-from checks.suite import mdp_suite, temperature_suite
+from checks.suite import mdp_cases
 from mdps.finite import FiniteMDP
 from theory.bellman import (
     boltzmann_policy,
@@ -217,7 +217,7 @@ def check_contraction(
 @register(D1)
 def battery_contraction(*, seed: int, size: str) -> CheckResult:
     """D1 over the seeded MDP suite at every suite temperature."""
-    instances = [(m, t) for m in mdp_suite(seed, size) for t in temperature_suite(size)]
+    instances = mdp_cases(seed, size)
     return fold(D1, (check_contraction(m, t, seed=seed + i) for i, (m, t) in enumerate(instances)))
 
 
@@ -292,7 +292,7 @@ def check_convergence(
 @register(D2)
 def battery_convergence(*, seed: int, size: str) -> CheckResult:
     """D2 over the seeded MDP suite at every suite temperature."""
-    instances = [(m, t) for m in mdp_suite(seed, size) for t in temperature_suite(size)]
+    instances = mdp_cases(seed, size)
     return fold(D2, (check_convergence(m, t, seed=seed + i) for i, (m, t) in enumerate(instances)))
 
 
@@ -356,7 +356,7 @@ def check_oracles(
 @register(D3)
 def battery_oracles(*, seed: int, size: str) -> CheckResult:
     """D3 over the seeded MDP suite at every suite temperature."""
-    return fold(D3, (check_oracles(m, t) for m in mdp_suite(seed, size) for t in temperature_suite(size)))
+    return fold(D3, (check_oracles(m, t) for m, t in mdp_cases(seed, size)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -520,7 +520,7 @@ def check_newton_policy_iteration(
 @register(D4)
 def battery_newton_policy_iteration(*, seed: int, size: str) -> CheckResult:
     """D4 over the seeded MDP suite at every suite temperature."""
-    instances = [(m, t) for m in mdp_suite(seed, size) for t in temperature_suite(size)]
+    instances = mdp_cases(seed, size)
     return fold(
         D4, (check_newton_policy_iteration(m, t, seed=seed + i) for i, (m, t) in enumerate(instances))
     )
@@ -632,5 +632,5 @@ def check_monotone_bounds(
 @register(D5)
 def battery_monotone_bounds(*, seed: int, size: str) -> CheckResult:
     """D5 over the seeded MDP suite at every suite temperature."""
-    instances = [(m, t) for m in mdp_suite(seed, size) for t in temperature_suite(size)]
+    instances = mdp_cases(seed, size)
     return fold(D5, (check_monotone_bounds(m, t, seed=seed + i) for i, (m, t) in enumerate(instances)))

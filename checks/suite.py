@@ -12,7 +12,7 @@ import numpy as np
 from mdps.finite import FiniteMDP
 from mdps.generators import chain, cliff_walk, garnet, gridworld, random_dag
 
-__all__ = ["SIZES", "mdp_suite", "q_vector_suite", "temperature_suite"]
+__all__ = ["SIZES", "mdp_cases", "mdp_suite", "q_vector_suite", "temperature_suite"]
 
 SIZES = ("quick", "default", "full")
 
@@ -75,3 +75,16 @@ def q_vector_suite(seed: int, size: str = "default") -> list[np.ndarray]:
             q[1] = q.max()  # an exact tie at the max
         out.append(q)
     return out
+
+
+def mdp_cases(
+    seed: int, size: str = "default", *, positive_tau: bool = False
+) -> list[tuple[FiniteMDP, float]]:
+    """Every (MDP, τ) pair of the suites: ``mdp_suite`` × ``temperature_suite``, in a fixed order.
+
+    Args:
+      seed, size: as :func:`mdp_suite`.
+      positive_tau: leave out τ = 0 (for claims about τ > 0).
+    """
+    taus = [t for t in temperature_suite(size) if t > 0 or not positive_tau]
+    return [(m, t) for m in mdp_suite(seed, size) for t in taus]
