@@ -1,0 +1,537 @@
+"""MENTS and UCT on array-backed trees, many independent searches in lockstep.
+
+Source: seed deck, slides "Algorithm: Maximum entropy monte-carlo planning"; Xiao et al. 2019,
+"Maximum entropy Monte-Carlo planning" (NeurIPS); UCT: Kocsis & Szepesvári 2006, "Bandit based
+Monte-Carlo planning" (UCB1 at every node).
+
+Problems. Any deterministic finite-horizon :class:`~mdps.finite.FiniteMDP` whose states reachable
+from the root (state 0) form a tree: every reachable non-terminal state has exactly one parent
+edge (terminal states may be shared, as in the D-chain). :func:`search_tree` validates this and
+flattens the MDP into a successor table. An edge (s, a) is a *leaf edge* when it enters a
+terminal state or leaves a state at depth H − 1 (H the horizon): a simulation ends there.
+
+Observation model. One simulation descends from the root to a leaf edge; the rewards observed on
+the way are the MDP's r(s, a), except on the leaf edge, where the observation is r(s, a) + σ·ξ,
+ξ ~ N(0, 1) (the noisy rollout value of the synthetic-tree experiment; on the D-chain, the noise
+is added to the reward of the move that ends the episode, L anywhere or the last R).
+
+Statistics, per run, state and action, arrays ``[R·S, A]`` (row run·S + s): visit counts
+N(s, a), sums of observed returns W(s, a) and value estimates Q(s, a), initialised to 0 (the
+paper's Q_init = 0, also for MENTS's unvisited actions inside F_τ).
+- MENTS (E2W tree policy, softmax backups):
+  π(a|s) = (1 − λ_s) f_τ(Q_sft(s, ·))(a) + λ_s/|A|, λ_s = min(1, ε|A|/log(Σ_a N(s, a) + 1));
+  leaf edge: Q_sft(s, a) = W(s, a)/N(s, a), the mean observed leaf value;
+  inner edge: Q_sft(s, a) = r(s, a) + F_τ(Q_sft(s', ·)), s' the successor;
+  final action argmax_a Q_sft(root, a).
+- UCT (UCB1 tree policy, mean backups): the action of largest
+  Q̄(s, a) + c·sqrt(log N(s)/N(s, a)) (unvisited actions first; ties uniformly at random),
+  Q̄(s, a) = W(s, a)/N(s, a) the mean return; final action argmax_a Q̄(root, a) ("max value",
+  the default) or argmax_a N(root, a) ("most visited"); both are in the result.
+
+Draw order (what makes a seed reproducible, and lets a test replay a simulation by hand): per
+simulation, one ``rng.random(R)`` per depth 0, …, H − 1 (the inverse-CDF draw of each run's
+action; runs whose simulation has ended draw too and ignore it), then ``rng.standard_normal(R)``
+for the leaf noise. Cost per simulation: about 2H vectorised steps of O(R·A) numpy work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import brentq
+from scipy.stats import binomtest
+
+from mdps.finite import STOCHASTIC_ATOL, FiniteMDP
+from mdps.generators import d_chain
+from theory.bandit import e2w_distribution
+from theory.softmax import check_tau, soft_value
+from theory.solvers import soft_backward_induction
+
+__all__ = [
+    "FailureCurve",
+    "SearchResult",
+    "SearchTree",
+    "d_chain_critical_temperature",
+    "d_chain_root_gap",
+    "failure_curve",
+    "inverse_cdf_sample",
+    "ments",
+    "root_soft_q",
+    "search_tree",
+    "ucb1_distribution",
+    "uct",
+]
+
+#: tree_policy(q [R, A], n_total [R], tau, epsilon) -> [R, A] distributions (E2W by default).
+TreePolicy = Callable[[np.ndarray, np.ndarray, float, float], np.ndarray]
+#: backup_value(q [R, A], tau) -> [R] the value backed up from a node (F_τ by default).
+BackupValue = Callable[[np.ndarray, float], np.ndarray]
+
+
+# ---------------------------------------------------------------------------------------------
+# The tree of an MDP
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class SearchTree:
+    """A deterministic finite-horizon MDP flattened for search.
+
+    Attributes:
+      successor: ``[S, A]`` int, the successor s' of (s, a).
+      reward: ``[S, A]`` r(s, a).
+      leaf_edge: ``[S, A]`` bool, (s, a) ends a simulation (enters a terminal state, or s is at
+        depth H − 1).
+      depth: ``[S]`` int, depth of each reachable state (root 0), −1 if unreachable or terminal.
+      horizon: H.
+      name: the MDP's name.
+    """
+
+    successor: np.ndarray
+    reward: np.ndarray
+    leaf_edge: np.ndarray
+    depth: np.ndarray
+    horizon: int
+    name: str
+
+    @property
+    def n_states(self) -> int:
+        return self.successor.shape[0]
+
+    @property
+    def n_actions(self) -> int:
+        return self.successor.shape[1]
+
+
+def search_tree(mdp: FiniteMDP) -> SearchTree:
+    """Validate that ``mdp`` is a deterministic finite-horizon tree from state 0, and flatten it.
+
+    Args:
+      mdp: FiniteMDP with a horizon H and a non-terminal state 0 (the root).
+    Returns:
+      SearchTree.
+    Raises:
+      ValueError: no horizon, a terminal root, a stochastic row (naming (s, a)), or a
+        non-terminal state reached by two edges (naming the state): search statistics are kept
+        per state, so a DAG would merge the statistics of two paths.
+    """
+    if mdp.horizon is None:
+        raise ValueError(f"search needs a finite-horizon MDP; {mdp.name!r} has horizon None")
+    S, A = mdp.n_states, mdp.n_actions
+    if mdp.terminal[0]:
+        raise ValueError(f"the root (state 0) of {mdp.name!r} is terminal: nothing to search")
+    # A private copy: the MDP's arrays are read-only and eliminate_zeros works in place.
+    P = sp.csr_array(mdp.P if mdp.is_sparse else np.asarray(mdp.P).reshape(S * A, S), copy=True)
+    P.eliminate_zeros()
+    nnz = np.diff(P.indptr)
+    single = nnz == 1
+    deterministic = single.copy()
+    deterministic[single] = np.abs(P.data[P.indptr[:-1][single]] - 1.0) <= STOCHASTIC_ATOL
+    if not deterministic.all():
+        row = int(np.argmin(deterministic))
+        raise ValueError(
+            f"search needs deterministic transitions; row (s={row // A}, a={row % A}) of "
+            f"{mdp.name!r} has {int(nnz[row])} successors"
+        )
+    successor = P.indices[P.indptr[:-1]].reshape(S, A).astype(np.int64)
+    terminal = np.asarray(mdp.terminal)
+    H = int(mdp.horizon)
+    depth = np.full(S, -1)
+    depth[0] = 0
+    frontier = np.array([0])
+    for level in range(1, H):
+        nxt = successor[frontier].ravel()
+        nxt = nxt[~terminal[nxt]]
+        states, parents = np.unique(nxt, return_counts=True)
+        again = (parents > 1) | (depth[states] >= 0)
+        if again.any():
+            raise ValueError(
+                f"search needs a tree: state {int(states[again][0])} of {mdp.name!r} is reached "
+                "by more than one edge from the root"
+            )
+        depth[states] = level
+        frontier = states
+        if frontier.size == 0:
+            break
+    leaf_edge = terminal[successor] | (depth == H - 1)[:, None]
+    for a in (successor, leaf_edge, depth):
+        a.flags.writeable = False
+    return SearchTree(successor, np.array(mdp.R), leaf_edge, depth, H, mdp.name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tree policies and sampling
+# ---------------------------------------------------------------------------------------------
+def inverse_cdf_sample(dist: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Draw a ~ dist by inverse CDF: a = #{b : cdf(b) <= u·cdf(A−1)}, one per row.
+
+    Args:
+      dist: ``[R, A]`` distributions (rows >= 0, summing to about 1).
+      u: ``[R]`` uniforms in [0, 1).
+    Returns:
+      ``[R]`` int actions; an action of probability 0 is never drawn.
+    """
+    cdf = np.cumsum(dist, axis=1)
+    # Scaling u by the last cdf entry keeps the draw inside the A actions even when the
+    # cumulative sum rounds to slightly below 1.
+    return (cdf <= (u * cdf[:, -1])[:, None]).sum(axis=1)
+
+
+def ucb1_distribution(q: np.ndarray, counts: np.ndarray, c: float) -> np.ndarray:
+    """UCT's choice as a distribution: uniform over argmax_a Q̄(a) + c·sqrt(log N/N(a)).
+
+    Unvisited actions (N(a) = 0) score +inf, so they are tried first, in random order.
+
+    Args:
+      q: ``[R, A]`` mean returns Q̄; counts: ``[R, A]`` N(a); c: exploration constant >= 0.
+    Returns:
+      ``[R, A]`` the uniform distribution over each row's maximisers.
+    """
+    n_total = counts.sum(axis=1, keepdims=True)
+    # N(a) = 0 would divide by zero: those actions are set to +inf by np.where instead.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bonus = c * np.sqrt(np.log(np.maximum(n_total, 1.0)) / counts)
+    score = np.where(counts > 0, q + bonus, np.inf)
+    best = (score == score.max(axis=1, keepdims=True)).astype(np.float64)
+    return best / best.sum(axis=1, keepdims=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The search engine
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SearchResult:
+    """Snapshots of R independent searches at checkpoints, and their final statistics.
+
+    With G MDPs searched together, R = G·n_runs and run j searched MDP j // n_runs.
+
+    Attributes:
+      checkpoints: ``[T]`` simulation counts of the snapshots.
+      recommendations: ``[T, R]`` the root action each run recommends (MENTS: argmax root
+        Q_sft; UCT: argmax root Q̄ or most visited, as ``recommend`` said).
+      root_q: ``[T, R, A]`` root value estimates (Q_sft for MENTS, Q̄ for UCT).
+      root_counts: ``[T, R, A]`` root visit counts N(root, a) (sum = checkpoint).
+      q: ``[R, S, A]`` final value estimates.
+      counts: ``[R, S, A]`` final visit counts.
+      return_sums: ``[R, S, A]`` final sums W of observed returns from each edge.
+    """
+
+    checkpoints: np.ndarray
+    recommendations: np.ndarray
+    root_q: np.ndarray
+    root_counts: np.ndarray
+    q: np.ndarray
+    counts: np.ndarray
+    return_sums: np.ndarray
+
+
+def _marks(checkpoints) -> np.ndarray:
+    marks = np.asarray(checkpoints, dtype=np.int64)
+    if marks.ndim != 1 or marks.size == 0 or marks[0] < 1 or np.any(np.diff(marks) <= 0):
+        raise ValueError(f"checkpoints must be increasing integers >= 1, got {checkpoints!r}")
+    return marks
+
+
+def _forest(mdps) -> list[SearchTree]:
+    """One MDP or a sequence of MDPs of equal shape and horizon, as SearchTrees."""
+    trees = [search_tree(mdps)] if isinstance(mdps, FiniteMDP) else [search_tree(m) for m in mdps]
+    if not trees:
+        raise ValueError("need at least one MDP to search")
+    shape = (trees[0].n_states, trees[0].n_actions, trees[0].horizon)
+    for t in trees[1:]:
+        if (t.n_states, t.n_actions, t.horizon) != shape:
+            raise ValueError(
+                f"MDPs searched together need equal (S, A, H); {t.name!r} has "
+                f"{(t.n_states, t.n_actions, t.horizon)}, {trees[0].name!r} has {shape}"
+            )
+    return trees
+
+
+def _run(trees: list[SearchTree], choose, soft_backup, sigma, checkpoints, n_runs, seed, recommend):
+    """The lockstep engine shared by MENTS and UCT (see the module docstring).
+
+    ``n_runs`` runs on each of the G trees, all advanced together: run j searches tree
+    j // n_runs. ``choose(q [R, A], counts [R, A]) -> [R, A]`` is the tree policy;
+    ``soft_backup(q [R, A]) -> [R]`` is MENTS's node value (None: UCT's mean backups).
+    """
+    marks = _marks(checkpoints)
+    if isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer)) or n_runs < 1:
+        raise ValueError(f"n_runs must be an integer >= 1, got {n_runs!r}")
+    if not (np.isfinite(sigma) and sigma >= 0):
+        raise ValueError(f"sigma must be finite and >= 0, got {sigma!r}")
+    if recommend not in ("max_value", "most_visited"):
+        raise ValueError(f"recommend must be 'max_value' or 'most_visited', got {recommend!r}")
+    rng = np.random.default_rng(seed)
+    S, A, H = trees[0].n_states, trees[0].n_actions, trees[0].horizon
+    R = len(trees) * int(n_runs)
+    # Edge tables of all trees, flat: edge (g, s, a) is entry (g·S + s)·A + a.
+    successor = np.concatenate([t.successor.ravel() for t in trees])
+    reward = np.concatenate([t.reward.ravel() for t in trees])
+    leaf_edge = np.concatenate([t.leaf_edge.ravel() for t in trees])
+    tree_offset = np.repeat(np.arange(len(trees)) * S, n_runs)  # [R] g·S of each run's tree
+    # One extra scratch row at the end: runs whose simulation has ended are pointed at it, so
+    # every step updates all R runs without a boolean mask (the scratch row is never read back).
+    scratch = R * S
+    q = np.zeros((R * S + 1, A))
+    counts = np.zeros((R * S + 1, A))
+    sums = np.zeros((R * S + 1, A))
+    base = np.arange(R) * S
+    out_rec, out_q, out_n = [], [], []
+    sim = 0
+    for mark in marks:
+        for sim in range(sim, mark):
+            rows = base.copy()
+            path = []  # per depth: (rows, edges, actions); rows == scratch once a run has ended
+            for _ in range(H):
+                s = np.where(rows == scratch, 0, rows - base)
+                a = inverse_cdf_sample(choose(q[rows], counts[rows]), rng.random(R))
+                edge = (tree_offset + s) * A + a
+                path.append((rows, edge, a))
+                ended = leaf_edge[edge] | (rows == scratch)
+                if ended.all():
+                    break
+                rows = np.where(ended, scratch, base + successor[edge])
+            noise = sigma * rng.standard_normal(R)
+            ret = np.zeros(R)
+            for rows, edge, a in reversed(path):
+                leaf = leaf_edge[edge]
+                live = rows != scratch
+                # Each live run is at a leaf edge once: its noise enters there and nowhere else.
+                ret = np.where(live, ret + reward[edge] + np.where(leaf, noise, 0.0), ret)
+                counts[rows, a] += 1.0
+                sums[rows, a] += ret
+                mean = sums[rows, a] / counts[rows, a]
+                if soft_backup is None:
+                    q[rows, a] = mean
+                else:
+                    child = base + successor[edge]  # a terminal child's row is all zeros
+                    q[rows, a] = np.where(leaf, mean, reward[edge] + soft_backup(q[child]))
+        sim = int(mark)
+        root_q, root_n = q[base], counts[base]
+        out_q.append(root_q)
+        out_n.append(root_n)
+        out_rec.append(np.argmax(root_q if recommend == "max_value" else root_n, axis=1))
+    shape = (R, S, A)
+    return SearchResult(
+        marks,
+        np.stack(out_rec),
+        np.stack(out_q),
+        np.stack(out_n),
+        q[:-1].reshape(shape),
+        counts[:-1].reshape(shape),
+        sums[:-1].reshape(shape),
+    )
+
+
+def ments(
+    mdp: FiniteMDP | Sequence[FiniteMDP],
+    *,
+    tau: float,
+    epsilon: float,
+    sigma: float,
+    checkpoints: Sequence[int],
+    n_runs: int,
+    seed: int,
+    tree_policy: TreePolicy = e2w_distribution,
+    backup_value: BackupValue = soft_value,
+) -> SearchResult:
+    """MENTS: E2W tree policy, softmax backups Q_sft(s, a) = r + F_τ(Q_sft(s', ·)).
+
+    π(a|s) = (1 − λ_s) f_τ(Q_sft(s, ·)) + λ_s/|A|, λ_s = min(1, ε|A|/log(Σ_a N(s, a) + 1));
+    leaf edges estimate r + rollout by the mean noisy observation; final action
+    argmax_a Q_sft(root, a). Source: seed deck, "Algorithm: Maximum entropy monte-carlo
+    planning"; Xiao et al. 2019 (E2W, softmax backup). The clip of λ to 1 follows the public
+    implementations (ments-notes §1).
+
+    Args:
+      mdp: a deterministic finite-horizon tree MDP (see :func:`search_tree`), or G of them with
+        equal (S, A, H), searched together: ``n_runs`` runs each, run j on MDP j // n_runs.
+      tau: temperature τ > 0 of the tree policy and the backups.
+      epsilon: exploration ε > 0.
+      sigma: leaf noise σ >= 0.
+      checkpoints: increasing simulation counts at which to snapshot the root.
+      n_runs: independent searches per MDP, all advanced in lockstep (R = G·n_runs).
+      seed: seeds ``np.random.default_rng``; same seed, same result bit for bit.
+      tree_policy: ``(q [R, A], n_total [R], tau, epsilon) -> [R, A]`` (injectable for
+        negative controls).
+      backup_value: ``(q [R, A], tau) -> [R]`` the node value backed up (F_τ; injectable).
+    Returns:
+      SearchResult.
+    Raises:
+      ValueError: τ <= 0, ε <= 0, and as :func:`search_tree`.
+    """
+    t = check_tau(tau)
+    if t == 0.0 or not epsilon > 0:
+        raise ValueError(f"MENTS needs tau > 0 and epsilon > 0, got tau={tau!r}, epsilon={epsilon!r}")
+
+    def choose(q, n):
+        return tree_policy(q, n.sum(axis=1), t, epsilon)
+
+    def soft_backup(q):
+        return backup_value(q, t)
+
+    return _run(_forest(mdp), choose, soft_backup, sigma, checkpoints, n_runs, seed, "max_value")
+
+
+def uct(
+    mdp: FiniteMDP | Sequence[FiniteMDP],
+    *,
+    c: float,
+    sigma: float,
+    checkpoints: Sequence[int],
+    n_runs: int,
+    seed: int,
+    recommend: str = "max_value",
+) -> SearchResult:
+    """UCT: UCB1 tree policy argmax_a Q̄(s, a) + c·sqrt(log N(s)/N(s, a)), mean backups.
+
+    Source: Kocsis & Szepesvári 2006 (UCT); seed deck, "Algorithm: Maximum entropy monte-carlo
+    planning" (the baseline MENTS is compared with). Unvisited actions first, ties at random.
+
+    Args:
+      mdp: one tree MDP or G of them, as in :func:`ments`.
+      c: exploration constant c >= 0.
+      sigma, checkpoints, n_runs, seed: as :func:`ments`.
+      recommend: final action rule, ``"max_value"`` (argmax Q̄(root, ·), default) or
+        ``"most_visited"`` (argmax N(root, ·)).
+    Returns:
+      SearchResult.
+    Raises:
+      ValueError: c < 0, an unknown ``recommend``, and as :func:`search_tree`.
+    """
+    if not (np.isfinite(c) and c >= 0):
+        raise ValueError(f"c must be finite and >= 0, got {c!r}")
+
+    def choose(q, n):
+        return ucb1_distribution(q, n, c)
+
+    return _run(_forest(mdp), choose, None, sigma, checkpoints, n_runs, seed, recommend)
+
+
+# ---------------------------------------------------------------------------------------------
+# Failure rates with confidence intervals
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FailureCurve:
+    """Failure rate P(recommended root action ≠ target) against simulations, with an interval.
+
+    Attributes:
+      checkpoints: ``[T]`` simulation counts.
+      failures: ``[T]`` runs whose recommendation missed the target.
+      n_runs: runs per checkpoint (pooled over trees).
+      rate: ``[T]`` failures/n_runs.
+      low, high: ``[T]`` Clopper–Pearson (exact binomial) interval at ``level``.
+      level: confidence level.
+    """
+
+    checkpoints: np.ndarray
+    failures: np.ndarray
+    n_runs: int
+    rate: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    level: float
+
+
+def failure_curve(
+    results: Sequence[SearchResult], targets: Sequence[int], *, level: float = 0.95
+) -> FailureCurve:
+    """Pooled failure curve of searches on one or more trees, each with its target root action.
+
+    Runs are pooled over trees: the count is Poisson-binomial, whose variance is at most the
+    binomial one at the pooled rate, so the Clopper–Pearson interval for the average failure
+    probability over these trees is conservative.
+
+    Args:
+      results: SearchResults with the same checkpoints.
+      targets: per result, the correct root action: an int, or ``[R]`` per run (a forest).
+      level: confidence level of the intervals.
+    Returns:
+      FailureCurve.
+    Raises:
+      ValueError: empty input, mismatched lengths or checkpoints.
+    """
+    if len(results) == 0 or len(results) != len(targets):
+        raise ValueError(f"need one target per result, got {len(results)} results, {len(targets)} targets")
+    marks = results[0].checkpoints
+    if any(not np.array_equal(r.checkpoints, marks) for r in results):
+        raise ValueError("all results must share the same checkpoints")
+    missed = np.concatenate([r.recommendations != np.asarray(t) for r, t in zip(results, targets)], axis=1)
+    failures = missed.sum(axis=1)
+    n = missed.shape[1]
+    cis = [binomtest(int(f), n).proportion_ci(confidence_level=level, method="exact") for f in failures]
+    return FailureCurve(
+        marks,
+        failures,
+        n,
+        failures / n,
+        np.array([c.low for c in cis]),
+        np.array([c.high for c in cis]),
+        level,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Exact soft values at the root, and the D-chain's critical temperature
+# ---------------------------------------------------------------------------------------------
+def root_soft_q(mdp: FiniteMDP, taus) -> np.ndarray:
+    """Exact Q*_τ(root, ·) by soft backward induction, for each τ (τ = 0: the optimal Q*).
+
+    Source: seed deck, "Maximum entropy monte-carlo planning" (softmax backup); CLAIMS D3.
+
+    Args:
+      mdp: a finite-horizon MDP (root = state 0).
+      taus: ``[N]`` temperatures >= 0.
+    Returns:
+      ``[N, A]`` root soft Q values.
+    """
+    taus = np.atleast_1d(np.asarray(taus, dtype=np.float64))
+    return np.stack([soft_backward_induction(mdp, float(t)).q[0] for t in taus])
+
+
+def d_chain_root_gap(n: int, final_reward: float, tau: float) -> float:
+    """Q*_τ(root, R) − Q*_τ(root, L) on the D-chain, exactly (soft backward induction).
+
+    Args:
+      n: chain length D; final_reward: R_f; tau: τ >= 0.
+    Returns:
+      the gap; positive when the soft optimum goes right at the root.
+    """
+    q = soft_backward_induction(d_chain(n, final_reward), tau).q[0]
+    return float(q[1] - q[0])
+
+
+def d_chain_critical_temperature(
+    n: int, final_reward: float, *, bracket: tuple[float, float] = (1e-3, 10.0), xtol: float = 1e-14
+) -> float:
+    """τ_c: the temperature where the D-chain's soft-optimal root action switches from L to R.
+
+    The root of Q*_τ(root, R) − Q*_τ(root, L) in τ, found by Brent's method
+    (scipy.optimize.brentq) on the exact soft values of :func:`d_chain_root_gap`. For D = 10,
+    R_f = 1/2 the soft optimum prefers R exactly when τ > τ_c ≈ 0.1386, while the reward-optimal
+    root action is L (0.9 > 1/2). Source: Painter et al. 2023 (NeurIPS), "Monte Carlo tree search
+    with Boltzmann exploration": the modified D-chain (ments-notes §5a).
+
+    Args:
+      n: chain length D >= 2; final_reward: R_f.
+      bracket: (τ_lo, τ_hi) with a sign change of the gap.
+      xtol: absolute tolerance of the root in τ.
+    Returns:
+      τ_c.
+    Raises:
+      ValueError: no sign change of the gap on the bracket (e.g. R_f = 1, where R is the soft
+        optimum at every τ).
+    """
+    lo, hi = bracket
+    g_lo, g_hi = d_chain_root_gap(n, final_reward, lo), d_chain_root_gap(n, final_reward, hi)
+    if not g_lo < 0 < g_hi:
+        raise ValueError(
+            f"no L-to-R switch of the D-chain (n={n}, final_reward={final_reward}) on {bracket}: "
+            f"gap(R − L) = {g_lo:.3g} at {lo}, {g_hi:.3g} at {hi}"
+        )
+    return float(
+        brentq(
+            lambda t: d_chain_root_gap(n, final_reward, t), lo, hi, xtol=xtol, rtol=4 * np.finfo(float).eps
+        )
+    )
