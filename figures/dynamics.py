@@ -1,0 +1,380 @@
+"""Figures of soft dynamic programming on finite MDPs (claims C1, C3, D1, D2, D4).
+
+Source: seed deck, slides "Redefinition: Bellman function", "Redefinition: policy improvement
+theorem", "Algorithm: Soft Q-Iteration".
+
+Per-iteration quantities that the solvers do not return (Q_k of soft value iteration, π_k of
+soft policy iteration) are computed here from theory's public operators:
+:func:`theory.bellman.soft_bellman_operator`, :func:`theory.bellman.evaluate_policy` and
+:func:`theory.bellman.boltzmann_policy`. Exact optima come from the certified solvers.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from checks.base import value_scale
+from figures._common import pick
+from figures.style import PALETTE, new_figure, series, styled
+from mdps.finite import FiniteMDP
+from mdps.generators import garnet
+from theory.bellman import boltzmann_policy, evaluate_policy, soft_bellman_operator, soft_state_value
+from theory.solvers import ConvergenceWarning, soft_policy_iteration
+
+__all__ = [
+    "GAMMAS",
+    "STOP",
+    "TAU",
+    "ContractionData",
+    "ConvergenceCurve",
+    "PolicyImprovementData",
+    "contraction_ratios",
+    "contraction_ratios_data",
+    "exact_optimum",
+    "plot_contraction_ratios",
+    "plot_policy_improvement",
+    "plot_soft_vi_convergence",
+    "policy_improvement",
+    "policy_improvement_data",
+    "soft_vi_convergence",
+    "soft_vi_convergence_data",
+]
+
+#: Discounts of the convergence and contraction figures: fast, typical, slow.
+GAMMAS = (0.5, 0.9, 0.99)
+#: Temperature of the random-MDP figures.
+TAU = 0.5
+#: Curves stop once the error falls below STOP·(1 + ‖V‖): further down they would plot the
+#: exact solver's own certified error (about 1e-12·(1 + ‖V‖)), not convergence.
+STOP = 1e-10
+
+
+def exact_optimum(mdp: FiniteMDP, tau: float):
+    """Q*, V* by soft policy iteration, certified to 1e-12·(1 + ‖V‖) or the round-off floor.
+
+    A tolerance under the problem's round-off floor makes the solver stop and warn; its
+    certified ``error_bound`` holds either way, so the warning is silenced here.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return soft_policy_iteration(mdp, tau, tol=1e-12 * (1 + value_scale(mdp, tau)))
+
+
+def _sup(x) -> np.ndarray:
+    """Sup-norm over the trailing (state, action) axes."""
+    return np.abs(x).max(axis=(-2, -1))
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. soft_vi_convergence (D2)
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ConvergenceCurve:
+    """Soft value iteration Q_k = T Q_{k−1} from Q_0 = 0 on one MDP.
+
+    Attributes:
+      gamma: γ.
+      k: ``[n + 1]`` sweeps 0..n.
+      error: ``[n + 1]`` ‖Q_k − Q*‖∞.
+      prior_bound: ``[n + 1]`` γ^k ‖Q_0 − Q*‖∞.
+      posterior_bound: ``[n]`` γ/(1 − γ)·‖Q_k − Q_{k−1}‖∞ for k = 1..n.
+      solver_error: the certified error of Q*.
+    """
+
+    gamma: float
+    k: np.ndarray
+    error: np.ndarray
+    prior_bound: np.ndarray
+    posterior_bound: np.ndarray
+    solver_error: float
+
+
+def _value_iteration_curve(mdp: FiniteMDP, tau: float, max_iter: int = 20_000) -> ConvergenceCurve:
+    """Iterate T from Q_0 = 0 until ‖Q_k − Q*‖∞ <= STOP·(1 + ‖V‖) (see :data:`STOP`)."""
+    opt = exact_optimum(mdp, tau)
+    stop = STOP * (1 + value_scale(mdp, tau))
+    q = np.zeros((mdp.n_states, mdp.n_actions))
+    errors, steps = [_sup(q - opt.q)], []
+    while errors[-1] > stop and len(steps) < max_iter:
+        q_next = soft_bellman_operator(mdp, q, tau)
+        steps.append(_sup(q_next - q))
+        errors.append(_sup(q_next - opt.q))
+        q = q_next
+    k = np.arange(len(errors))
+    g = mdp.gamma
+    return ConvergenceCurve(
+        gamma=g,
+        k=k,
+        error=np.array(errors),
+        prior_bound=g**k * errors[0],
+        posterior_bound=g / (1 - g) * np.array(steps),
+        solver_error=opt.error_bound,
+    )
+
+
+def soft_vi_convergence_data(*, seed: int = 0, size: str = "quick") -> list[ConvergenceCurve]:
+    """‖Q_k − Q*‖∞ of soft value iteration with its a-priori and a-posteriori bounds, per γ.
+
+    ‖Q_k − Q*‖ <= γ^k ‖Q_0 − Q*‖ and ‖Q_k − Q*‖ <= γ/(1 − γ)‖Q_k − Q_{k−1}‖. Source: seed
+    deck, "Algorithm: Soft Q-Iteration"; CLAIMS D2. One Garnet MDP per γ in :data:`GAMMAS`
+    (S = 10 quick / 30 default, A = 3, b = 3, seeded by ``seed``), τ = :data:`TAU`.
+
+    Returns:
+      one :class:`ConvergenceCurve` per γ.
+    """
+    n_states = pick(size, 10, 30)
+    return [_value_iteration_curve(garnet(n_states, 3, 3, gamma=g, seed=seed), TAU) for g in GAMMAS]
+
+
+def plot_soft_vi_convergence(curves: list[ConvergenceCurve]) -> Figure:
+    """Top: per γ, the error (log scale) with both bounds. Bottom: error/bound, always ≤ 1."""
+    with styled():
+        fig, axes = new_figure(2, len(curves), width=4.6, height=3.4, sharex="col")
+        top, bottom = axes[: len(curves)], axes[len(curves) :]
+        for i, (ax, ax_r, c) in enumerate(zip(top, bottom, curves, strict=True)):
+            ax.semilogy(
+                c.k,
+                c.prior_bound,
+                color=PALETTE[1],
+                ls="--",
+                gid=f"prior_bound_{i}",
+                label=r"$\gamma^k\,\|Q_0 - Q^*\|_\infty$",
+            )
+            ax.semilogy(
+                c.k[1:],
+                c.posterior_bound,
+                color=PALETTE[2],
+                ls="-.",
+                gid=f"posterior_bound_{i}",
+                label=r"$\frac{\gamma}{1-\gamma}\|Q_k - Q_{k-1}\|_\infty$",
+            )
+            ax.semilogy(c.k, c.error, color=PALETTE[0], gid=f"error_{i}", label=r"$\|Q_k - Q^*\|_\infty$")
+            ax.set(title=rf"$\gamma = {c.gamma:g}$")
+            ax_r.plot(
+                c.k,
+                c.error / c.prior_bound,
+                color=PALETTE[1],
+                ls="--",
+                gid=f"prior_ratio_{i}",
+                label="error / a-priori bound",
+            )
+            ax_r.plot(
+                c.k[1:],
+                c.error[1:] / c.posterior_bound,
+                color=PALETTE[2],
+                ls="-.",
+                gid=f"posterior_ratio_{i}",
+                label="error / a-posteriori bound",
+            )
+            ax_r.axhline(1.0, color="grey", ls=":", lw=1.5)
+            ax_r.set(ylim=(0, 1.1), xlabel="sweep $k$")
+        top[0].set_ylabel("sup-norm error (log)")
+        bottom[0].set_ylabel("error / bound")
+        top[0].legend(loc="lower left", fontsize=10)
+        bottom[0].legend(loc="lower left", fontsize=10)
+        fig.suptitle(
+            r"Soft value iteration: a straight line on a log scale (slope $\log\gamma$), under both bounds"
+        )
+    return fig
+
+
+def soft_vi_convergence(*, seed: int = 0, size: str = "quick") -> Figure:
+    """Figure ``soft_vi_convergence``."""
+    return plot_soft_vi_convergence(soft_vi_convergence_data(seed=seed, size=size))
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. contraction_ratios (D1)
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ContractionData:
+    """Contraction ratios ‖TQ₁ − TQ₂‖∞/‖Q₁ − Q₂‖∞ over random pairs, per γ.
+
+    Attributes:
+      gammas: ``[G]``.
+      ratios: ``[G, N]`` the ratio of each pair.
+      near_shift: ``[N]`` bool, pairs with Q₂ = Q₁ + c·1 + small noise (ratios near γ).
+    """
+
+    gammas: np.ndarray
+    ratios: np.ndarray
+    near_shift: np.ndarray
+
+
+def contraction_ratios_data(*, seed: int = 0, size: str = "quick") -> ContractionData:
+    """The ratio ‖TQ₁ − TQ₂‖∞/‖Q₁ − Q₂‖∞ <= γ on random pairs, one Garnet MDP per γ.
+
+    Source: seed deck, "Algorithm: Soft Q-Iteration" (proof); CLAIMS D1. Half the pairs are
+    independent (Q₁, Q₂ ~ N(0, s²), s log-uniform over [0.1, 10]·(1 + ‖V‖)); half are near
+    shifts Q₂ = Q₁ + c + δ·N(0, 1), δ/|c| log-uniform over [10⁻³, 1], where the bound is nearly
+    tight (for δ = 0 it is attained). N = 100 (quick) or 1000 (default) pairs per γ; S = 10,
+    A = 3, b = 3, τ = :data:`TAU`.
+    """
+    n_pairs = pick(size, 100, 1000)
+    rng = np.random.default_rng(seed)
+    near_shift = np.arange(n_pairs) >= n_pairs // 2
+    ratios = np.empty((len(GAMMAS), n_pairs))
+    for i, g in enumerate(GAMMAS):
+        mdp = garnet(10, 3, 3, gamma=g, seed=seed + i)
+        scale = 1 + value_scale(mdp, TAU)
+        shape = (n_pairs, mdp.n_states, mdp.n_actions)
+        q1 = scale * 10 ** rng.uniform(-1, 1, (n_pairs, 1, 1)) * rng.standard_normal(shape)
+        shift = scale * rng.uniform(-1, 1, (n_pairs, 1, 1))
+        noise = np.abs(shift) * 10 ** rng.uniform(-3, 0, (n_pairs, 1, 1)) * rng.standard_normal(shape)
+        independent = scale * 10 ** rng.uniform(-1, 1, (n_pairs, 1, 1)) * rng.standard_normal(shape)
+        q2 = np.where(near_shift[:, None, None], q1 + shift + noise, independent)
+        t1 = np.stack([soft_bellman_operator(mdp, q, TAU) for q in q1])
+        t2 = np.stack([soft_bellman_operator(mdp, q, TAU) for q in q2])
+        ratios[i] = _sup(t1 - t2) / _sup(q1 - q2)
+    return ContractionData(gammas=np.array(GAMMAS), ratios=ratios, near_shift=near_shift)
+
+
+def plot_contraction_ratios(d: ContractionData) -> Figure:
+    """Empirical CDF of the ratio per γ, each reaching 1 at or before its line x = γ."""
+    n = d.ratios.shape[1]
+    with styled():
+        fig, (ax,) = new_figure(1, 1, width=7.5, height=4.8)
+        ecdf = np.arange(1, n + 1) / n
+        for i, g in enumerate(d.gammas):
+            style = series(i)
+            ax.step(
+                np.sort(d.ratios[i]),
+                ecdf,
+                where="post",
+                color=style["color"],
+                linestyle=style["linestyle"],
+                gid=f"ecdf_{i}",
+                label=rf"$\gamma = {g:g}$",
+            )
+            ax.axvline(g, color=style["color"], ls=":", lw=1.5)
+            ax.annotate(
+                rf"$\gamma={g:g}$",
+                (g, 0.05 + 0.1 * i),
+                xytext=(-4, 0),
+                textcoords="offset points",
+                ha="right",
+                color=style["color"],
+            )
+        ax.set(
+            xlim=(0, 1.02),
+            ylim=(0, 1.02),
+            xlabel=r"ratio $\|TQ_1 - TQ_2\|_\infty \,/\, \|Q_1 - Q_2\|_\infty$",
+            ylabel="fraction of pairs with ratio ≤ x",
+            title=f"Contraction: no ratio exceeds γ ({n} pairs per γ)",
+        )
+        ax.legend(loc="upper left")
+    return fig
+
+
+def contraction_ratios(*, seed: int = 0, size: str = "quick") -> Figure:
+    """Figure ``contraction_ratios``."""
+    return plot_contraction_ratios(contraction_ratios_data(seed=seed, size=size))
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. policy_improvement (C1, C3, D4)
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PolicyImprovementData:
+    """Soft policy iteration against soft value iteration on one MDP.
+
+    Attributes:
+      gamma, tau: the problem's γ and τ.
+      v_pi: ``[n + 1, S]`` V^{π_k}, π_{k+1} = f_τ(Q^{π_k}), π_0 deterministic.
+      v_star: ``[S]`` V*.
+      pi_error: ``[n + 1]`` ‖V^{π_k} − V*‖∞.
+      vi_error: ``[m + 1]`` ‖V_k − V*‖∞ for soft value iteration from Q_0 = 0 (V_k = F_τ(Q_k)).
+    """
+
+    gamma: float
+    tau: float
+    v_pi: np.ndarray
+    v_star: np.ndarray
+    pi_error: np.ndarray
+    vi_error: np.ndarray
+
+
+def policy_improvement_data(*, seed: int = 0, size: str = "quick") -> PolicyImprovementData:
+    """V^{π_k} rising monotonically under soft policy iteration, and its error against soft VI.
+
+    π_{k+1} = f_τ(Q^{π_k}) gives Q^{π_{k+1}} >= Q^{π_k} (C1), so V^{π_k} rises to V* (C3), in a
+    few steps (Newton's method, D4) where value iteration needs many. Source: seed deck,
+    "Redefinition: policy improvement theorem"; Haarnoja et al. 2017, Theorem 4. Garnet MDP
+    S = 6, A = 3, b = 2, γ = 0.9, τ = :data:`TAU`; π_0 picks in every state the action of least
+    reward (a poor start, so the rise is visible). Both iterations run until their error is
+    below :data:`STOP`·(1 + ‖V‖). ``size`` does not change this small exact figure.
+    """
+    pick(size, None, None)  # validates size
+    mdp = garnet(6, 3, 2, gamma=0.9, seed=seed)
+    v_star = exact_optimum(mdp, TAU).v
+    stop = STOP * (1 + value_scale(mdp, TAU))
+    pi = np.eye(mdp.n_actions)[mdp.R.argmin(axis=1)]
+    v_pi = [evaluate_policy(mdp, pi, TAU)]
+    while np.abs(v_pi[-1].v - v_star).max() > stop and len(v_pi) < 100:
+        v_pi.append(evaluate_policy(mdp, boltzmann_policy(v_pi[-1].q, TAU), TAU))
+    q = np.zeros((mdp.n_states, mdp.n_actions))
+    vi_error = [np.abs(soft_state_value(q, TAU) - v_star).max()]
+    while vi_error[-1] > stop and len(vi_error) < 10_000:
+        q = soft_bellman_operator(mdp, q, TAU)
+        vi_error.append(np.abs(soft_state_value(q, TAU) - v_star).max())
+    v = np.stack([e.v for e in v_pi])
+    return PolicyImprovementData(
+        gamma=mdp.gamma,
+        tau=TAU,
+        v_pi=v,
+        v_star=v_star,
+        pi_error=np.abs(v - v_star).max(axis=1),
+        vi_error=np.array(vi_error),
+    )
+
+
+def plot_policy_improvement(d: PolicyImprovementData) -> Figure:
+    """Left: V^{π_k}(s) per state, rising to V*(s). Right: error of soft PI and soft VI (log)."""
+    n_iter, n_states = d.v_pi.shape
+    k = np.arange(n_iter)
+    with styled():
+        fig, (ax, ax_err) = new_figure(1, 2, width=5.8)
+        for s in range(n_states):
+            style = series(s)
+            ax.plot(k, d.v_pi[:, s], gid=f"v_pi_{s}", label=f"$s = {s}$", **style)
+            ax.axhline(d.v_star[s], color=style["color"], ls=":", lw=1.2)
+        ax.set(
+            xlabel="policy iteration step $k$",
+            ylabel=r"$V^{\pi_k}(s)$",
+            title=r"(a) $V^{\pi_k}(s)$ rises to $V^*(s)$ (dotted)",
+            xticks=k,
+        )
+        ax.legend(loc="lower right", ncols=2)
+        ax_err.semilogy(k, d.pi_error, gid="pi_error", label="soft policy iteration", **series(0))
+        ax_err.semilogy(
+            np.arange(d.vi_error.size),
+            d.vi_error,
+            color=PALETTE[1],
+            ls="--",
+            gid="vi_error",
+            label="soft value iteration",
+        )
+        ax_err.set(
+            xlabel="iteration (linear to 10, log scale beyond)",
+            ylabel=r"$\|V_k - V^*\|_\infty$ (log scale)",
+            title=f"(b) {n_iter - 1} improvements vs {d.vi_error.size - 1} sweeps",
+        )
+        ax_err.set_xscale("symlog", linthresh=10)
+        ax_err.legend(loc="center")
+        fig.suptitle(rf"Soft policy iteration, $\gamma = {d.gamma:g}$, $\tau = {d.tau:g}$")
+    return fig
+
+
+def policy_improvement(*, seed: int = 0, size: str = "quick") -> Figure:
+    """Figure ``policy_improvement``."""
+    return plot_policy_improvement(policy_improvement_data(seed=seed, size=size))
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. boltzmann_gridworld (B2)
+# ---------------------------------------------------------------------------------------------
+#: Russell & Norvig's 3×4 world: goal +1 at (0, 3), pit −1 at (1, 3), wall at (1, 1).

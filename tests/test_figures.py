@@ -1,0 +1,360 @@
+"""Tests of the teaching figures: the data behind every line equal what ``theory`` computes, the
+plotted arrays equal the data (read back from the Figure's artists by gid, not from pixels),
+and ``python -m figures`` writes an ``index.html`` whose every image exists.
+
+All figures are built at size="quick"; each data function runs once per module (fixtures).
+"""
+
+from __future__ import annotations
+
+import warnings
+from html.parser import HTMLParser
+
+import matplotlib
+import numpy as np
+import pytest
+from scipy import stats
+
+from checks.base import roundoff_tolerance, value_scale
+from figures import dynamics, sampling, search, softmax, temperature
+from figures.__main__ import main
+from figures._common import lines_by_gid, pick
+from figures.registry import FIGURES, select
+from mdps.generators import garnet, gridworld
+from theory.bandit import exp_sum_estimate, simulate, uniform_allocation
+from theory.bellman import boltzmann_policy
+from theory.soft_q import svgd
+from theory.softmax import entropy, soft_indmax, soft_value
+from theory.solvers import ConvergenceWarning, soft_value_iteration
+
+QUICK = {"seed": 0, "size": "quick"}
+
+
+def _xy(artist) -> tuple[np.ndarray, np.ndarray]:
+    return np.asarray(artist.get_xdata(), float), np.asarray(artist.get_ydata(), float)
+
+
+def _assert_line(lines, gid, x, y):
+    """The line tagged ``gid`` plots exactly (x, y)."""
+    lx, ly = _xy(lines[gid])
+    np.testing.assert_array_equal(lx, x, err_msg=gid)
+    np.testing.assert_array_equal(ly, y, err_msg=gid)
+
+
+def _value_iteration(mdp, tau):
+    """Q*, V* by soft value iteration: a different solver from the figures' policy iteration."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return soft_value_iteration(mdp, tau, tol=1e-11)
+
+
+# ---------------------------------------------------------------------------------------------
+# 1–2: softmax
+# ---------------------------------------------------------------------------------------------
+def test_softmax_gap_is_the_entropy_and_inside_the_bounds():
+    d = softmax.softmax_gap_data(**QUICK)
+    # A7: the gap equals τH(f_τ(q)), recomputed here from theory.softmax.
+    h = np.array([t * entropy(soft_indmax(d.q, t)) for t in d.tau])
+    np.testing.assert_allclose(d.gap, h, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(d.entropy_term, h, rtol=0, atol=1e-15)
+    assert np.all(d.lower <= d.soft_value + 1e-15) and np.all(d.soft_value <= d.upper + 1e-15)
+    assert d.soft_value[0] == d.q.max()  # τ = 0 is the exact max
+    lines = lines_by_gid(softmax.plot_softmax_gap(d))
+    for gid in ("soft_value", "lower", "upper", "expected_value", "gap", "entropy_term"):
+        _assert_line(lines, gid, d.tau, getattr(d, gid))
+
+
+def test_indmax_temperature_goes_from_hardmax_to_uniform():
+    d = softmax.indmax_temperature_data(**QUICK)
+    k = d.q.size
+    np.testing.assert_allclose(d.probabilities.sum(axis=1), 1.0, atol=1e-14)
+    assert d.probabilities[0, d.q.argmax()] > 1 - 1e-12  # τ = 0.01: hardmax
+    assert np.abs(d.probabilities[-1] - 1 / k).max() < 0.05  # τ = 10: nearly uniform
+    assert np.all((d.entropy >= 0) & (d.entropy <= np.log(k) + 1e-15))
+    lines = lines_by_gid(softmax.plot_indmax_temperature(d))
+    for a in range(k):
+        _assert_line(lines, f"probability_{a}", d.tau, np.array([soft_indmax(d.q, t)[a] for t in d.tau]))
+    _assert_line(lines, "entropy", d.tau, d.entropy)
+
+
+# ---------------------------------------------------------------------------------------------
+# 3–7: dynamic programming
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def vi_curves():
+    return dynamics.soft_vi_convergence_data(**QUICK)
+
+
+def test_soft_vi_error_lies_under_both_bounds(vi_curves):
+    for c in vi_curves:
+        mdp = garnet(10, 3, 3, gamma=c.gamma, seed=0)
+        # Q_0 = 0, so the first error is ‖Q*‖∞: check it against an independent solver.
+        q_star = _value_iteration(mdp, dynamics.TAU).q
+        assert abs(c.error[0] - np.abs(q_star).max()) <= 1e-9 * (1 + c.error[0])
+        slack = c.solver_error + roundoff_tolerance(mdp, dynamics.TAU)
+        assert np.all(c.error <= c.prior_bound + slack)
+        assert np.all(c.error[1:] <= c.posterior_bound + slack)
+        assert c.error[-1] <= dynamics.STOP * (1 + value_scale(mdp, dynamics.TAU))  # ran to the floor
+        # The rate is γ: the error shrinks by at most γ per sweep (plus round-off).
+        assert np.all(c.error[1:] <= c.gamma * c.error[:-1] + slack)
+
+
+def test_soft_vi_figure_plots_the_curves(vi_curves):
+    lines = lines_by_gid(dynamics.plot_soft_vi_convergence(vi_curves))
+    for i, c in enumerate(vi_curves):
+        _assert_line(lines, f"error_{i}", c.k, c.error)
+        _assert_line(lines, f"prior_bound_{i}", c.k, c.prior_bound)
+        _assert_line(lines, f"posterior_bound_{i}", c.k[1:], c.posterior_bound)
+        _assert_line(lines, f"prior_ratio_{i}", c.k, c.error / c.prior_bound)
+        _assert_line(lines, f"posterior_ratio_{i}", c.k[1:], c.error[1:] / c.posterior_bound)
+
+
+def test_contraction_ratios_never_exceed_gamma_and_reach_it():
+    d = dynamics.contraction_ratios_data(**QUICK)
+    for g, r in zip(d.gammas, d.ratios, strict=True):
+        assert r.max() <= g * (1 + 1e-9)
+        assert r[d.near_shift].max() >= 0.99 * g  # near shifts: the bound is tight
+    lines = lines_by_gid(dynamics.plot_contraction_ratios(d))
+    n = d.ratios.shape[1]
+    for i, r in enumerate(d.ratios):
+        _assert_line(lines, f"ecdf_{i}", np.sort(r), np.arange(1, n + 1) / n)
+
+
+def test_policy_improvement_is_monotone_and_faster_than_value_iteration():
+    d = dynamics.policy_improvement_data(**QUICK)
+    mdp = garnet(6, 3, 2, gamma=0.9, seed=0)
+    tol = roundoff_tolerance(mdp, d.tau)
+    assert np.all(np.diff(d.v_pi, axis=0) >= -tol)  # C1/C3: V^{π_k} rises in every state
+    np.testing.assert_allclose(d.v_star, _value_iteration(mdp, d.tau).v, atol=1e-9)
+    assert d.pi_error[-1] <= dynamics.STOP * 20 and d.vi_error[-1] <= dynamics.STOP * 20
+    assert d.pi_error.size < 10 < d.vi_error.size  # D4: a handful of Newton steps
+    lines = lines_by_gid(dynamics.plot_policy_improvement(d))
+    k = np.arange(d.v_pi.shape[0])
+    for s in range(d.v_pi.shape[1]):
+        _assert_line(lines, f"v_pi_{s}", k, d.v_pi[:, s])
+    _assert_line(lines, "pi_error", k, d.pi_error)
+    _assert_line(lines, "vi_error", np.arange(d.vi_error.size), d.vi_error)
+
+
+def test_boltzmann_gridworld_shows_the_soft_optimum():
+    d = temperature.boltzmann_gridworld_data(**QUICK)
+    mdp = gridworld(**temperature.GRID)
+    shown = np.isfinite(d.v)
+    fig = temperature.plot_boltzmann_gridworld(d)
+    lines = lines_by_gid(fig)
+    for i, tau in enumerate(d.taus):
+        opt = _value_iteration(mdp, tau)
+        np.testing.assert_allclose(d.v[i][shown[i]], opt.v.reshape(d.v[i].shape)[shown[i]], atol=1e-8)
+        pi = boltzmann_policy(opt.q, tau).reshape(d.policy[i].shape)
+        np.testing.assert_allclose(d.policy[i][shown[i]], pi[shown[i]], atol=1e-7)
+        np.testing.assert_allclose(d.policy[i][shown[i]].sum(axis=-1), 1.0, atol=1e-12)
+        image = np.ma.filled(lines[f"v_{i}"].get_array().astype(float), np.nan)
+        np.testing.assert_array_equal(image, d.v[i])
+        quiver = lines[f"arrows_{i}"]
+        x, y, u, v = temperature.policy_arrows(d.policy[i])
+        np.testing.assert_array_equal(quiver.X, x)
+        np.testing.assert_array_equal(quiver.Y, y)
+        for shown_arrows, data in ((quiver.U, u), (quiver.V, v)):
+            arrows = np.ma.array(shown_arrows, mask=quiver.Umask)  # quiver keeps NaN arrows masked
+            np.testing.assert_array_equal(np.ma.getmaskarray(arrows), np.isnan(data))  # walls, terminals
+            np.testing.assert_array_equal(arrows.filled(0.0), np.nan_to_num(data))
+    # At τ = 0.01 the policy is nearly deterministic: next to the goal (0, 2) it moves right.
+    assert d.policy[0][0, 2, 1] > 0.99
+
+
+def test_policy_arrows_point_the_way_of_each_action():
+    policy = np.zeros((1, 1, 4))
+    policy[0, 0] = [0.1, 0.2, 0.3, 0.4]  # up, right, down, left
+    _, _, u, v = temperature.policy_arrows(policy)
+    np.testing.assert_array_equal(u, [0.0, 0.2, 0.0, -0.4])
+    np.testing.assert_array_equal(v, [-0.1, 0.0, 0.3, 0.0])  # image rows grow downwards
+
+
+def test_temperature_limit_respects_the_bound():
+    d = temperature.temperature_limit_data(**QUICK)
+    mdp = garnet(10, 4, 3, gamma=0.9, seed=0)
+    tol = roundoff_tolerance(mdp, d.tau.max())
+    np.testing.assert_allclose(d.bound, d.tau * np.log(4) / (1 - 0.9), rtol=1e-15)
+    assert np.all(d.gap_min >= -tol) and np.all(d.gap_max <= d.bound + tol)
+    assert np.all(d.classical_loss >= -tol) and np.all(d.classical_loss <= d.bound + tol)
+    assert np.all(np.diff(d.gap_max) >= -tol)  # V*_τ is non-decreasing in τ
+    lines = lines_by_gid(temperature.plot_temperature_limit(d))
+    for gid in ("bound", "gap_max", "gap_min", "classical_loss"):
+        _assert_line(lines, gid, d.tau, getattr(d, gid))
+
+
+# ---------------------------------------------------------------------------------------------
+# 8, 11, 12: sampled algorithms
+# ---------------------------------------------------------------------------------------------
+def test_e2w_rate_data_are_the_simulated_errors():
+    d = sampling.e2w_rate_data(**QUICK)
+    # The uniform curve, recomputed step by step from theory.bandit (seed + 1 by construction).
+    runs = simulate(d.r, d.sigma, uniform_allocation, d.t, n_runs=d.runs, seed=1)
+    u = np.sum(np.exp(d.r / d.tau))
+    y = d.t[:, None] * (exp_sum_estimate(runs.means, d.tau) - u) ** 2
+    np.testing.assert_allclose(d.uniform, y.mean(axis=1), rtol=1e-12)
+    half = stats.norm.ppf(0.995) * y.std(axis=1, ddof=1) / np.sqrt(d.runs)
+    np.testing.assert_allclose(d.uniform_upper - d.uniform, half, rtol=1e-10)
+    np.testing.assert_allclose(d.limit, (d.sigma / d.tau) ** 2 * u**2, rtol=1e-12)
+    np.testing.assert_allclose(
+        d.uniform_limit, (d.sigma / d.tau) ** 2 * d.r.size * np.sum(np.exp(2 * d.r / d.tau)), rtol=1e-12
+    )
+    assert d.limit < d.uniform_limit
+    assert np.all(d.e2w_lower <= d.e2w) and np.all(d.e2w <= d.e2w_upper)
+    lines = lines_by_gid(sampling.plot_e2w_rate(d))
+    _assert_line(lines, "e2w", d.t, d.e2w)
+    _assert_line(lines, "uniform", d.t, d.uniform)
+
+
+@pytest.fixture(scope="module")
+def svgd_data():
+    return sampling.svgd_particles_data(**QUICK)
+
+
+def test_svgd_density_is_the_boltzmann_density(svgd_data):
+    one, two = sampling.svgd_targets()
+    x = svgd_data.grid_1d
+    mass = np.diff(one.cdf(np.array([x[0], x[-1]])))[0]  # the exact mass on the plotted interval
+    assert abs(np.trapezoid(svgd_data.density_1d, x) - mass) < 1e-4
+    # τ ∇ log p = ∇Q: the plotted density is the Boltzmann density of the target's Q.
+    h = 1e-5
+    a = np.linspace(-2, 2, 9)[:, None]
+    grad_log = (
+        np.log(sampling.mixture_density(one, a + h)) - np.log(sampling.mixture_density(one, a - h))
+    ) / (2 * h)
+    np.testing.assert_allclose(one.tau * grad_log, one.grad_q(a)[:, 0], atol=1e-6)
+    cell = (svgd_data.grid_x[0, 1] - svgd_data.grid_x[0, 0]) ** 2
+    assert abs(svgd_data.density_2d.sum() * cell - 1) < 1e-3
+
+
+def test_svgd_particles_sample_the_target(svgd_data):
+    one, _ = sampling.svgd_targets()
+    # Replayed with theory.soft_q.svgd at the E3 check's step size 0.2σ²/τ.
+    step = 0.2 * one.sd**2 / one.tau
+    again = svgd(one.grad_q, svgd_data.start_1d, one.tau, step_size=step, n_steps=svgd_data.n_steps)
+    np.testing.assert_array_equal(again, svgd_data.particles_1d)
+    n = len(again)
+    ks = stats.kstest(again[:, 0], one.cdf).statistic
+    assert ks <= stats.kstwo.ppf(0.99, n)
+    # Spread: the particles' variance within 10 % of the mixture's Σw(μ² + σ²) − (Σwμ)²
+    # (observed 2 %; particles at a wrong temperature collapse onto the modes or spread out).
+    mu = one.means[:, 0]
+    variance = np.sum(one.weights * (mu**2 + one.sd**2)) - np.sum(one.weights * mu) ** 2
+    assert abs(again.var() / variance - 1) < 0.1
+    lines = lines_by_gid(sampling.plot_svgd_particles(svgd_data))
+    _assert_line(lines, "density_1d", svgd_data.grid_1d, svgd_data.density_1d)
+    np.testing.assert_array_equal(_xy(lines["particles_1d"])[0], svgd_data.particles_1d[:, 0])
+    np.testing.assert_array_equal(lines["particles_2d"].get_offsets(), svgd_data.particles_2d)
+    np.testing.assert_array_equal(lines["start_2d"].get_offsets(), svgd_data.start_2d)
+
+
+def test_is_soft_value_bias_and_variance_follow_one_over_m():
+    d = sampling.is_soft_value_data(**QUICK)
+    pi = soft_indmax(sampling.IS_Q, sampling.IS_TAU)
+    cv2 = sampling.IS_Q.size * np.sum(pi**2) - 1  # uniform proposal: E_q[w²]/E_q[w]² − 1
+    np.testing.assert_allclose(d.cv2, cv2, rtol=1e-12)
+    np.testing.assert_allclose(d.value, soft_value(sampling.IS_Q, sampling.IS_TAU), rtol=1e-14)
+    np.testing.assert_allclose(d.bias_prediction, -sampling.IS_TAU * cv2 / (2 * d.m), rtol=1e-12)
+    assert np.all(d.bias_upper < 0)  # biased low at every M (Jensen)
+    assert abs(d.variance[-1] / d.variance_prediction[-1] - 1) < 0.3  # 1/M regime at the largest M
+    lines = lines_by_gid(sampling.plot_is_soft_value(d))
+    _assert_line(lines, "neg_bias", d.m, -d.bias)
+    _assert_line(lines, "neg_bias_prediction", d.m, -d.bias_prediction)
+    _assert_line(lines, "variance", d.m, d.variance)
+    _assert_line(lines, "variance_prediction", d.m, d.variance_prediction)
+
+
+# ---------------------------------------------------------------------------------------------
+# 9–10: tree search
+# ---------------------------------------------------------------------------------------------
+def test_ments_vs_uct_curves_and_bands():
+    d = search.ments_vs_uct_data(**QUICK)
+    lines = lines_by_gid(search.plot_ments_vs_uct(d))
+    for gid, curve in (("ments", d.ments), ("uct", d.uct)):
+        np.testing.assert_array_equal(curve.rate, curve.failures / curve.n_runs)
+        assert np.all((curve.low <= curve.rate) & (curve.rate <= curve.high))
+        _assert_line(lines, gid, curve.checkpoints, curve.rate)
+
+
+def test_dchain_crossing_and_ments_follow_the_soft_optimum():
+    d = search.dchain_threshold_data(**QUICK)
+    np.testing.assert_allclose(d.q_left, 0.9, rtol=1e-15)  # L pays 0.9 and ends: no entropy
+    assert abs(d.tau_c - 0.1386) < 1e-4
+    away = np.abs(d.tau - d.tau_c) > 1e-6
+    assert np.array_equal(np.sign(d.q_right - d.q_left)[away], np.sign(d.tau - d.tau_c)[away])
+    share = np.array([c.rate[0] for c in d.ments_right])
+    assert share[d.ments_tau < d.tau_c].max() <= 0.1 and share[d.ments_tau > d.tau_c].min() >= 0.9
+    lines = lines_by_gid(search.plot_dchain_threshold(d))
+    _assert_line(lines, "q_left", d.tau, d.q_left)
+    _assert_line(lines, "q_right", d.tau, d.q_right)
+    _assert_line(lines, "ments_right", d.ments_tau, share)
+
+
+# ---------------------------------------------------------------------------------------------
+# Registry, style, CLI
+# ---------------------------------------------------------------------------------------------
+def test_registry_names_captions_and_claims():
+    # The claim ids of CLAIMS.md: A1–A7, B1–B5, C1–C3, D1–D5, E1–E3, F1–F2, G1–G4, H1–H4.
+    claims = {
+        f"{group}{i}" for group, n in zip("ABCDEFGH", (7, 5, 3, 5, 3, 2, 4, 4)) for i in range(1, n + 1)
+    }
+    assert len(FIGURES) >= 12
+    for name, spec in FIGURES.items():
+        assert spec.name == name and callable(spec.build)
+        assert spec.claims and set(spec.claims) <= set(claims), name
+        assert len(spec.caption) > 80, name
+    assert [s.name for s in select("e2w_rate,softmax_gap")] == ["e2w_rate", "softmax_gap"]
+    with pytest.raises(ValueError, match="unknown figure.*nope"):
+        select("softmax_gap,nope")
+    with pytest.raises(ValueError, match="size must be one of"):
+        pick("huge", 1, 2)
+
+
+def test_figures_leave_rcparams_alone_and_are_deterministic():
+    before = dict(matplotlib.rcParams)
+    a = sampling.is_soft_value_data(**QUICK)
+    fig = sampling.plot_is_soft_value(a)
+    assert dict(matplotlib.rcParams) == before
+    assert min(t.get_fontsize() for t in fig.findobj(matplotlib.text.Text) if t.get_text()) >= 10
+    b = sampling.is_soft_value_data(**QUICK)
+    np.testing.assert_array_equal(a.bias, b.bias)
+    np.testing.assert_array_equal(a.variance, b.variance)
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.images, self.links = [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "img":
+            self.images.append(a["src"])
+        elif tag == "a":
+            self.links.append(a["href"])
+
+
+def test_cli_writes_the_gallery_and_an_index_whose_images_exist(tmp_path, capsys):
+    out = tmp_path / "gallery"
+    assert main(["--out", str(out), "--only", "softmax_gap,indmax_temperature", "--size", "quick"]) == 0
+    page = _Links()
+    page.feed((out / "index.html").read_text(encoding="utf-8"))
+    assert page.images == ["softmax_gap.png", "indmax_temperature.png"]
+    assert sorted(page.links) == sorted(
+        f"{n}.{e}" for n in ("softmax_gap", "indmax_temperature") for e in ("png", "svg")
+    )
+    for f in page.images + page.links:
+        assert (out / f).is_file() and (out / f).stat().st_size > 1000, f
+    assert "(claim A7)" in (out / "index.html").read_text(encoding="utf-8")
+    assert capsys.readouterr().err == ""  # progress only on a terminal
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--only", "no_such_figure"], ["--format", "jpg"], ["--format", ""], ["--size", "huge"]],
+    ids=["unknown figure", "unknown format", "empty format", "unknown size"],
+)
+def test_cli_usage_errors_exit_2(argv, tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        main(["--out", str(tmp_path), *argv])
+    assert exc.value.code == 2
