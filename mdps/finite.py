@@ -258,6 +258,18 @@ class FiniteMDP:
         """
         return (self._P_rows @ self._check_v(v)).reshape(self.n_states, self.n_actions)
 
+    def dense_P(self) -> np.ndarray:
+        """P(s'|s,a) as a dense ``[S, A, S]`` array; a sparse P is expanded (small MDPs only).
+
+        Returns:
+          ``[S, A, S]`` read-only array (the stored one when P is dense).
+        """
+        if not self.is_sparse:
+            return self.P
+        dense = self.P.toarray().reshape(self.n_states, self.n_actions, self.n_states)
+        dense.flags.writeable = False
+        return dense
+
     def P_pi(self, pi):
         """State-to-state transitions under π: P_π(s'|s) = Σ_a π(a|s) P(s'|s,a).
 

@@ -159,3 +159,18 @@ def test_terminal_must_have_zero_reward():
 def test_helper_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call(FiniteMDP(P2, R2, 0.9))
+
+
+@given(finite_mdps())
+def test_dense_P_is_the_same_matrix_in_either_storage(mdp):
+    P = mdp.dense_P()
+    assert P.shape == (mdp.n_states, mdp.n_actions, mdp.n_states) and not P.flags.writeable
+    other = FiniteMDP(
+        P if mdp.is_sparse else sp.csr_array(P.reshape(-1, mdp.n_states)),
+        mdp.R,
+        mdp.gamma,
+        horizon=mdp.horizon,
+        terminal=mdp.terminal,
+    )
+    assert np.array_equal(other.dense_P(), P)
+    assert np.array_equal((mdp._P_rows @ np.eye(mdp.n_states)).reshape(P.shape), P)

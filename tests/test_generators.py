@@ -25,11 +25,6 @@ def garnet_args(draw):
     return S, draw(st.integers(1, 4)), draw(st.integers(1, S)), draw(seeds)
 
 
-def dense_P(mdp: FiniteMDP) -> np.ndarray:
-    S, A = mdp.R.shape
-    return mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else mdp.P
-
-
 def optimal_values(mdp: FiniteMDP) -> np.ndarray:
     """V* by backward induction over ``mdp.horizon`` stages at τ = 0:
     V_h = max_a r + γ P V_{h+1}, V_H = 0."""
@@ -97,7 +92,7 @@ def test_garnet_branching_successors_and_unit_rewards(args, sparse):
     mdp = garnet(S, A, b, seed=seed, sparse=sparse)
     if sparse:
         assert (np.diff(mdp.P.indptr) == b).all() and (mdp.P.data > 0).all()
-    assert ((dense_P(mdp) > 0).sum(axis=2) == b).all()
+    assert ((mdp.dense_P() > 0).sum(axis=2) == b).all()
     assert ((0.0 <= mdp.R) & (mdp.R <= 1.0)).all()
 
 
@@ -115,7 +110,7 @@ def test_garnet_dense_and_sparse_agree(args):
     S, A, b, seed = args
     dense = garnet(S, A, b, seed=seed)
     sparse = garnet(S, A, b, seed=seed, sparse=True)
-    assert np.array_equal(dense.P, dense_P(sparse)) and np.array_equal(dense.R, sparse.R)
+    assert np.array_equal(dense.P, sparse.dense_P()) and np.array_equal(dense.R, sparse.R)
 
 
 def test_garnet_successor_sets_are_uniform():

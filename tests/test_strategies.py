@@ -24,12 +24,6 @@ def on_simplex(p: np.ndarray) -> bool:
     return bool((p >= 0).all() and np.all(np.abs(p.sum(axis=-1) - 1.0) <= SIMPLEX_ATOL))
 
 
-def dense_P(mdp: FiniteMDP) -> np.ndarray:
-    """P as ``[S, A, S]``, whatever its storage."""
-    S, A = mdp.n_states, mdp.n_actions
-    return mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P)
-
-
 # --- what is generated -----------------------------------------------------------------------
 @settings(max_examples=100)
 @given(st.data(), nps.array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=3))
@@ -87,7 +81,7 @@ def assert_valid_generated_mdp(mdp, *, states=(1, 6), actions=(1, 4), max_reward
     assert mdp.horizon is None and 0.0 <= mdp.gamma <= 0.99
     assert np.abs(mdp.R).max() <= max_reward
     assert mdp.name == f"hyp(S={S},A={A},{'sparse' if mdp.is_sparse else 'dense'})"
-    P = dense_P(mdp)
+    P = mdp.dense_P()
     assert (P >= 0).all() and np.all(np.abs(P.sum(axis=2) - 1.0) <= STOCHASTIC_ATOL)
     for s in np.flatnonzero(mdp.terminal):
         assert (P[s, :, s] == 1.0).all() and (mdp.R[s] == 0.0).all()
@@ -139,11 +133,11 @@ def has_tied_max(q):
 
 
 def has_row(mdp, predicate):
-    return any(predicate(row) for row in dense_P(mdp).reshape(-1, mdp.n_states))
+    return any(predicate(row) for row in mdp.dense_P().reshape(-1, mdp.n_states))
 
 
 def has_absorbing_nonterminal(mdp):
-    P = dense_P(mdp)
+    P = mdp.dense_P()
     stays = np.all(P[np.arange(mdp.n_states), :, np.arange(mdp.n_states)] == 1.0, axis=1)
     return bool((stays & ~mdp.terminal).any())
 

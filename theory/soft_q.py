@@ -94,18 +94,12 @@ class SoftQLearningResult:
     q_history: np.ndarray
 
 
-def _dense_transitions(mdp: FiniteMDP) -> np.ndarray:
-    """P as a dense ``[S, A, S]`` array (small tabular problems only)."""
-    S, A = mdp.n_states, mdp.n_actions
-    return mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P)
-
-
 def _sample_transitions(mdp: FiniteMDP, rng: np.random.Generator, shape) -> tuple[np.ndarray, ...]:
     """Transitions (s, a, s') with (s, a) uniform over all pairs and s' ~ P(·|s, a); ``shape`` each."""
     S, A = mdp.n_states, mdp.n_actions
     s = rng.integers(S, size=shape)
     a = rng.integers(A, size=shape)
-    cdf = np.cumsum(_dense_transitions(mdp), axis=-1)
+    cdf = np.cumsum(mdp.dense_P(), axis=-1)
     u = rng.random(shape)
     # Inverse CDF; the min guards a last cumulative sum just below u from rounding (rows sum to 1
     # only within round-off).
