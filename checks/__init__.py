@@ -3,7 +3,7 @@
 Importing this package registers every battery; ``python -m checks`` runs them.
 """
 
-from checks import bandit, bellman, improvement, iteration, mcts, soft_q, softmax  # noqa: F401  (register A–G)
+from checks import algorithms, bandit, bellman, improvement, iteration, mcts, soft_q, softmax  # noqa: F401  (register A–H)
 from checks.base import CheckResult, Claim, fold, register, registered
 
 __all__ = ["CheckResult", "Claim", "fold", "register", "registered"]
