@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import entr
 
@@ -29,6 +29,7 @@ from theory import (
     soft_value_iteration,
 )
 from theory.lp import LP_FEASIBILITY_TOL, classical_lp_values
+from theory.solvers import soft_solve  # not re-exported by theory/__init__.py yet
 
 EPS = np.finfo(np.float64).eps
 moderate_tau = temperatures(max_value=10.0)
@@ -307,5 +308,83 @@ BAD = [
 
 @pytest.mark.parametrize("call, message", BAD)
 def test_bad_arguments_raise_value_error(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+# --- the hybrid solver (soft_solve) ----------------------------------------------------------------
+@settings(max_examples=40)
+@given(finite_mdps(), moderate_tau)
+def test_hybrid_agrees_with_value_iteration_within_certified_bounds(mdp, tau):
+    tol = 1e-10 * (1 + v_scale(mdp, tau))
+    hybrid, vi = soft_solve(mdp, tau, tol=tol), soft_value_iteration(mdp, tau, tol=tol)
+    assert hybrid.converged and hybrid.error_bound <= tol
+    slack = hybrid.error_bound + vi.error_bound + round_tol(mdp, tau)
+    np.testing.assert_allclose(hybrid.q, vi.q, rtol=0, atol=slack)
+    np.testing.assert_allclose(hybrid.v, vi.v, rtol=0, atol=slack)
+    np.testing.assert_allclose(hybrid.policy, boltzmann_policy(hybrid.q, tau), rtol=0, atol=1e-15)
+
+
+@settings(max_examples=20)
+@given(finite_mdps(gamma=0.99))
+def test_hybrid_at_zero_temperature_matches_linear_programming(mdp):
+    res = soft_solve(mdp, 0.0, tol=1e-10 * (1 + v_scale(mdp, 0.0)))
+    lp = classical_lp_values(mdp)
+    lp_tol = 10 * LP_FEASIBILITY_TOL * (1 + np.abs(lp).max()) / (1 - mdp.gamma)
+    np.testing.assert_allclose(res.v, lp, rtol=0, atol=res.error_bound + lp_tol)
+
+
+def test_hybrid_hands_over_only_when_value_iteration_is_slow():
+    # Garnet mixes fast: the bracket closes in a few dozen sweeps, no handover (same answer as VI).
+    fast = garnet(200, 4, 10, gamma=0.99, seed=0, sparse=True)
+    np.testing.assert_array_equal(
+        soft_solve(fast, 0.1, tol=1e-8).v, soft_value_iteration(fast, 0.1, tol=1e-8).v
+    )
+    # A slippery gridworld at γ = 0.99 contracts at about γ per sweep: the hybrid hands over.
+    slow = gridworld(15, 15, gamma=0.99, slip=0.1)
+    vi, hybrid = soft_value_iteration(slow, 0.1, tol=1e-8), soft_solve(slow, 0.1, tol=1e-8)
+    assert hybrid.iterations < vi.iterations / 10
+    np.testing.assert_allclose(hybrid.q, vi.q, rtol=0, atol=hybrid.error_bound + vi.error_bound)
+
+
+def test_inexact_policy_step_is_caught_by_the_bracket(monkeypatch):
+    # Negative control for the certificate: a policy step returning values off by 1e-3 cannot
+    # certify 1e-8 (the bracket is formed from the values actually returned), so the solver warns.
+    import theory.solvers as solvers
+
+    real = solvers._policy_step
+
+    def broken(mdp, tau, tol):
+        step = real(mdp, tau, tol)
+        return lambda *a: step(*a) + 1e-3 * np.sin(np.arange(mdp.n_states))
+
+    monkeypatch.setattr(solvers, "_policy_step", broken)
+    mdp = garnet(30, 3, 4, gamma=0.9, seed=1)
+    with pytest.warns(ConvergenceWarning):
+        res = soft_policy_iteration(mdp, 0.2, tol=1e-8, max_iter=30)
+    assert not res.converged and res.error_bound > 1e-8
+
+
+def test_sparse_policy_iteration_uses_krylov_above_the_lu_threshold_and_agrees():
+    from theory.bellman import DIRECT_SOLVE_MAX_STATES
+
+    S = DIRECT_SOLVE_MAX_STATES + 100
+    mdp = garnet(S, 3, 5, gamma=0.99, seed=2, sparse=True)
+    dense = FiniteMDP(mdp.P.toarray().reshape(S, 3, S), mdp.R, mdp.gamma)
+    for tau in (0.0, 0.5):
+        a, b = soft_policy_iteration(mdp, tau, tol=1e-9), soft_policy_iteration(dense, tau, tol=1e-9)
+        np.testing.assert_allclose(a.q, b.q, rtol=0, atol=a.error_bound + b.error_bound)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: soft_solve(_M, 1.0, tol=0.0), "tol"),
+        (lambda: soft_solve(_M, -1.0), "tau"),
+        (lambda: soft_solve(_H, 1.0), "finite-horizon"),
+        (lambda: soft_solve(_M, 1.0, max_iter=0), "max_iter"),
+    ],
+)
+def test_hybrid_bad_arguments_raise_value_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()

@@ -26,6 +26,7 @@ from theory.solvers import (
     SolveResult,
     soft_backward_induction,
     soft_policy_iteration,
+    soft_solve,
     soft_value_iteration,
 )
 
@@ -43,6 +44,7 @@ __all__ = [
     "soft_indmax",
     "soft_policy_reward",
     "soft_policy_iteration",
+    "soft_solve",
     "soft_state_value",
     "soft_value",
     "soft_value_first_axis",

@@ -1,4 +1,5 @@
-"""Exact soft solvers with certified error bounds: value iteration, policy iteration, backward induction.
+"""Exact soft solvers with certified error bounds: value iteration, policy iteration, their hybrid
+(``soft_solve``), backward induction.
 
 Every solver returns a :class:`SolveResult` whose ``error_bound`` is a certified sup-norm bound
 on ``|q − q*|`` (and on ``|v − v*|``), including float64 round-off. ``tol`` is that certified
@@ -24,14 +25,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from mdps.finite import FiniteMDP
-from theory.bellman import _backup_as, _check_q, _state_value_as, _sweep, evaluate_policy
+from theory.bellman import KRYLOV_RTOL, _backup_as, _check_q, _evaluate_v, _state_value_as, _sweep
 from theory.softmax import check_tau, soft_indmax
 
 __all__ = [
     "ConvergenceWarning",
     "SolveResult",
+    "HANDOVER_SWEEPS",
     "soft_backward_induction",
     "soft_policy_iteration",
+    "soft_solve",
     "soft_value_iteration",
 ]
 
@@ -107,15 +110,17 @@ def _iterate_certified(mdp: FiniteMDP, tau: float, tol: float, max_iter: int, v0
     """Sweep from ``v0`` until the MacQueen–Porteus bracket around T v certifies ``tol``.
 
     Each iteration forms the bracket from (v, T v); if it is not tight enough,
-    ``advance(v, T v)`` gives the next v: T v itself for value iteration, the exact value of the
-    improved policy for policy iteration.
+    ``advance(v, T v, Q, residual)`` gives the next v (Q = r + γPv laid out ``[A, S]``, residual
+    = ‖T v − v‖∞): T v itself for value iteration, the value of the improved policy for policy
+    iteration, either one for the hybrid. The bracket holds for any v, so an inexact advance
+    costs speed, never the certificate.
     """
     c = mdp.gamma / (1.0 - mdp.gamma)
     v = v0
     residuals: list[float] = []
     prev_hw = np.inf
     for n in range(1, max_iter + 1):
-        v_next = _sweep(mdp, v, tau)[1]
+        q_as, v_next = _sweep(mdp, v, tau)
         d = v_next - v
         lo, hi = float(d.min()), float(d.max())
         if mdp.terminal.any():
@@ -131,7 +136,7 @@ def _iterate_certified(mdp: FiniteMDP, tau: float, tol: float, max_iter: int, v0
         stalled = hw >= prev_hw and mdp.gamma * hw <= slack
         if bound <= tol or stalled:
             break
-        prev_hw, v = hw, advance(v, v_next)
+        prev_hw, v = hw, advance(v, v_next, q_as, residuals[-1])
     converged = bound <= tol
     if not converged:
         reason = (
@@ -145,6 +150,37 @@ def _iterate_certified(mdp: FiniteMDP, tau: float, tol: float, max_iter: int, v0
             stacklevel=3,
         )
     return _result(mdp, v_mid, tau, n, residuals, bound, converged)
+
+
+#: soft_solve hands over from value to policy iteration when the bracket predicts more sweeps
+#: than this. A Krylov policy evaluation costs some tens of products with P (a sweep is one
+#: product plus the log-sum-exp), and policy iteration needs a handful of them.
+HANDOVER_SWEEPS = 60
+
+
+def _value_step(v, v_next, q_as, residual):
+    """Value iteration's advance: V ← T V."""
+    return v_next
+
+
+def _policy_step(mdp: FiniteMDP, tau: float, tol: float):
+    """Policy iteration's advance: π ← f_τ(Q), V ← V^π, from Q = r + γPV of the current V.
+
+    The evaluation is exact for dense P and sparse LU; on the sparse Krylov path it is inexact
+    Newton (Dembo, Eisenstat & Steihaug 1982): warm-started from V and stopped at a residual
+    ‖b − Mx‖∞ <= (1 − γ)·max(residual²/(1 + ‖V‖∞), tol·(1 − γ)/4), quadratic forcing matched to
+    Newton's quadratic rate, down to the accuracy the final bracket needs. The bracket is valid
+    for any V, so this costs no certificate.
+    """
+
+    def step(v, v_next, q_as, residual):
+        improved = np.ascontiguousarray(soft_indmax(q_as, tau, axis=0).T)
+        floor = tol * (1.0 - mdp.gamma) / 4
+        target = (1.0 - mdp.gamma) * max(residual**2 / (1.0 + np.abs(v).max()), floor)
+        rtol = max(KRYLOV_RTOL, target / (1.0 + 2 * np.abs(v_next).max()))
+        return _evaluate_v(mdp, improved, tau, x0=v, rtol=rtol)
+
+    return step
 
 
 def soft_value_iteration(
@@ -170,7 +206,7 @@ def soft_value_iteration(
     if q0 is not None:
         v0 = _state_value_as(np.ascontiguousarray(_check_q(mdp, q0).T), t, mdp.terminal)
 
-    return _iterate_certified(mdp, t, tol, max_iter, v0, lambda v, v_next: v_next, "soft_value_iteration")
+    return _iterate_certified(mdp, t, tol, max_iter, v0, _value_step, "soft_value_iteration")
 
 
 def soft_policy_iteration(
@@ -181,7 +217,10 @@ def soft_policy_iteration(
     Each step is Newton's method on the soft Bellman equation (Li et al. 2023): global rate γ,
     quadratic near the optimum. Source: seed deck, "Redefinition: policy improvement theorem";
     Haarnoja et al. 2017, Theorem 4 (App. A.1). Stopping: the MacQueen–Porteus bracket formed
-    from V^π and T V^π (module docstring).
+    from V^π and T V^π (module docstring). Evaluation: dense LU; for sparse P, sparse LU up to
+    ``theory.bellman.DIRECT_SOLVE_MAX_STATES`` states, above it matrix-free Jacobi-preconditioned
+    BiCGSTAB warm-started from the previous values and stopped by an inexact-Newton forcing rule
+    (``_policy_step``); memory linear in nnz(P).
 
     Args:
       mdp: infinite-horizon MDP (γ < 1).
@@ -194,14 +233,57 @@ def soft_policy_iteration(
     """
     t = _check_solver_args(mdp, tau, tol, max_iter)
     pi0 = np.full((mdp.n_states, mdp.n_actions), 1.0 / mdp.n_actions) if pi0 is None else pi0
-    v0 = evaluate_policy(mdp, pi0, t).v
+    v0 = _evaluate_v(mdp, pi0, t)
+    return _iterate_certified(mdp, t, tol, max_iter, v0, _policy_step(mdp, t, tol), "soft_policy_iteration")
 
-    def improve(v_pi, _):
-        q_pi = _backup_as(mdp, v_pi)  # Q^π = r + γ P V^π, laid out [A, S]
-        improved = np.ascontiguousarray(soft_indmax(q_pi, t, axis=0).T)
-        return evaluate_policy(mdp, improved, t).v
 
-    return _iterate_certified(mdp, t, tol, max_iter, v0, improve, "soft_policy_iteration")
+def soft_solve(mdp: FiniteMDP, tau, *, tol: float = 1e-10, max_iter: int = 100_000) -> SolveResult:
+    """The fastest certified solver here: value iteration that hands over to policy iteration.
+
+    Runs certified soft value iteration (cheap sweeps; on fast-mixing MDPs the
+    MacQueen–Porteus bracket closes in a few dozen sweeps whatever γ is) and, as soon as the
+    bracket's observed contraction predicts more than ``HANDOVER_SWEEPS`` further sweeps,
+    continues with soft policy iteration from the current values (a few Newton steps, each one
+    Krylov or LU policy evaluation). The rule needs only the last two bracket widths w_{n−1},
+    w_n: predicted sweeps = log(w_n/target)/log(w_{n−1}/w_n). Certification is the same bracket
+    throughout (module docstring). Source: seed deck, "Algorithm: Soft Q-Iteration" and
+    "Redefinition: policy improvement theorem"; Puterman 1994, §6.5 (modified policy
+    iteration), MacQueen 1966, Porteus 1971.
+
+    Args:
+      mdp: infinite-horizon MDP (γ < 1).
+      tau: temperature τ >= 0.
+      tol: certified sup-norm error wanted on q and v.
+      max_iter: sweeps plus improvement steps allowed; a :class:`ConvergenceWarning` if they
+        run out.
+    Returns:
+      :class:`SolveResult`; ``iterations`` counts sweeps and improvement steps together.
+    Raises:
+      ValueError: finite-horizon MDP, tol not finite and > 0, max_iter not an integer >= 1.
+    """
+    t = _check_solver_args(mdp, tau, tol, max_iter)
+    policy_step = _policy_step(mdp, t, tol)
+    c = mdp.gamma / (1.0 - mdp.gamma)
+    target = tol / c if c > 0 else np.inf  # the bracket width that certifies tol
+    prev_span = np.inf  # bracket width max(T v − v) − min(T v − v) of the previous sweep
+    handed_over = False
+
+    def value_step_or_handover(v, v_next, q_as, residual):
+        nonlocal prev_span, handed_over
+        if not handed_over:
+            d = v_next - v
+            span = float(d.max() - d.min())
+            if span > 0 and np.isfinite(prev_span):  # predicted sweeps: log(span/target)/−log(rate)
+                rate = span / prev_span if prev_span > 0 else np.inf
+                handed_over = rate >= 1 or np.log(span / target) > HANDOVER_SWEEPS * -np.log(rate)
+            prev_span = span
+            if not handed_over:
+                return v_next
+        return policy_step(v, v_next, q_as, residual)
+
+    return _iterate_certified(
+        mdp, t, tol, max_iter, np.zeros(mdp.n_states), value_step_or_handover, "soft_solve"
+    )
 
 
 def soft_backward_induction(mdp: FiniteMDP, tau, horizon: int | None = None) -> SolveResult:

@@ -1,0 +1,299 @@
+"""Import and export: Gymnasium toy-text environments and pymdptoolbox's ``(A, S, S)`` arrays.
+
+Gymnasium (``pip install "maxent-verify[interop]"``): a toy-text environment (FrozenLake,
+CliffWalking, Taxi) carries its model in ``env.unwrapped.P``, a table
+``s -> a -> [(prob, s', reward, terminated), ...]``. :func:`from_gymnasium` reads it into a
+:class:`~mdps.finite.FiniteMDP` with the expected reward R[s, a] = Σ prob·reward.
+
+Terminal convention. The episode ends on a transition with ``terminated=True``; what follows it
+is worth 0. Two faithful ways to write that in a FiniteMDP:
+
+- ``terminal="sink"`` (default): every terminated transition goes to one added state ``S``
+  (the last index), absorbing, zero-reward and marked terminal. The environment's own states
+  keep their rows, so a state that is entered only by terminated transitions (FrozenLake's holes
+  and goal) becomes unreachable; its value is then what its own row says (at τ > 0 it still has
+  the entropy of a decision), and it never enters the value of a reachable state.
+- ``terminal="states"``: each state entered by a terminated transition is itself made absorbing
+  with zero reward and marked terminal (its row in the table is discarded), so V = 0 there.
+  This needs every transition into such a state to be terminated (true of the toy-text
+  environments); otherwise it raises ValueError.
+
+Both conventions give the same values on every state that a non-terminated path can reach.
+
+pymdptoolbox writes transitions as ``P[a, s, s']`` of shape ``(A, S, S)`` (an ndarray, or a
+sequence of A dense or sparse ``(S, S)`` matrices) and rewards of shape ``(S, A)``, ``(S,)``
+(the same for every action) or ``(A, S, S)`` (a reward per transition, reduced to its
+expectation). It knows no terminal states and no temperature: at τ = 0 its values equal ours,
+since our terminal states are absorbing and zero-reward anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from mdps.finite import FiniteMDP
+
+__all__ = ["from_gymnasium", "from_mdptoolbox", "to_mdptoolbox"]
+
+_INTEROP_EXTRA = 'pip install "maxent-verify[interop]"'
+_TERMINAL_CONVENTIONS = ("sink", "states")
+
+
+def _make_env(env_or_id, make_kwargs: dict):
+    """A Gymnasium environment from an id (needs gymnasium) or the environment itself."""
+    if not isinstance(env_or_id, str):
+        if make_kwargs:
+            raise ValueError(f"make kwargs {sorted(make_kwargs)} given with an environment object, not an id")
+        return env_or_id
+    try:
+        import gymnasium
+    except ImportError:
+        raise ImportError(
+            f"from_gymnasium({env_or_id!r}) needs gymnasium, which is not installed: {_INTEROP_EXTRA}"
+        ) from None
+    return gymnasium.make(env_or_id, **make_kwargs)
+
+
+def _space_size(space, what: str, label: str) -> int:
+    n = getattr(space, "n", None)
+    if n is None or getattr(space, "shape", None) not in ((), None):
+        raise ValueError(f"{label}: {what} must be Discrete(n) to read a transition table, got {space!r}")
+    return int(n)
+
+
+def _transition_table(env, label: str) -> tuple[Mapping, int, int]:
+    """``env.unwrapped.P`` with S and A, or ValueError saying what is missing."""
+    base = getattr(env, "unwrapped", env)
+    table = getattr(base, "P", None)
+    if table is None:
+        raise ValueError(
+            f"{label} has no transition table: from_gymnasium needs env.unwrapped.P "
+            "(s -> a -> [(prob, next_state, reward, terminated), ...]), as the toy-text "
+            "environments FrozenLake, CliffWalking and Taxi provide"
+        )
+    S = _space_size(getattr(base, "observation_space", None), "the observation space", label)
+    A = _space_size(getattr(base, "action_space", None), "the action space", label)
+    return table, S, A
+
+
+def _flatten_table(table: Mapping, S: int, A: int, label: str):
+    """Columns (row s*A + a, next state, prob, reward, terminated) of every listed transition."""
+    rows, nxt, prob, rew, done = [], [], [], [], []
+    for s in range(S):
+        try:
+            actions = table[s]
+        except (KeyError, IndexError):
+            raise ValueError(f"{label}: env.unwrapped.P has no entry for state {s} (S = {S})") from None
+        for a in range(A):
+            try:
+                outcomes = actions[a]
+            except (KeyError, IndexError):
+                raise ValueError(
+                    f"{label}: env.unwrapped.P[{s}] has no entry for action {a} (A = {A})"
+                ) from None
+            if len(outcomes) == 0:
+                raise ValueError(f"{label}: env.unwrapped.P[{s}][{a}] lists no outcome")
+            for outcome in outcomes:
+                if len(outcome) != 4:
+                    raise ValueError(
+                        f"{label}: env.unwrapped.P[{s}][{a}] entries must be "
+                        f"(prob, next_state, reward, terminated), got {outcome!r}"
+                    )
+                p, t, r, d = outcome
+                rows.append(s * A + a)
+                nxt.append(int(t))
+                prob.append(float(p))
+                rew.append(float(r))
+                done.append(bool(d))
+    nxt_arr = np.asarray(nxt)
+    if ((nxt_arr < 0) | (nxt_arr >= S)).any():
+        bad = int(nxt_arr[(nxt_arr < 0) | (nxt_arr >= S)][0])
+        raise ValueError(f"{label}: env.unwrapped.P names next state {bad}, outside 0..{S - 1}")
+    return np.asarray(rows), nxt_arr, np.asarray(prob), np.asarray(rew), np.asarray(done, dtype=bool)
+
+
+def from_gymnasium(
+    env_or_id, gamma: float, *, terminal: str = "sink", sparse: bool = False, **make_kwargs
+) -> FiniteMDP:
+    """A FiniteMDP from a Gymnasium environment's transition table ``env.unwrapped.P``.
+
+    R[s, a] = Σ_(p, s', r, d) p·r over the listed outcomes of (s, a); P(s'|s, a) sums the p of
+    outcomes with the same s'. Terminated transitions end the episode (module docstring:
+    ``terminal="sink"`` adds one absorbing terminal state at index S; ``"states"`` makes each
+    terminated next state absorbing and terminal).
+
+    Args:
+      env_or_id: a Gymnasium environment (anything with ``.unwrapped.P`` and Discrete
+        observation and action spaces), or an id for ``gymnasium.make``.
+      gamma: discount γ in [0, 1).
+      terminal: ``"sink"`` or ``"states"``, the terminal convention.
+      sparse: build P as a ``csr_array`` ``[S*A, S]`` (memory linear in the table's size).
+      **make_kwargs: passed to ``gymnasium.make`` (e.g. ``is_slippery=True``, ``map_name="8x8"``);
+        only with an id.
+    Returns:
+      FiniteMDP with S + 1 states (``"sink"``) or S states (``"states"``), named after the
+      environment. The start distribution stays with the environment
+      (``env.unwrapped.initial_state_distrib`` for the toy-text environments).
+    Raises:
+      ImportError: an id was given and gymnasium is not installed (names the extra).
+      ValueError: no transition table, non-Discrete spaces, a malformed table, an unknown
+        convention, or (``"states"``) a state entered both by terminated and other transitions.
+    """
+    if terminal not in _TERMINAL_CONVENTIONS:
+        raise ValueError(f"terminal must be one of {_TERMINAL_CONVENTIONS}, got {terminal!r}")
+    env = _make_env(env_or_id, make_kwargs)
+    label = getattr(getattr(env, "spec", None), "id", None) or type(env).__name__
+    table, S, A = _transition_table(env, label)
+    rows, nxt, prob, rew, done = _flatten_table(table, S, A, label)
+
+    R = np.bincount(rows, weights=prob * rew, minlength=S * A)
+    if terminal == "sink":
+        n = S + 1
+        nxt = np.where(done, S, nxt)
+        sink_rows = np.arange(S * A, n * A)
+        rows = np.concatenate([rows, sink_rows])
+        nxt = np.concatenate([nxt, np.full(A, S)])
+        prob = np.concatenate([prob, np.ones(A)])
+        R = np.concatenate([R, np.zeros(A)])
+        is_terminal = np.arange(n) == S
+    else:
+        n = S
+        ends = np.zeros(S, dtype=bool)
+        ends[nxt[done]] = True
+        mixed = ends & np.isin(np.arange(S), nxt[~done])
+        if mixed.any():
+            s = int(np.flatnonzero(mixed)[0])
+            raise ValueError(
+                f'{label}: terminal="states" needs every transition into state {s} to be '
+                'terminated, but some are not; use terminal="sink"'
+            )
+        keep = ~ends[rows // A]
+        absorbing = np.repeat(np.flatnonzero(ends), A)
+        rows = np.concatenate([rows[keep], absorbing * A + np.tile(np.arange(A), int(ends.sum()))])
+        nxt = np.concatenate([nxt[keep], absorbing])
+        prob = np.concatenate([prob[keep], np.ones(absorbing.size)])
+        R = np.where(np.repeat(ends, A), 0.0, R)
+        is_terminal = ends
+    P = sp.csr_array((prob, (rows, nxt)), shape=(n * A, n))  # duplicates summed
+    return FiniteMDP(
+        P if sparse else P.toarray().reshape(n, A, n),
+        R.reshape(n, A),
+        gamma,
+        terminal=is_terminal,
+        name=f"{label} ({terminal})",
+    )
+
+
+def to_mdptoolbox(mdp: FiniteMDP):
+    """Transitions and rewards in pymdptoolbox's conventions: ``(P [A, S, S], R [S, A])``.
+
+    Use as ``mdptoolbox.mdp.PolicyIteration(*to_mdptoolbox(mdp), mdp.gamma)``. Terminal states
+    need no flag there: they are absorbing with zero reward, which gives V = 0 at τ = 0.
+
+    Args:
+      mdp: an infinite-horizon FiniteMDP.
+    Returns:
+      ``(P, R)``: P a float64 ndarray ``[A, S, S]`` for dense ``mdp.P``, or a list of A
+      ``scipy.sparse.csr_matrix`` ``[S, S]`` for sparse ``mdp.P`` (memory linear in nnz);
+      R a copy of ``mdp.R`` ``[S, A]``.
+    Raises:
+      ValueError: a finite-horizon MDP (pymdptoolbox's finite-horizon solver takes the horizon
+        separately; pass ``mdp.P``/``mdp.R`` by hand).
+    """
+    if mdp.horizon is not None:
+        raise ValueError(
+            f"{mdp.name!r} has horizon={mdp.horizon}; to_mdptoolbox exports infinite-horizon MDPs"
+        )
+    A = mdp.n_actions
+    R = np.array(mdp.R)
+    if mdp.is_sparse:
+        # Rows a, A + a, 2A + a, ... of the [S*A, S] matrix form P[a]; csr_matrix because
+        # pymdptoolbox calls the sparse-matrix API (.todense, .multiply).
+        return [sp.csr_matrix(mdp.P[a::A]) for a in range(A)], R
+    return np.ascontiguousarray(mdp.P.transpose(1, 0, 2)), R
+
+
+def _transition_stack(P) -> tuple[list, bool]:
+    """pymdptoolbox's transitions as a list of A ``(S, S)`` matrices, and whether any is sparse."""
+    if isinstance(P, np.ndarray) and P.dtype != object:
+        if P.ndim != 3 or P.shape[1] != P.shape[2]:
+            raise ValueError(f"P must have shape (A, S, S), got {P.shape}")
+        return list(P), False
+    if sp.issparse(P) or not isinstance(P, (Sequence, np.ndarray)) or len(P) == 0:
+        raise ValueError(
+            "P must be an (A, S, S) array or a non-empty sequence of A (S, S) matrices, "
+            f"got {type(P).__name__}"
+        )
+    mats = [m if sp.issparse(m) else np.asarray(m, dtype=np.float64) for m in P]
+    shapes = {m.shape for m in mats}
+    if len(shapes) != 1 or len(next(iter(shapes))) != 2 or next(iter(shapes))[0] != next(iter(shapes))[1]:
+        raise ValueError(f"P must hold A square (S, S) matrices of one shape, got shapes {sorted(shapes)}")
+    return mats, any(sp.issparse(m) for m in mats)
+
+
+def _expected_reward(R, mats: list, S: int, A: int) -> np.ndarray:
+    """R [S, A] from pymdptoolbox rewards of shape (S, A), (S,) or (A, S, S)."""
+    is_stack = isinstance(R, (list, tuple)) or (isinstance(R, np.ndarray) and R.dtype == object)
+    if is_stack and len(R) == A and all(sp.issparse(m) or np.ndim(m) == 2 for m in R):
+        per_transition = list(R)  # a sequence of A (S, S) reward matrices
+    else:
+        arr = np.asarray(R, dtype=np.float64)
+        if arr.shape == (S, A):
+            return arr
+        if arr.shape == (S,):
+            return np.repeat(arr[:, None], A, axis=1)
+        if arr.shape != (A, S, S):
+            raise ValueError(
+                f"R must have shape (S, A) = ({S}, {A}), (S,) = ({S},) or (A, S, S), got {arr.shape}"
+            )
+        per_transition = list(arr)
+    out = np.empty((S, A))
+    for a, (p, r) in enumerate(zip(mats, per_transition)):
+        if getattr(r, "shape", None) != (S, S):
+            raise ValueError(f"R[{a}] must have shape (S, S) = ({S}, {S}), got {getattr(r, 'shape', None)}")
+        # Σ_s' P[a, s, s'] R[a, s, s'], elementwise (sparse-aware when either side is sparse).
+        if sp.issparse(p) or sp.issparse(r):
+            sparse_one, other = (p, r) if sp.issparse(p) else (r, p)
+            prod = sp.csr_array(sparse_one).multiply(other if sp.issparse(other) else np.asarray(other))
+        else:
+            prod = np.asarray(p) * np.asarray(r, dtype=np.float64)
+        out[:, a] = np.asarray(prod.sum(axis=1)).ravel()
+    return out
+
+
+def from_mdptoolbox(P, R, gamma: float, *, terminal=None, name: str = "mdptoolbox") -> FiniteMDP:
+    """A FiniteMDP from pymdptoolbox's ``(P, R)``: P[a, s, s'] ``(A, S, S)``, R per its conventions.
+
+    Rewards: ``(S, A)`` as is; ``(S,)`` the same for every action; ``(A, S, S)`` (an array or a
+    sequence of A dense or sparse matrices) reduced to R[s, a] = Σ_s' P[a, s, s'] R[a, s, s'].
+    Sparse input gives a sparse MDP (``csr_array`` ``[S*A, S]``) without densifying.
+
+    pymdptoolbox has no terminal states; an absorbing zero-reward state left unmarked earns
+    τ log A per step at τ > 0. Pass ``terminal`` to mark such states.
+
+    Args:
+      P: ``[A, S, S]`` ndarray, or a sequence of A ``[S, S]`` dense or scipy.sparse matrices.
+      R: ``[S, A]``, ``[S]`` or ``[A, S, S]`` rewards.
+      gamma: discount γ in [0, 1).
+      terminal: optional ``[S]`` bool mask of terminal (absorbing, zero-reward) states.
+      name: a label for reports.
+    Returns:
+      FiniteMDP.
+    Raises:
+      ValueError: shapes that fit none of the conventions, or anything FiniteMDP rejects
+        (rows not summing to 1, negative probabilities, non-finite entries).
+    """
+    mats, sparse = _transition_stack(P)
+    A, S = len(mats), mats[0].shape[0]
+    R_sa = _expected_reward(R, mats, S, A)
+    if sparse:
+        # Interleave the A blocks so that row s*A + a holds P[a][s]: stack, then permute rows.
+        stacked = sp.vstack([sp.csr_array(m, dtype=np.float64) for m in mats], format="csr")
+        order = (np.arange(A)[None, :] * S + np.arange(S)[:, None]).ravel()
+        P_fin = stacked[order]
+    else:
+        P_fin = np.stack(mats, axis=1)  # [S, A, S]
+    return FiniteMDP(P_fin, R_sa, gamma, terminal=terminal, name=name)
