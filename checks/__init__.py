@@ -3,7 +3,19 @@
 Importing this package registers every battery; ``python -m checks`` runs them.
 """
 
-from checks import algorithms, bandit, bellman, improvement, iteration, mcts, soft_q, softmax  # noqa: F401  (register A–H)
+from checks import (  # noqa: F401  (register A–H)
+    algorithms,
+    bandit,
+    bellman,
+    conjugacy,
+    importance_sampling,
+    improvement,
+    iteration,
+    mcts,
+    soft_q,
+    softmax,
+    svgd,
+)
 from checks.base import CheckResult, Claim, fold, register, registered
 
 __all__ = ["CheckResult", "Claim", "fold", "register", "registered"]

@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from checks.bandit import BANDITS, EPSILON
-from checks.soft_q import BoltzmannMixture, discrete_instance
+from checks.importance_sampling import discrete_instance
+from checks.svgd import BoltzmannMixture
 from figures._common import pick
 from figures.style import BAND_ALPHA, PALETTE, new_figure, series, styled
 from theory.bandit import (

@@ -1,4 +1,7 @@
-"""Claims E1–E3 (soft Q-learning): properties on generated instances, negative controls, batteries."""
+"""Claims E1–E3 (checks/importance_sampling.py E1, checks/soft_q.py E2, checks/svgd.py E3).
+
+Properties on generated instances, negative controls, batteries.
+"""
 
 import functools
 
@@ -6,22 +9,16 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import checks.soft_q as soft_q_checks
-from checks.soft_q import (
-    BoltzmannMixture,
-    check_amortised_sampler,
-    check_importance_sampled_value,
-    check_sampled_soft_q_learning,
-    check_svgd_boltzmann,
-    continuous_instance,
-    discrete_instance,
-)
+from checks import importance_sampling, soft_q, svgd
+from checks.importance_sampling import check_importance_sampled_value, continuous_instance, discrete_instance
+from checks.soft_q import check_sampled_soft_q_learning
+from checks.svgd import BoltzmannMixture, check_amortised_sampler, check_svgd_boltzmann
 from mdps.generators import garnet, gridworld
 from mdps.strategies import finite_mdps, q_vectors, simplex_vectors, temperatures
 from theory.soft_q import importance_sampled_soft_value, soft_q_learning, svgd_direction
 from theory.softmax import soft_value
 
-TARGETS = soft_q_checks._boltzmann_targets()
+TARGETS = svgd._boltzmann_targets()
 TARGET_IDS = ["1-D", "2-D"]
 
 
@@ -187,9 +184,9 @@ def test_E3_wrong_target_weights_are_rejected():
 # --- batteries -----------------------------------------------------------------------------------
 def test_batteries_quick_pass_and_are_deterministic():
     for battery in (
-        soft_q_checks.battery_importance_sampled_value,
-        soft_q_checks.battery_sampled_soft_q_learning,
-        soft_q_checks.battery_svgd_boltzmann,
+        importance_sampling.battery_importance_sampled_value,
+        soft_q.battery_sampled_soft_q_learning,
+        svgd.battery_svgd_boltzmann,
     ):
         one = battery(seed=0, size="quick")
         assert one.passed, one.details

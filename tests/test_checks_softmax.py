@@ -1,4 +1,7 @@
-"""Claims A1–A7 (checks/softmax.py): properties on generated instances, negative controls, batteries."""
+"""Claims A1–A7 (checks/softmax.py A1–A4, checks/conjugacy.py A5–A7).
+
+Properties on generated instances, negative controls, batteries.
+"""
 
 import numpy as np
 import pytest
@@ -6,7 +9,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import checks.softmax as A
+from checks import conjugacy, softmax
 from checks.base import registered
 from mdps.strategies import q_vectors, simplex_vectors, temperatures
 from theory.softmax import entropy, soft_indmax, soft_value, softmax_conjugate
@@ -21,14 +24,14 @@ TAU = 0.7
 @settings(max_examples=50)
 @given(simplex_vectors())
 def test_A1_passes_on_generated_distributions(p):
-    res = A.check_entropy(p)
+    res = softmax.check_entropy(p)
     assert res.passed, res.details
 
 
 @settings(max_examples=50)
 @given(q_vectors(), temperatures())
 def test_A2_passes_on_generated_q(q, tau):
-    res = A.check_gradient(q, tau)
+    res = softmax.check_gradient(q, tau)
     assert res.passed, res.details
 
 
@@ -36,28 +39,28 @@ def test_A2_passes_on_generated_q(q, tau):
 @given(st.data(), q_vectors(), temperatures())
 def test_A3_passes_on_generated_q_and_policies(data, q, tau):
     pi = data.draw(simplex_vectors(k=q.size))
-    res = A.check_duality(q, tau, pi)
+    res = softmax.check_duality(q, tau, pi)
     assert res.passed, res.details
 
 
 @settings(max_examples=50)
 @given(q_vectors(), temperatures())
 def test_A4_passes_on_generated_q(q, tau):
-    res = A.check_per_action(q, tau)
+    res = softmax.check_per_action(q, tau)
     assert res.passed, res.details
 
 
 @settings(max_examples=30)
 @given(simplex_vectors(), temperatures())
 def test_A5_conjugate_passes_on_the_simplex(p, tau):
-    res = A.check_conjugate(p, tau)
+    res = conjugacy.check_conjugate(p, tau)
     assert res.passed, res.details
 
 
 @settings(max_examples=30)
 @given(simplex_vectors(), st.sampled_from([0.5, 1.7]), temperatures())
 def test_A5_conjugate_diverges_off_the_simplex_by_scale(p, scale, tau):
-    res = A.check_conjugate(scale * p, tau)
+    res = conjugacy.check_conjugate(scale * p, tau)
     assert res.passed, res.details
     assert any(k.startswith("slope deficit") for k in res.details["comparisons"])
 
@@ -68,7 +71,7 @@ def test_A5_conjugate_diverges_off_the_simplex_by_a_negative_entry(p, shift, tau
     p = p.copy()
     p[0] -= p[0] + shift  # p_0 = −shift < 0; the sum is off 1 too unless renormalised
     p[1:] += (1.0 - p.sum()) / (p.size - 1)  # back to Σp = 1: only the sign is wrong
-    res = A.check_conjugate(p, tau)
+    res = conjugacy.check_conjugate(p, tau)
     assert res.passed, res.details
     assert any("e_0" in k for k in res.details["comparisons"])
 
@@ -76,21 +79,21 @@ def test_A5_conjugate_diverges_off_the_simplex_by_a_negative_entry(p, shift, tau
 @settings(max_examples=30)
 @given(q_vectors(), temperatures())
 def test_A5_biconjugate_passes_on_generated_q(q, tau):
-    res = A.check_biconjugate(q, tau)
+    res = conjugacy.check_biconjugate(q, tau)
     assert res.passed, res.details
 
 
 @settings(max_examples=50)
 @given(q_vectors(), temperatures())
 def test_A6_passes_on_generated_q(q, tau):
-    res = A.check_kkt(q, tau)
+    res = conjugacy.check_kkt(q, tau)
     assert res.passed, res.details
 
 
 @settings(max_examples=50)
 @given(q_vectors(), temperatures())
 def test_A7_passes_on_generated_q(q, tau):
-    res = A.check_bounds_and_limits(q, tau)
+    res = conjugacy.check_bounds_and_limits(q, tau)
     assert res.passed, res.details
 
 
@@ -115,7 +118,7 @@ def entropy_in_decimal_digits(p):
 @pytest.mark.parametrize("broken", [entropy_with_wrong_sign, entropy_in_bits, entropy_in_decimal_digits])
 @pytest.mark.parametrize("p", [PI, np.array([0.5, 0.5]), np.ones(3) / 3], ids=["random", "coin", "uniform3"])
 def test_A1_rejects_wrong_entropies(broken, p):
-    assert_fails(A.check_entropy(p, entropy=broken))
+    assert_fails(softmax.check_entropy(p, entropy=broken))
 
 
 def softmax_at_twice_the_temperature(q, tau):
@@ -137,12 +140,12 @@ def wrong_derivation():
 @pytest.mark.parametrize("broken", [softmax_at_twice_the_temperature, hardmax])
 @pytest.mark.parametrize("tau", [0.1, TAU, 5.0])
 def test_A2_rejects_wrong_gradients(broken, tau):
-    assert_fails(A.check_gradient(Q, tau, indmax=broken))
+    assert_fails(softmax.check_gradient(Q, tau, indmax=broken))
 
 
 @pytest.mark.parametrize("tau", [0.0, TAU])
 def test_A2_rejects_a_wrong_symbolic_derivation(tau):
-    res = A.check_gradient(Q, tau, symbolic_derivation=wrong_derivation)
+    res = softmax.check_gradient(Q, tau, symbolic_derivation=wrong_derivation)
     assert_fails(res)
     assert "NOT" in res.details["symbolic"]
 
@@ -158,7 +161,7 @@ def value_at_wrong_temperature(q, tau):
 @pytest.mark.parametrize("broken", [hard_max_value, value_at_wrong_temperature])
 @pytest.mark.parametrize("tau", [0.1, TAU, 5.0])
 def test_A3_rejects_wrong_soft_values(broken, tau):
-    res = A.check_duality(Q, tau, PI, soft_value=broken)
+    res = softmax.check_duality(Q, tau, PI, soft_value=broken)
     assert_fails(res)
     # The independent optimiser alone also disagrees with the broken value.
     measured, allowed = res.details["comparisons"]["|SLSQP max - F|"]
@@ -166,7 +169,7 @@ def test_A3_rejects_wrong_soft_values(broken, tau):
 
 
 def test_A3_rejects_a_wrong_argmax():
-    assert_fails(A.check_duality(Q, TAU, PI, indmax=softmax_at_twice_the_temperature))
+    assert_fails(softmax.check_duality(Q, TAU, PI, indmax=softmax_at_twice_the_temperature))
 
 
 @pytest.mark.parametrize(
@@ -180,7 +183,7 @@ def test_A3_rejects_a_wrong_argmax():
 )
 @pytest.mark.parametrize("tau", [0.1, TAU, 5.0])
 def test_A4_rejects_wrong_temperatures(kwargs, tau):
-    assert_fails(A.check_per_action(Q, tau, **kwargs))
+    assert_fails(softmax.check_per_action(Q, tau, **kwargs))
 
 
 def conjugate_missing_tau(p, tau):
@@ -193,15 +196,15 @@ def conjugate_finite_off_the_simplex(p, tau):
 
 @pytest.mark.parametrize("tau", [0.1, TAU, 5.0])
 def test_A5_rejects_a_conjugate_missing_tau(tau):
-    assert_fails(A.check_conjugate(PI, tau, conjugate=conjugate_missing_tau))
-    assert_fails(A.check_biconjugate(Q, tau, conjugate=conjugate_missing_tau))
+    assert_fails(conjugacy.check_conjugate(PI, tau, conjugate=conjugate_missing_tau))
+    assert_fails(conjugacy.check_biconjugate(Q, tau, conjugate=conjugate_missing_tau))
 
 
 @pytest.mark.parametrize(
     "p", [1.3 * PI, 0.6 * PI, np.array([-0.2, 0.7, 0.5])], ids=["sum>1", "sum<1", "negative"]
 )
 def test_A5_rejects_a_conjugate_finite_off_the_simplex(p):
-    assert_fails(A.check_conjugate(p, TAU, conjugate=conjugate_finite_off_the_simplex))
+    assert_fails(conjugacy.check_conjugate(p, TAU, conjugate=conjugate_finite_off_the_simplex))
 
 
 def test_A5_rejects_a_soft_value_whose_sup_stays_bounded_off_the_simplex():
@@ -212,11 +215,11 @@ def test_A5_rejects_a_soft_value_whose_sup_stays_bounded_off_the_simplex():
     def value_that_tracks_p(q, tau):
         return float(p @ q) - 1.0
 
-    assert_fails(A.check_conjugate(p, TAU, soft_value=value_that_tracks_p))
+    assert_fails(conjugacy.check_conjugate(p, TAU, soft_value=value_that_tracks_p))
 
 
 def test_A5_rejects_a_wrong_symbolic_derivation():
-    assert_fails(A.check_conjugate(PI, TAU, symbolic_derivation=wrong_derivation))
+    assert_fails(conjugacy.check_conjugate(PI, TAU, symbolic_derivation=wrong_derivation))
 
 
 def multiplier_without_the_tau_shift(q, tau):
@@ -225,7 +228,7 @@ def multiplier_without_the_tau_shift(q, tau):
 
 @pytest.mark.parametrize("tau", [0.1, TAU, 5.0])
 def test_A6_rejects_the_wrong_multiplier(tau):
-    res = A.check_kkt(Q, tau, multiplier=multiplier_without_the_tau_shift)
+    res = conjugacy.check_kkt(Q, tau, multiplier=multiplier_without_the_tau_shift)
     assert_fails(res)
     assert res.measured == pytest.approx(tau)  # ∂L/∂π_a = −τ for every a
 
@@ -233,11 +236,11 @@ def test_A6_rejects_the_wrong_multiplier(tau):
 @pytest.mark.parametrize("tau", [0.0, TAU])
 def test_A6_rejects_a_wrong_policy(tau):
     broken = hardmax if tau > 0 else (lambda q, t: np.ones(q.size) / q.size)
-    assert_fails(A.check_kkt(Q, tau, indmax=broken))
+    assert_fails(conjugacy.check_kkt(Q, tau, indmax=broken))
 
 
 def test_A6_rejects_a_wrong_symbolic_derivation():
-    assert_fails(A.check_kkt(Q, TAU, symbolic_derivation=wrong_derivation))
+    assert_fails(conjugacy.check_kkt(Q, TAU, symbolic_derivation=wrong_derivation))
 
 
 def value_above_the_upper_bound(q, tau):
@@ -277,21 +280,21 @@ def value_not_translation_invariant(q, tau):
 def test_A7_rejects_broken_pieces(kwargs, tau, q):
     if tau == 0.0 and q is Q and "entropy" in kwargs:
         return  # without ties f_0 is a vertex and H(f_0) = 0 = −H(f_0): nothing to catch
-    assert_fails(A.check_bounds_and_limits(q, tau, **kwargs))
+    assert_fails(conjugacy.check_bounds_and_limits(q, tau, **kwargs))
 
 
 def test_A7_rejects_a_hardmax_limit_that_is_not_uniform_on_ties():
     def first_argmax(q, tau):
         return np.eye(q.size)[np.argmax(q)] if tau == 0 else soft_indmax(q, tau)
 
-    assert_fails(A.check_bounds_and_limits(Q_TIED, 0.0, indmax=first_argmax))
+    assert_fails(conjugacy.check_bounds_and_limits(Q_TIED, 0.0, indmax=first_argmax))
 
 
 # --- hand-derived fixtures ---------------------------------------------------------------------------
 def test_A3_identity_on_a_hand_example():
     # q = (0, log 3), τ = 1: F = log 4, f = (1/4, 3/4); π = (1/2, 1/2): π·q + H(π) = log 3/2 + log 2,
     # F − KL(π‖f) = log 4 − (½ log 2 + ½ log(2/3)) = log 4 − log(2/√3) = log(2√3), the same.
-    res = A.check_duality(np.array([0.0, np.log(3.0)]), 1.0, np.array([0.5, 0.5]))
+    res = softmax.check_duality(np.array([0.0, np.log(3.0)]), 1.0, np.array([0.5, 0.5]))
     assert res.passed
     assert res.details["comparisons"]["|pi·q + tau H(pi) - (F - tau KL(pi||f))|"][0] < 1e-15
 
