@@ -28,7 +28,17 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import log_softmax
 
-from checks.base import EPS, CheckResult, Claim, fold, register, roundoff_tolerance, value_scale
+from checks.base import (
+    EPS,
+    CheckResult,
+    Claim,
+    exact_optimum,
+    fold,
+    instance_label,
+    register,
+    roundoff_tolerance,
+    value_scale,
+)
 from checks.suite import mdp_cases, mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
 from mdps.generators import chain, garnet, gridworld
@@ -51,7 +61,6 @@ from theory.policy_gradient import (
     value_regression_gradient,
 )
 from theory.softmax import entropy
-from theory.solvers import ConvergenceWarning, soft_policy_iteration
 
 __all__ = [
     "H1",
@@ -77,23 +86,8 @@ def _positive_tau(tau) -> float:
     return t
 
 
-def _optimum(mdp: FiniteMDP, tau: float):
-    """Q*, V* by soft policy iteration to a certified 1e-12·(1 + ‖V‖) (or its round-off floor).
-
-    Below the floor the solver stops and warns; its ``error_bound`` is certified either way
-    and is what every comparison adds as slack.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return soft_policy_iteration(mdp, tau, tol=1e-12 * (1 + value_scale(mdp, tau)))
-
-
 def _sup(x) -> float:
     return float(np.abs(x).max()) if np.size(x) else 0.0
-
-
-def _instance(mdp: FiniteMDP, tau: float) -> str:
-    return f"{mdp.name}, tau={tau:g}"
 
 
 def _deterministic_mdps(seed: int, size: str) -> list[FiniteMDP]:
@@ -161,7 +155,7 @@ def check_path_consistency(
       ValueError: τ <= 0.
     """
     tau = _positive_tau(tau)
-    star = _optimum(mdp, tau)
+    star = exact_optimum(mdp, tau)
     v = star.v if values is None else np.asarray(values, dtype=np.float64)
     log_pi = log_softmax(star.q / tau, axis=1) if log_policy is None else np.asarray(log_policy, float)
     pathwise = mdp.max_successors == 1 if pathwise is None else pathwise
@@ -184,7 +178,7 @@ def check_path_consistency(
     form = "pathwise" if pathwise else "expectation"
     return H1.worst_of(
         cases,
-        {"instance": _instance(mdp, tau), "form": form, "paths": paths, "solver_error_bound": e},
+        {"instance": instance_label(mdp, tau), "form": form, "paths": paths, "solver_error_bound": e},
     )
 
 
@@ -281,7 +275,7 @@ def check_pg_soft_q_equivalence(
     return H2.worst_of(
         cases,
         {
-            "instance": _instance(mdp, tau),
+            "instance": instance_label(mdp, tau),
             "grad_norms": {"∇L_Q": _sup(grad_q_loss), "τ∇η": tau * _sup(grad_eta), "∇L_V": _sup(grad_v_loss)},
         },
     )
@@ -355,7 +349,7 @@ def check_soft_policy_evaluation(
     allowed = bound + 2 * roundoff_tolerance(mdp, tau) / (1 - mdp.gamma) if tol is None else tol
     return H3.worst_of(
         {"Lemma 1: ‖T^π…T^π Q₀ − Q^π‖": (_sup(run.q - exact), allowed)},
-        {"instance": _instance(mdp, tau), "sweeps": int(run.steps.size), "a_posteriori_bound": bound},
+        {"instance": instance_label(mdp, tau), "sweeps": int(run.steps.size), "a_posteriori_bound": bound},
     )
 
 
@@ -457,10 +451,14 @@ def check_restricted_policy_iteration(
     bellman = (final.pi * run.q).sum(axis=1) + tau * np.where(mdp.terminal, 0.0, entropy(final.pi))
     residual = max(float((bellman - v_last).max()), 0.0)
     slack = (residual + tau * float(final.gap.max())) / (1 - gamma) + 2 * round_off
-    details = {"instance": _instance(mdp, tau), "class": policy_class, "steps": int(run.improvements.size)}
+    details = {
+        "instance": instance_label(mdp, tau),
+        "class": policy_class,
+        "steps": int(run.improvements.size),
+    }
     if policy_class == "support":
         reduced, cols = _reduced_mdp(mdp, spec)
-        star = _optimum(reduced, tau)
+        star = exact_optimum(reduced, tau)
         cases["Thm 1: |Q_L − Q*_Π| on the support"] = (
             _sup(np.take_along_axis(run.q, cols, axis=1) - star.q),
             allowance(star.error_bound + slack),
@@ -646,7 +644,7 @@ def check_composition(
     return H4.worst_of(
         cases,
         {
-            "instance": _instance(mdp, tau),
+            "instance": instance_label(mdp, tau),
             "constant": constant,
             "max_tau_D_half": float(b.divergence.max()),
             "margins": {k: -v for k, v in measured.items()},

@@ -8,21 +8,29 @@ Batteries register under their claim id (CLAIMS.md) with :func:`register`.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from mdps.finite import FiniteMDP
+from theory.bellman import KRYLOV_RTOL
+from theory.solvers import ConvergenceWarning, SolveResult, soft_policy_iteration
 
 __all__ = [
     "EPS",
     "CheckResult",
     "Claim",
+    "exact_optimum",
+    "exact_tolerance",
     "fold",
+    "instance_label",
     "register",
     "registered",
     "roundoff_tolerance",
+    "solve_residual",
+    "solve_roundoff",
     "value_scale",
 ]
 
@@ -42,6 +50,45 @@ def roundoff_tolerance(mdp: FiniteMDP, tau: float) -> float:
     summation length k = max successors per row (Higham's recursive-summation bound).
     """
     return 64 * EPS * (1 + mdp.max_successors) * (1 + value_scale(mdp, tau))
+
+
+def solve_residual(mdp: FiniteMDP, tau: float) -> float:
+    """Residual ‖b − (I − γP_π)x‖∞ allowed of :func:`theory.bellman.evaluate_policy`'s solve.
+
+    Round-off of the products, plus the Krylov acceptance threshold of theory.bellman for sparse
+    P: KRYLOV_RTOL·(‖b‖ + ‖x‖) with ‖b‖, ‖x‖ <= ‖V‖.
+    """
+    return roundoff_tolerance(mdp, tau) + 2 * KRYLOV_RTOL * (1 + value_scale(mdp, tau))
+
+
+def solve_roundoff(mdp: FiniteMDP, tau: float) -> float:
+    """Error allowed on the output of that solve: the residual times ‖(I − γP_π)⁻¹‖∞ <= 1/(1 − γ)."""
+    return solve_residual(mdp, tau) / (1 - mdp.gamma)
+
+
+def exact_tolerance(mdp: FiniteMDP, tau: float) -> float:
+    """Certified accuracy asked of a solver whose answer is a check's reference: 1e-12·(1 + ‖V‖).
+
+    Above the solvers' round-off floor, (k + A + 8)·u·‖V‖/(1 − γ), for k + A + 8 < 90 at γ <= 0.99;
+    tight enough that a certified bound does not hide a wrong temperature or operator.
+    """
+    return 1e-12 * (1 + value_scale(mdp, tau))
+
+
+def exact_optimum(mdp: FiniteMDP, tau: float) -> SolveResult:
+    """Q*, V* by soft policy iteration to a certified :func:`exact_tolerance` (or its round-off floor).
+
+    A tolerance below the problem's round-off floor makes the solver stop and warn; its
+    ``error_bound`` is certified either way, and it is what every comparison adds as slack.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return soft_policy_iteration(mdp, tau, tol=exact_tolerance(mdp, tau))
+
+
+def instance_label(mdp: FiniteMDP, tau: float) -> str:
+    """``"<mdp name>, tau=<τ>"``, the ``details["instance"]`` of a check on one MDP."""
+    return f"{mdp.name}, tau={tau:g}"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from a solver, its certified ``error_bound`` β (sup-norm on q and v) is added, 
 the operation the claim applies (stated per check). The exact policy evaluation leaves a residual
 r of its linear solve: round-off, plus theory.bellman's Krylov acceptance threshold
 1e-13·(‖b‖ + ‖x‖) for sparse P; its output then errs by at most ‖(I − γP_π)⁻¹‖∞·r <= r/(1 − γ)
-(``_solve_roundoff``). Identities that hold up to the residual allow r (``_solve_residual``).
+(``solve_roundoff``). Identities that hold up to the residual allow r (``solve_residual``).
 B5 is the one place where the tolerance is a quadrature error: scipy.integrate.quad's own
 ``abserr``, propagated.
 """
@@ -26,10 +26,22 @@ from scipy.integrate import quad
 from scipy.special import xlogy
 from scipy.stats import norm
 
-from checks.base import EPS, CheckResult, Claim, fold, register, roundoff_tolerance, value_scale
+from checks.base import (
+    EPS,
+    CheckResult,
+    Claim,
+    exact_tolerance,
+    fold,
+    instance_label,
+    register,
+    roundoff_tolerance,
+    solve_residual,
+    solve_roundoff,
+    value_scale,
+)
 from checks.suite import mdp_cases, mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
-from theory.bellman import KRYLOV_RTOL, evaluate_policy, soft_bellman_operator, soft_state_value
+from theory.bellman import evaluate_policy, soft_bellman_operator, soft_state_value
 from theory.softmax import entropy, kl
 from theory.solvers import soft_value_iteration
 
@@ -84,33 +96,6 @@ PERTURBATION_WEIGHTS = (1e-3, 1e-2, 0.1, 0.5)
 MAX_DETERMINISTIC = 256
 
 
-def _instance(mdp: FiniteMDP, tau: float) -> str:
-    return f"{mdp.name}, tau={tau:g}"
-
-
-def _solver_tol(mdp: FiniteMDP, tau: float) -> float:
-    """Certified accuracy asked of the solver: 1e-12·(1 + ‖V‖).
-
-    Above the solvers' round-off floor, (k + A + 8)·u·‖V‖/(1 − γ), for k + A + 8 < 90 at γ <= 0.99;
-    tight enough that β does not hide a wrong temperature or operator.
-    """
-    return 1e-12 * (1 + value_scale(mdp, tau))
-
-
-def _solve_residual(mdp: FiniteMDP, tau: float) -> float:
-    """Residual ‖b − (I − γP_π)x‖∞ allowed of evaluate_policy's solve.
-
-    Round-off of the products, plus the Krylov acceptance threshold of theory.bellman for sparse
-    P: KRYLOV_RTOL·(‖b‖ + ‖x‖) with ‖b‖, ‖x‖ <= ‖V‖.
-    """
-    return roundoff_tolerance(mdp, tau) + 2 * KRYLOV_RTOL * (1 + value_scale(mdp, tau))
-
-
-def _solve_roundoff(mdp: FiniteMDP, tau: float) -> float:
-    """Error allowed on the output of that solve: the residual times ‖(I − γP_π)⁻¹‖∞ <= 1/(1 − γ)."""
-    return _solve_residual(mdp, tau) / (1 - mdp.gamma)
-
-
 def _require_positive_tau(tau: float, claim: Claim) -> None:
     if not tau > 0:
         raise ValueError(
@@ -140,7 +125,7 @@ def check_soft_bellman(
     Returns:
       CheckResult; ``measured`` is the worst of ‖T Q̂ − Q̂‖∞ and ‖V̂ − F_τ(Q̂)‖∞ against its allowance.
     """
-    res = solver(mdp, tau, tol=_solver_tol(mdp, tau) if tol is None else tol)
+    res = solver(mdp, tau, tol=exact_tolerance(mdp, tau) if tol is None else tol)
     round_off = roundoff_tolerance(mdp, tau)
     residual = np.abs(operator(mdp, res.q, tau) - res.q)
     v_gap = np.abs(res.v - soft_state_value(res.q, tau, terminal=mdp.terminal))
@@ -151,7 +136,7 @@ def check_soft_bellman(
     worst_sa = tuple(int(i) for i in np.unravel_index(residual.argmax(), residual.shape))
     return B1.worst_of(
         entries,
-        {"instance": _instance(mdp, tau), "error_bound": res.error_bound, "worst_(s,a)": worst_sa},
+        {"instance": instance_label(mdp, tau), "error_bound": res.error_bound, "worst_(s,a)": worst_sa},
     )
 
 
@@ -217,7 +202,7 @@ def check_boltzmann_optimal(
     """
     _require_positive_tau(tau, B2)
     rng = np.random.default_rng(seed)
-    res = solver(mdp, tau, tol=_solver_tol(mdp, tau) if tol is None else tol)
+    res = solver(mdp, tau, tol=exact_tolerance(mdp, tau) if tol is None else tol)
     live = ~mdp.terminal
     S, A = mdp.n_states, mdp.n_actions
     if policy is None:
@@ -227,7 +212,7 @@ def check_boltzmann_optimal(
         pi_star = raw = np.asarray(policy, dtype=np.float64)
     exp_roundoff = 16 * A * EPS * (1 + value_scale(mdp, tau) / tau)
     pi_star = pi_star / pi_star.sum(axis=1, keepdims=True)  # exact-simplex rows for evaluation
-    beta, solve_ro = res.error_bound, _solve_roundoff(mdp, tau)
+    beta, solve_ro = res.error_bound, solve_roundoff(mdp, tau)
     one_sided = beta + solve_ro
 
     v_star = evaluate_policy(mdp, pi_star, tau).v
@@ -257,7 +242,7 @@ def check_boltzmann_optimal(
     return B2.worst_of(
         entries,
         {
-            "instance": _instance(mdp, tau),
+            "instance": instance_label(mdp, tau),
             "alternatives": len(alternatives),
             "differing_from_pi*": differing,
             "smallest_max_gap": smallest_gap,
@@ -304,7 +289,7 @@ def check_policy_value(mdp: FiniteMDP, tau: float, pi, *, evaluate=evaluate_poli
     - V^π(s) = Σ_a π(a|s)(Q^π(s, a) − τ log π(a|s)) on non-terminal states (0 log 0 = 0).
     - Q^π = r + γ P [τH(π) + π·Q^π] (τH(π) + π·Q^π taken as 0 on terminal states).
     Both identities restate V^π = r_π + τH_π + γP_π V^π, which the solve meets up to its
-    residual: allowance ``_solve_residual`` (module docstring).
+    residual: allowance ``solve_residual`` (module docstring).
 
     Source: seed deck, "Redefinition: Bellman function"; Geist et al. 2019, Def. 2.
 
@@ -314,12 +299,12 @@ def check_policy_value(mdp: FiniteMDP, tau: float, pi, *, evaluate=evaluate_poli
       pi: ``[S, A]`` policy.
       evaluate: ``evaluate(mdp, pi, tau) -> PolicyEvaluation`` under test (negative controls
         drop the entropy or use a wrong discount).
-      tol: allowance on the identities (default ``_solve_residual``); the series comparison
+      tol: allowance on the identities (default ``solve_residual``); the series comparison
         allows it divided by 1 − γ, plus round-off.
     Returns:
       CheckResult, worst sub-measurement against its allowance.
     """
-    residual = _solve_residual(mdp, tau) if tol is None else tol
+    residual = solve_residual(mdp, tau) if tol is None else tol
     solve_ro = residual / (1 - mdp.gamma)
     ev = evaluate(mdp, pi, tau)
     pi = np.asarray(pi, dtype=np.float64)
@@ -338,7 +323,7 @@ def check_policy_value(mdp: FiniteMDP, tau: float, pi, *, evaluate=evaluate_poli
             residual,
         ),
     }
-    return B3.worst_of(entries, {"instance": _instance(mdp, tau), "series_terms": T})
+    return B3.worst_of(entries, {"instance": instance_label(mdp, tau), "series_terms": T})
 
 
 @register(B3)
@@ -386,10 +371,10 @@ def check_temperature_limits(
     """
     _require_positive_tau(tau, B4)
     grid = (0.0, tau / 4, tau / 2, tau)
-    sols = [solver(mdp, t, tol=_solver_tol(mdp, tau) if tol is None else tol) for t in grid]
+    sols = [solver(mdp, t, tol=exact_tolerance(mdp, tau) if tol is None else tol) for t in grid]
     hard, soft = sols[0], sols[-1]
     b = bound(tau, mdp.n_actions, mdp.gamma)
-    ro = _solve_roundoff(mdp, tau)
+    ro = solve_roundoff(mdp, tau)
     slack = hard.error_bound + soft.error_bound + ro
     v_gap = soft.v - hard.v
     q_gap = soft.q - hard.q
@@ -413,7 +398,7 @@ def check_temperature_limits(
     return B4.worst_of(
         entries,
         {
-            "instance": _instance(mdp, tau),
+            "instance": instance_label(mdp, tau),
             "bound": b,
             "max V gap": float(v_gap.max()),
             "max classical loss": float(classical_loss.max()),

@@ -6,7 +6,7 @@ C3: iterating C1 raises V^π monotonically and converges to the soft optimum π*
 
 Tolerances (as in checks.bellman): an exact policy evaluation errs by at most its solve's
 residual r divided by 1 − γ, r = ``roundoff_tolerance(mdp, τ)`` + theory.bellman's Krylov
-threshold 1e-13·(‖b‖ + ‖x‖) (``_solve_roundoff``); C2 is pure per-state arithmetic (round-off of
+threshold 1e-13·(‖b‖ + ‖x‖) (``solve_roundoff``); C2 is pure per-state arithmetic (round-off of
 sums of A terms); the soft optimum of C3 adds the certified ``error_bound`` of soft value iteration.
 """
 
@@ -15,8 +15,16 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import xlogy
 
-from checks.base import EPS, CheckResult, Claim, fold, register
-from checks.bellman import _instance, _solve_roundoff, _solver_tol
+from checks.base import (
+    EPS,
+    CheckResult,
+    Claim,
+    exact_tolerance,
+    fold,
+    instance_label,
+    register,
+    solve_roundoff,
+)
 from checks.suite import mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
 from theory.bellman import boltzmann_policy, evaluate_policy
@@ -76,7 +84,7 @@ def check_policy_improvement(
 ) -> CheckResult:
     """C1 on one instance: min over (s, a) of Q^π̃ − Q^π is >= −(round-off).
 
-    Both sides are exact evaluations (linear solves): allowance 2·``_solve_roundoff`` (module docstring).
+    Both sides are exact evaluations (linear solves): allowance 2·``solve_roundoff`` (module docstring).
     At τ = 0 this is classical policy improvement (π̃ uniform over the greedy actions).
 
     Source: seed deck, "Redefinition: policy improvement theorem"; Haarnoja et al. 2017, Thm 4.
@@ -91,14 +99,18 @@ def check_policy_improvement(
     Returns:
       CheckResult; ``measured`` = max (Q^π − Q^π̃)₊, ``details["improvement"]`` = max (Q^π̃ − Q^π).
     """
-    allowed = 2 * _solve_roundoff(mdp, tau) if tol is None else tol
+    allowed = 2 * solve_roundoff(mdp, tau) if tol is None else tol
     q_pi = evaluate_policy(mdp, pi, tau).q
     gain = evaluate_policy(mdp, improve(q_pi, tau), tau).q - q_pi
     worst = tuple(int(i) for i in np.unravel_index(gain.argmin(), gain.shape))
     return C1.result(
         measured=max(0.0, -float(gain.min())),
         tolerance=allowed,
-        details={"instance": _instance(mdp, tau), "worst_(s,a)": worst, "improvement": float(gain.max())},
+        details={
+            "instance": instance_label(mdp, tau),
+            "worst_(s,a)": worst,
+            "improvement": float(gain.max()),
+        },
     )
 
 
@@ -137,7 +149,9 @@ def check_one_step_identity(mdp: FiniteMDP, tau: float, pi, *, divergence=kl, to
         raise ValueError(f"claim C2 is about τ > 0 (τ·KL is undefined at τ = 0); got tau={tau!r}")
     if mdp.terminal.all():  # no decision anywhere: nothing to check
         return C2.result(
-            measured=0.0, tolerance=0.0, details={"instance": _instance(mdp, tau), "note": "all terminal"}
+            measured=0.0,
+            tolerance=0.0,
+            details={"instance": instance_label(mdp, tau), "note": "all terminal"},
         )
     q = evaluate_policy(mdp, pi, tau).q[~mdp.terminal]
     pi = np.asarray(pi, dtype=np.float64)[~mdp.terminal]
@@ -172,7 +186,7 @@ def check_one_step_identity(mdp: FiniteMDP, tau: float, pi, *, divergence=kl, to
     return C2.worst_of(
         entries,
         {
-            "instance": _instance(mdp, tau),
+            "instance": instance_label(mdp, tau),
             "log_domain_states": int(underflow.sum()),
             "max tau KL": float((tau * div).max(initial=0.0)),
         },
@@ -220,8 +234,8 @@ def check_soft_policy_iteration(
     Returns:
       CheckResult, worst of (monotonicity violation, distance to the optimum) against its allowance.
     """
-    a = 2 * _solve_roundoff(mdp, tau)
-    ref = solver(mdp, tau, tol=_solver_tol(mdp, tau) if tol is None else tol)
+    a = 2 * solve_roundoff(mdp, tau)
+    ref = solver(mdp, tau, tol=exact_tolerance(mdp, tau) if tol is None else tol)
     ev = evaluate_policy(mdp, pi0, tau)
     worst_drop, steps = 0.0, 0
     for steps in range(1, max_improvements + 1):
@@ -236,7 +250,7 @@ def check_soft_policy_iteration(
         "|V^pi - V*|": (np.abs(ev.v - ref.v).max(), ref.error_bound + a / (1 - mdp.gamma)),
         "|Q^pi - Q*|": (np.abs(ev.q - ref.q).max(), ref.error_bound + a / (1 - mdp.gamma)),
     }
-    return C3.worst_of(entries, {"instance": _instance(mdp, tau), "improvements": steps})
+    return C3.worst_of(entries, {"instance": instance_label(mdp, tau), "improvements": steps})
 
 
 @register(C3)

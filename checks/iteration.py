@@ -20,11 +20,19 @@ error of the reference Q* (soft policy iteration, exact linear solves).
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
-from checks.base import EPS, CheckResult, Claim, fold, register, roundoff_tolerance, value_scale
+from checks.base import (
+    EPS,
+    CheckResult,
+    Claim,
+    exact_optimum,
+    fold,
+    instance_label,
+    register,
+    roundoff_tolerance,
+    value_scale,
+)
 from checks.suite import mdp_cases
 from mdps.finite import FiniteMDP
 from theory.bellman import (
@@ -37,7 +45,6 @@ from theory.bellman import (
 from theory.lp import LP_FEASIBILITY_TOL, classical_lp_values
 from theory.softmax import soft_value
 from theory.solvers import (
-    ConvergenceWarning,
     soft_backward_induction,
     soft_policy_iteration,
     soft_value_iteration,
@@ -85,17 +92,6 @@ def _operator_roundoff(mdp: FiniteMDP, tau: float, magnitude: float) -> float:
 def _nonterminal_mass(mdp: FiniteMDP) -> np.ndarray:
     """p(s, a) = P(s' non-terminal | s, a) ``[S, A]``: T(Q + c) − TQ = γc·p, as V = 0 on terminals."""
     return mdp.expected_next((~mdp.terminal).astype(np.float64))
-
-
-def _optimum(mdp: FiniteMDP, tau: float):
-    """Q*, V* by soft policy iteration to a certified 1e-12·(1 + ‖V‖) (or its round-off floor).
-
-    A tolerance below the problem's round-off floor makes the solver stop and warn; its
-    ``error_bound`` is certified either way, and it is what every comparison adds as slack.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return soft_policy_iteration(mdp, tau, tol=1e-12 * (1 + value_scale(mdp, tau)))
 
 
 def _q_starts(mdp: FiniteMDP, tau: float, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -205,7 +201,7 @@ def check_contraction(
     return D1.worst_of(
         cases,
         {
-            "instance": f"{mdp.name}, tau={tau:g}",
+            "instance": instance_label(mdp, tau),
             "gamma": gamma,
             "max_ratio": max(ratios.values()),
             "shift_ratio_expected": expected,
@@ -260,7 +256,7 @@ def check_convergence(
     """
     gamma = mdp.gamma
     scale = 1 + value_scale(mdp, tau)
-    star = _optimum(mdp, tau)
+    star = exact_optimum(mdp, tau)
     cases: dict[str, tuple[float, float]] = {}
     sweeps: dict[str, int] = {}
     for label, q in _q_starts(mdp, tau, np.random.default_rng(seed)).items():
@@ -285,7 +281,7 @@ def check_convergence(
 
     return D2.worst_of(
         cases,
-        {"instance": f"{mdp.name}, tau={tau:g}", "sweeps": sweeps, "q_star_error_bound": star.error_bound},
+        {"instance": instance_label(mdp, tau), "sweeps": sweeps, "q_star_error_bound": star.error_bound},
     )
 
 
@@ -350,7 +346,7 @@ def check_oracles(
             res.error_bound + tau * scaled.error_bound + round_off,
         )
 
-    return D3.worst_of(oracles, {"instance": f"{mdp.name}, tau={tau:g}"})
+    return D3.worst_of(oracles, {"instance": instance_label(mdp, tau)})
 
 
 @register(D3)
@@ -472,7 +468,7 @@ def check_newton_policy_iteration(
     gamma = mdp.gamma
     scale = 1 + value_scale(mdp, tau)
     floor = _FLOOR * scale
-    star = _optimum(mdp, tau)
+    star = exact_optimum(mdp, tau)
     slack = 2 * star.error_bound + 64 * EPS * (1 + mdp.n_states) * scale / (1 - gamma)
     allowed = slack if tol is None else tol
     pi0 = np.random.default_rng(seed).dirichlet(np.ones(mdp.n_actions), size=mdp.n_states)
@@ -508,7 +504,7 @@ def check_newton_policy_iteration(
     return D4.worst_of(
         cases,
         {
-            "instance": f"{mdp.name}, tau={tau:g}",
+            "instance": instance_label(mdp, tau),
             "spi_errors": errors,
             "spi_orders": orders,
             "mpi_tail_rates": tail_rates,
@@ -600,7 +596,7 @@ def check_monotone_bounds(
         residual = operator(mdp, q1 + c, tau) - tq1 - shift_factor * c * p
         cases[f"shift c={c:g}"] = (_sup(residual), allowance(q1 + c))
 
-    star = _optimum(mdp, tau)
+    star = exact_optimum(mdp, tau)
     widths: dict[str, int] = {}
     for label, q in _q_starts(mdp, tau, rng).items():
         v = soft_state_value(q, tau, terminal=mdp.terminal)
@@ -626,7 +622,7 @@ def check_monotone_bounds(
         cases[f"bracket from {label}"] = (worst, slack if tol is None else tol)
         widths[label] = sweeps
 
-    return D5.worst_of(cases, {"instance": f"{mdp.name}, tau={tau:g}", "bracket_sweeps": widths})
+    return D5.worst_of(cases, {"instance": instance_label(mdp, tau), "bracket_sweeps": widths})
 
 
 @register(D5)

@@ -11,19 +11,17 @@ soft policy iteration) are computed here from theory's public operators:
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from checks.base import value_scale
+from checks.base import exact_optimum, value_scale
 from figures._common import pick
 from figures.style import PALETTE, new_figure, series, styled
 from mdps.finite import FiniteMDP
 from mdps.generators import garnet
 from theory.bellman import boltzmann_policy, evaluate_policy, soft_bellman_operator, soft_state_value
-from theory.solvers import ConvergenceWarning, soft_policy_iteration
 
 __all__ = [
     "GAMMAS",
@@ -34,7 +32,6 @@ __all__ = [
     "PolicyImprovementData",
     "contraction_ratios",
     "contraction_ratios_data",
-    "exact_optimum",
     "plot_contraction_ratios",
     "plot_policy_improvement",
     "plot_soft_vi_convergence",
@@ -51,17 +48,6 @@ TAU = 0.5
 #: Curves stop once the error falls below STOP·(1 + ‖V‖): further down they would plot the
 #: exact solver's own certified error (about 1e-12·(1 + ‖V‖)), not convergence.
 STOP = 1e-10
-
-
-def exact_optimum(mdp: FiniteMDP, tau: float):
-    """Q*, V* by soft policy iteration, certified to 1e-12·(1 + ‖V‖) or the round-off floor.
-
-    A tolerance under the problem's round-off floor makes the solver stop and warn; its
-    certified ``error_bound`` holds either way, so the warning is silenced here.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return soft_policy_iteration(mdp, tau, tol=1e-12 * (1 + value_scale(mdp, tau)))
 
 
 def _sup(x) -> np.ndarray:
