@@ -38,8 +38,8 @@ __all__ = [
 
 #: Level of the Clopper–Pearson intervals.
 LEVEL = 0.99
-#: Search parameters: those of the G3 battery (checks.mcts): MENTS τ and ε, UCT's c, and the
-#: Gaussian leaf noise σ.
+#: Search parameters: those of the G3 battery (checks.planning; defined in checks.mcts): MENTS
+#: τ and ε, UCT's c, and the Gaussian leaf noise σ.
 SEARCH = {"tau": TAU, "epsilon": EPSILON, "c": UCT_C, "sigma": SIGMA}
 
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 import checks.base as base
 from checks.__main__ import main
 from checks.base import Claim, fold
-from checks.iteration import check_oracles
+from checks.policy_iteration import check_oracles
 from checks.suite import mdp_suite, temperature_suite
 from mdps import FiniteMDP
 from mdps.generators import garnet, random_dag

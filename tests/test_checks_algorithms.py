@@ -1,4 +1,7 @@
-"""Claims H1–H4 (checks/algorithms.py): properties on generated instances, negative controls, batteries."""
+"""Claims H1–H4: properties on generated instances, negative controls, batteries.
+
+H1, H2, H4 are in checks/algorithms.py, H3 in checks/soft_actor_critic.py.
+"""
 
 import numpy as np
 import pytest
@@ -7,10 +10,9 @@ from hypothesis import strategies as st
 from scipy.special import softmax
 
 import checks.algorithms as algorithms
-from checks.algorithms import (
-    check_composition,
-    check_path_consistency,
-    check_pg_soft_q_equivalence,
+import checks.soft_actor_critic as soft_actor_critic
+from checks.algorithms import check_composition, check_path_consistency, check_pg_soft_q_equivalence
+from checks.soft_actor_critic import (
     check_restricted_policy_iteration,
     check_soft_policy_evaluation,
     check_temperature_adjustment,
@@ -125,7 +127,7 @@ def test_H2_rejects_off_policy_sampling():
 def test_H3_evaluation_and_restricted_iteration_hold_on_generated_mdps(mdp, tau, seed):
     res = check_soft_policy_evaluation(mdp, tau, seed=seed)
     assert res.passed, res.details
-    for policy_class in algorithms.POLICY_CLASSES:
+    for policy_class in soft_actor_critic.POLICY_CLASSES:
         res = check_restricted_policy_iteration(mdp, tau, seed=seed, policy_class=policy_class)
         assert res.passed, res.details
 
@@ -215,7 +217,7 @@ def test_H4_rejects_a_bound_too_small_on_a_found_instance(constant):
     [
         algorithms.battery_path_consistency,
         algorithms.battery_pg_soft_q_equivalence,
-        algorithms.battery_soft_actor_critic,
+        soft_actor_critic.battery_soft_actor_critic,
         algorithms.battery_composition,
     ],
 )

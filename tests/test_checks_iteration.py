@@ -1,6 +1,7 @@
 """Claims D1, D2, D4, D5 (soft Q-iteration): properties on generated MDPs, negative controls, batteries.
 
-D3's tests live in tests/test_checks.py.
+D1, D2, D5 are in checks/iteration.py, D3–D4 in checks/policy_iteration.py; D3's tests live in
+tests/test_checks.py.
 """
 
 import numpy as np
@@ -8,12 +9,9 @@ import pytest
 from hypothesis import given, settings
 
 import checks.iteration as iteration
-from checks.iteration import (
-    check_contraction,
-    check_convergence,
-    check_monotone_bounds,
-    check_newton_policy_iteration,
-)
+import checks.policy_iteration as policy_iteration
+from checks.iteration import check_contraction, check_convergence, check_monotone_bounds
+from checks.policy_iteration import check_newton_policy_iteration
 from mdps.generators import chain, garnet, gridworld, random_dag
 from mdps.strategies import finite_mdps, temperatures
 from theory.bellman import boltzmann_policy, soft_bellman_operator, soft_state_value
@@ -234,7 +232,7 @@ def test_D5_bracket_needs_the_terminal_state_clamp():
 BATTERIES = [
     iteration.battery_contraction,
     iteration.battery_convergence,
-    iteration.battery_newton_policy_iteration,
+    policy_iteration.battery_newton_policy_iteration,
     iteration.battery_monotone_bounds,
 ]
 

@@ -1,4 +1,4 @@
-"""Claims G1–G4 (checks/mcts.py): MENTS and UCT, with negative controls."""
+"""Claims G1–G4 (checks/mcts.py: G1–G2, checks/planning.py: G3–G4): MENTS and UCT, with negative controls."""
 
 import numpy as np
 import pytest
@@ -6,13 +6,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import checks.mcts as mcts
+import checks.planning as planning
 from checks.mcts import (
-    check_d_chain_misalignment,
-    check_failure_rates,
     check_search_rules,
     check_soft_value_convergence,
     hand_made_trees,
 )
+from checks.planning import check_d_chain_misalignment, check_failure_rates
 from mdps.trees import synthetic_tree, tree_mdp
 from theory.bandit import e2w_distribution
 from theory.mcts import inverse_cdf_sample
@@ -176,8 +176,8 @@ def test_G4_rejects_a_ments_with_hard_max_backups():
     [
         mcts.battery_soft_value_convergence,
         mcts.battery_search_rules,
-        mcts.battery_failure_rates,
-        mcts.battery_d_chain_misalignment,
+        planning.battery_failure_rates,
+        planning.battery_d_chain_misalignment,
     ],
 )
 def test_battery_quick_passes_and_is_deterministic(battery):
