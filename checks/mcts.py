@@ -27,9 +27,8 @@ from checks.base import EPS, CheckResult, Claim, fold, register
 from mdps.finite import FiniteMDP
 from mdps.generators import d_chain
 from mdps.trees import synthetic_tree, tree_from_leaf_means, tree_mdp
-from theory.bandit import e2w_distribution
+from theory.bandit import e2w_distribution, inverse_cdf_sample
 from theory.mcts import (
-    inverse_cdf_sample,
     ments,
     search_tree,
     ucb1_distribution,

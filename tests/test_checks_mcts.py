@@ -14,8 +14,7 @@ from checks.mcts import (
 )
 from checks.planning import check_d_chain_misalignment, check_failure_rates
 from mdps.trees import synthetic_tree, tree_mdp
-from theory.bandit import e2w_distribution
-from theory.mcts import inverse_cdf_sample
+from theory.bandit import e2w_distribution, inverse_cdf_sample
 from theory.softmax import soft_indmax
 
 

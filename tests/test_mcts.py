@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 from mdps.finite import FiniteMDP
 from mdps.generators import d_chain
 from mdps.trees import synthetic_tree, tree_from_leaf_means, tree_mdp
+from theory.bandit import inverse_cdf_sample
 from theory.mcts import (
     d_chain_critical_temperature,
     d_chain_root_gap,
     failure_curve,
-    inverse_cdf_sample,
     ments,
     root_soft_q,
     search_tree,
@@ -188,6 +188,7 @@ def test_inverse_cdf_matches_searchsorted_and_skips_zero_mass(k, seed):
         a, [np.searchsorted(cdf[i], u[i] * cdf[i, -1], side="right") for i in range(50)]
     )
     assert np.all(dist[np.arange(50), a] > 0)
+    np.testing.assert_array_equal(inverse_cdf_sample(dist.T, u, axis=0), a)  # the bandit's layout
 
 
 def test_ucb1_unvisited_first_then_scores():

@@ -43,6 +43,7 @@ __all__ = [
     "exp_sum",
     "exp_sum_estimate",
     "gaussian_mse_given_counts",
+    "inverse_cdf_sample",
     "oracle_allocation",
     "simulate",
     "soft_value_estimate",
@@ -117,6 +118,29 @@ def e2w_distribution(q_hat, n_total, tau: float, epsilon: float) -> np.ndarray:
     n_actions = f.shape[-1]
     lam = e2w_exploration(n_total, n_actions, epsilon)[..., None]
     return (1.0 - lam) * f + lam / n_actions
+
+
+def inverse_cdf_sample(dist, u, axis: int = -1) -> np.ndarray:
+    """Draw one index per distribution by inverse CDF: a = #{b : cdf(b) <= u·cdf(last)}.
+
+    The one sampler of the bandit simulator and of the tree searches (theory.mcts). Scaling u
+    by the last cdf entry keeps the draw inside the support even when the cumulative sum rounds
+    to slightly below 1, and an index of probability 0 is never drawn.
+
+    Args:
+      dist: ``[..., K, ...]`` distributions along ``axis`` (entries >= 0, summing to about 1).
+      u: uniforms in [0, 1), shaped as ``dist`` without ``axis``.
+      axis: the axis of the K outcomes.
+    Returns:
+      int indices in [0, K), shaped as ``u``.
+    """
+    # A C-contiguous copy with the outcomes leading, summed row by row: np.cumsum over a short
+    # leading axis is about ten times slower on this layout, and the order of additions is the
+    # same, so the draws are too.
+    cdf = np.array(np.moveaxis(np.asarray(dist, dtype=np.float64), axis, 0), order="C")
+    for a in range(1, cdf.shape[0]):
+        cdf[a] += cdf[a - 1]
+    return (cdf <= u * cdf[-1]).sum(axis=0)
 
 
 def e2w_allocation(tau: float, epsilon: float) -> Allocation:
@@ -301,13 +325,7 @@ def simulate(
     t = k
     for mark in marks:
         for t in range(t, mark):
-            cdf = np.array(allocation(means.T, t).T, order="C")  # [K, R]
-            for a in range(1, k):  # running sum over arms (np.cumsum is slower on this layout)
-                cdf[a] += cdf[a - 1]
-            # Scaling u by the last cdf entry keeps the draw inside the K arms even when the
-            # cumulative sum rounds to slightly below 1.
-            u = rng.random(n_runs) * cdf[-1]
-            arm = (cdf <= u).sum(axis=0)
+            arm = inverse_cdf_sample(allocation(means.T, t), rng.random(n_runs))
             flat = arm * n_runs + run_index
             counts_flat[flat] += 1.0
             sums_flat[flat] += r[arm] + sigma * rng.standard_normal(n_runs)

@@ -46,7 +46,7 @@ from scipy.stats import binomtest
 
 from mdps.finite import STOCHASTIC_ATOL, FiniteMDP
 from mdps.generators import d_chain
-from theory.bandit import e2w_distribution
+from theory.bandit import e2w_distribution, inverse_cdf_sample
 from theory.softmax import check_tau, soft_value
 from theory.solvers import soft_backward_induction
 
@@ -57,7 +57,6 @@ __all__ = [
     "d_chain_critical_temperature",
     "d_chain_root_gap",
     "failure_curve",
-    "inverse_cdf_sample",
     "ments",
     "root_soft_q",
     "search_tree",
@@ -163,19 +162,6 @@ def search_tree(mdp: FiniteMDP) -> SearchTree:
 # ---------------------------------------------------------------------------------------------
 # Tree policies and sampling
 # ---------------------------------------------------------------------------------------------
-def inverse_cdf_sample(dist: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Draw a ~ dist by inverse CDF: a = #{b : cdf(b) <= u·cdf(A−1)}, one per row.
-
-    Args:
-      dist: ``[R, A]`` distributions (rows >= 0, summing to about 1).
-      u: ``[R]`` uniforms in [0, 1).
-    Returns:
-      ``[R]`` int actions; an action of probability 0 is never drawn.
-    """
-    cdf = np.cumsum(dist, axis=1)
-    # Scaling u by the last cdf entry keeps the draw inside the A actions even when the
-    # cumulative sum rounds to slightly below 1.
-    return (cdf <= (u * cdf[:, -1])[:, None]).sum(axis=1)
 
 
 def ucb1_distribution(q: np.ndarray, counts: np.ndarray, c: float) -> np.ndarray:
