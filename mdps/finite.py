@@ -16,16 +16,14 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
+from mdps.validation import SIMPLEX_ATOL, check_real, first_bad
+
 __all__ = ["STOCHASTIC_ATOL", "FiniteMDP"]
 
-#: Tolerance on ``|Σ_s' P(s'|s,a) − 1|``. Summing n float64 probabilities errs by at most
-#: n·2⁻⁵³ (Higham, recursive summation); 1e-10 covers rows of up to about 10⁶ successors.
-#: A row further off is not a distribution: normalise it before building the MDP.
-STOCHASTIC_ATOL = 1e-10
-
-
-def _first_bad(mask: np.ndarray) -> tuple[int, ...]:
-    return tuple(int(i) for i in np.argwhere(mask)[0])
+#: Tolerance on ``|Σ_s' P(s'|s,a) − 1|``: the simplex tolerance of ``mdps.validation``. A row
+#: further off is not a distribution: normalise it before building the MDP. The solvers'
+#: certificates account for the defect of the rows accepted (theory.solvers).
+STOCHASTIC_ATOL = SIMPLEX_ATOL
 
 
 def _row_label(row: int, n_actions: int) -> str:
@@ -59,12 +57,15 @@ class FiniteMDP:
     name: str = field(default="mdp")
 
     def __post_init__(self) -> None:
-        R = np.array(self.R, dtype=np.float64)  # a private copy, frozen below
+        R = np.asarray(self.R)
+        if R.dtype.kind not in "biuf":
+            raise TypeError(f"R must hold real numbers, got dtype {R.dtype}")
+        R = np.array(R, dtype=np.float64)  # a private copy, frozen below
         if R.ndim != 2 or 0 in R.shape:
             raise ValueError(f"R must have shape (S, A) with S, A >= 1, got {R.shape}")
         S, A = R.shape
         if not np.isfinite(R).all():
-            idx = _first_bad(~np.isfinite(R))
+            idx = first_bad(~np.isfinite(R))
             raise ValueError(f"R must be finite; R[s={idx[0]}, a={idx[1]}] = {R[idx]}")
         P = self._validated_P(self.P, S, A)
         gamma, horizon = self._validated_discount(self.gamma, self.horizon)
@@ -85,17 +86,19 @@ class FiniteMDP:
                     f"sparse P must have shape (S*A, S) = ({S * A}, {S}) for R of shape "
                     f"({S}, {A}), got {P.shape}"
                 )
+            if P.dtype.kind not in "biuf":
+                raise TypeError(f"P must hold real numbers, got dtype {P.dtype}")
             M = sp.csr_array(P, dtype=np.float64, copy=True)
             M.sum_duplicates()
             M.sort_indices()
             if not np.isfinite(M.data).all():
-                k = _first_bad(~np.isfinite(M.data))[0]
+                k = first_bad(~np.isfinite(M.data))[0]
                 row = int(np.searchsorted(M.indptr, k, side="right") - 1)
                 raise ValueError(
                     f"P must be finite; P[{_row_label(row, A)}, s'={M.indices[k]}] = {M.data[k]}"
                 )
             if (M.data < 0).any():
-                k = _first_bad(M.data < 0)[0]
+                k = first_bad(M.data < 0)[0]
                 row = int(np.searchsorted(M.indptr, k, side="right") - 1)
                 raise ValueError(
                     "transition probabilities must be >= 0; "
@@ -105,17 +108,20 @@ class FiniteMDP:
             for arr in (M.data, M.indices, M.indptr):
                 arr.flags.writeable = False
         else:
-            M = np.array(P, dtype=np.float64)
+            raw = np.asarray(P)
+            if raw.dtype.kind not in "biuf":
+                raise TypeError(f"P must hold real numbers, got dtype {raw.dtype}")
+            M = np.array(raw, dtype=np.float64)
             if M.shape != (S, A, S):
                 raise ValueError(
                     f"dense P must have shape (S, A, S) = ({S}, {A}, {S}) for R of shape "
                     f"({S}, {A}), got {M.shape}"
                 )
             if not np.isfinite(M).all():
-                s, a, t = _first_bad(~np.isfinite(M))
+                s, a, t = first_bad(~np.isfinite(M))
                 raise ValueError(f"P must be finite; P[s={s}, a={a}, s'={t}] = {M[s, a, t]}")
             if (M < 0).any():
-                s, a, t = _first_bad(M < 0)
+                s, a, t = first_bad(M < 0)
                 raise ValueError(
                     f"transition probabilities must be >= 0; P[s={s}, a={a}, s'={t}] = {M[s, a, t]}"
                 )
@@ -123,7 +129,7 @@ class FiniteMDP:
             M.flags.writeable = False
         off = np.abs(sums - 1.0) > STOCHASTIC_ATOL
         if off.any():
-            row = _first_bad(off)[0]
+            row = first_bad(off)[0]
             raise ValueError(
                 f"transition rows must sum to 1 (|sum - 1| <= {STOCHASTIC_ATOL}); "
                 f"row {_row_label(row, A)} sums to {float(sums[row])!r}"
@@ -132,10 +138,7 @@ class FiniteMDP:
 
     @staticmethod
     def _validated_discount(gamma, horizon) -> tuple[float, int | None]:
-        try:
-            g = float(gamma)
-        except (TypeError, ValueError):
-            raise ValueError(f"gamma must be a real number, got {gamma!r}") from None
+        g = check_real(gamma, "gamma")
         if horizon is not None:
             if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
                 raise ValueError(f"horizon must be an integer >= 1 or None, got {horizon!r}")
@@ -240,11 +243,11 @@ class FiniteMDP:
         if pi.shape != self.R.shape:
             raise ValueError(f"pi must have shape {self.R.shape}, got {pi.shape}")
         if not np.isfinite(pi).all() or (pi < 0).any():
-            s, a = _first_bad(~np.isfinite(pi) | (pi < 0))
+            s, a = first_bad(~np.isfinite(pi) | (pi < 0))
             raise ValueError(f"pi must be finite and >= 0; pi[s={s}, a={a}] = {pi[s, a]}")
         off = np.abs(pi.sum(axis=1) - 1.0) > STOCHASTIC_ATOL
         if off.any():
-            s = _first_bad(off)[0]
+            s = first_bad(off)[0]
             raise ValueError(f"pi rows must sum to 1; pi[s={s}] sums to {float(pi[s].sum())!r}")
         return pi
 

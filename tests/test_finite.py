@@ -118,7 +118,15 @@ BAD = [
     pytest.param(_with(gamma=1.5), "gamma", id="gamma-above-one"),
     pytest.param(_with(gamma=-0.1), "gamma", id="gamma-negative"),
     pytest.param(_with(gamma=np.nan), "gamma", id="gamma-nan"),
-    pytest.param(_with(gamma="0.9x"), "gamma", id="gamma-string"),
+    pytest.param(_with(gamma="0.9x"), "gamma must be a real number", id="gamma-string"),
+    pytest.param(_with(gamma="0.9"), "gamma must be a real number", id="gamma-numeric-string"),
+    pytest.param(_with(gamma=None), "gamma must be a real number", id="gamma-none"),
+    pytest.param(_with(P=P2 + 0j), "P must hold real numbers", id="P-complex"),
+    pytest.param(
+        _with(P=sp.csr_array(P2.reshape(4, 2) + 0j)), "P must hold real numbers", id="sparse-P-complex"
+    ),
+    pytest.param(_with(R=R2.astype(complex)), "R must hold real numbers", id="R-complex"),
+    pytest.param(_with(R=np.array([["a", "b"], ["c", "d"]])), "R must hold real numbers", id="R-strings"),
     pytest.param(_with(gamma=1.0, horizon=0), "horizon", id="horizon-zero"),
     pytest.param(_with(gamma=0.9, horizon=2.5), "horizon", id="horizon-float"),
     pytest.param(_with(terminal=np.array([1, 0])), "terminal must be a bool array", id="terminal-int"),
@@ -132,8 +140,9 @@ BAD = [
 
 
 @pytest.mark.parametrize("make, message", BAD)
-def test_bad_input_raises_value_error(make, message):
-    with pytest.raises(ValueError, match=message):
+def test_bad_input_raises_a_clear_error(make, message):
+    # TypeError for an argument of the wrong kind (string, complex), ValueError for a bad value.
+    with pytest.raises((TypeError, ValueError), match=message):
         make()
 
 

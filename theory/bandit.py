@@ -30,7 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory.softmax import check_tau, soft_indmax, soft_value
+from mdps.validation import check_tau
+from theory.softmax import soft_indmax, soft_value
 
 __all__ = [
     "Allocation",

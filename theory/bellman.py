@@ -17,7 +17,8 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from mdps.finite import FiniteMDP
-from theory.softmax import _as_finite, check_tau, entropy, soft_indmax, soft_value_first_axis
+from mdps.validation import as_float_array, check_tau
+from theory.softmax import entropy, soft_indmax, soft_value_first_axis
 
 __all__ = [
     "DIRECT_SOLVE_MAX_STATES",
@@ -39,7 +40,7 @@ class PolicyEvaluation(NamedTuple):
 
 
 def _check_q(mdp: FiniteMDP, q) -> np.ndarray:
-    a = _as_finite(q, "q")
+    a = as_float_array(q, "q")
     if a.shape != (mdp.n_states, mdp.n_actions):
         raise ValueError(f"q must have shape {(mdp.n_states, mdp.n_actions)}, got {a.shape}")
     return a
@@ -58,7 +59,7 @@ def soft_state_value(q, tau, *, terminal=None) -> np.ndarray:
       ``[S]``.
     """
     t = check_tau(tau)
-    a = _as_finite(q, "q")
+    a = as_float_array(q, "q")
     if a.ndim != 2:
         raise ValueError(f"q must have shape (S, A), got {a.shape}")
     return _state_value_as(np.ascontiguousarray(a.T), t, terminal)

@@ -46,8 +46,9 @@ from scipy.stats import binomtest
 
 from mdps.finite import STOCHASTIC_ATOL, FiniteMDP
 from mdps.generators import d_chain
+from mdps.validation import check_tau
 from theory.bandit import e2w_distribution, inverse_cdf_sample
-from theory.softmax import check_tau, soft_value
+from theory.softmax import soft_value
 from theory.solvers import soft_backward_induction
 
 __all__ = [

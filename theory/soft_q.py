@@ -21,7 +21,8 @@ import numpy as np
 from scipy.special import logsumexp
 
 from mdps.finite import FiniteMDP
-from theory.softmax import check_tau, soft_value
+from mdps.validation import check_tau
+from theory.softmax import soft_value
 
 __all__ = [
     "BANDWIDTH_FLOOR",

@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import entr, rel_entr
 
+from mdps.validation import SIMPLEX_ATOL, as_float_array, check_simplex, check_tau
+
 __all__ = [
     "SIMPLEX_ATOL",
     "entropy",
@@ -26,54 +28,6 @@ __all__ = [
     "soft_value_first_axis",
     "softmax_conjugate",
 ]
-
-#: Tolerance on ``|Σ p − 1|`` for a vector to count as a distribution. Summing n float64
-#: numbers in [0, 1] errs by at most n·2⁻⁵³ (Higham, recursive summation); 1e-10 covers
-#: n up to about 10⁶, and anything further off is not a distribution.
-SIMPLEX_ATOL = 1e-10
-
-
-def check_tau(tau) -> float:
-    """Validate a temperature: a finite real number >= 0. Returns it as a float."""
-    try:
-        t = float(tau)
-    except (TypeError, ValueError):
-        raise ValueError(f"temperature tau must be a real number, got {tau!r}") from None
-    if not np.isfinite(t) or t < 0:
-        raise ValueError(f"temperature tau must be finite and >= 0, got {tau!r}")
-    return t
-
-
-def _as_finite(x, name: str) -> np.ndarray:
-    a = np.asarray(x, dtype=np.float64)
-    if a.ndim == 0:
-        raise ValueError(f"{name} must have at least one axis, got a scalar")
-    if a.size == 0 or 0 in a.shape:
-        raise ValueError(f"{name} must not be empty, got shape {a.shape}")
-    bad = ~np.isfinite(a)
-    if bad.any():
-        idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(f"{name} must be finite; {name}[{idx}] = {a[idx]}")
-    return a
-
-
-def _check_simplex(p, axis: int, name: str = "p") -> np.ndarray:
-    """Validate that ``p`` holds distributions along ``axis``; return it as float64."""
-    a = _as_finite(p, name)
-    neg = a < 0
-    if neg.any():
-        idx = tuple(int(i) for i in np.argwhere(neg)[0])
-        raise ValueError(f"{name} must be non-negative; {name}[{idx}] = {a[idx]}")
-    sums = a.sum(axis=axis)
-    off = np.abs(sums - 1.0) > SIMPLEX_ATOL
-    if np.any(off):
-        idx = tuple(int(i) for i in np.argwhere(np.atleast_1d(off))[0])
-        s = np.atleast_1d(sums)[idx]
-        raise ValueError(
-            f"{name} must sum to 1 along axis {axis} (|sum - 1| <= {SIMPLEX_ATOL}); "
-            f"the slice at {idx} sums to {float(s)!r}"
-        )
-    return a
 
 
 def soft_value_first_axis(x: np.ndarray, tau: float) -> np.ndarray:
@@ -121,7 +75,7 @@ def soft_value(q, tau, axis: int = -1) -> np.ndarray:
       ValueError: non-finite ``q``, empty ``q``, or τ negative / non-finite.
     """
     t = check_tau(tau)
-    a = _as_finite(q, "q")
+    a = as_float_array(q, "q")
     return soft_value_first_axis(np.moveaxis(a, axis, 0), t)
 
 
@@ -140,7 +94,7 @@ def soft_indmax(q, tau, axis: int = -1) -> np.ndarray:
       ValueError: as :func:`soft_value`.
     """
     t = check_tau(tau)
-    a = _as_finite(q, "q")
+    a = as_float_array(q, "q")
     m = a.max(axis=axis, keepdims=True)
     if t == 0.0:
         w = (a == m).astype(np.float64)
@@ -164,7 +118,7 @@ def entropy(p, axis: int = -1) -> np.ndarray:
     Raises:
       ValueError: ``p`` not finite, negative, or not summing to 1 within ``SIMPLEX_ATOL``.
     """
-    a = _check_simplex(p, axis)
+    a = check_simplex(p, "p", axis=axis)
     return entr(a).sum(axis=axis)
 
 
@@ -178,8 +132,8 @@ def kl(p, q, axis: int = -1) -> np.ndarray:
     Raises:
       ValueError: either argument is not a distribution.
     """
-    a = _check_simplex(p, axis, "p")
-    b = _check_simplex(q, axis, "q")
+    a = check_simplex(p, "p", axis=axis)
+    b = check_simplex(q, "q", axis=axis)
     return rel_entr(a, b).sum(axis=axis)
 
 
@@ -200,7 +154,7 @@ def softmax_conjugate(p, tau, axis: int = -1) -> np.ndarray:
       ValueError: non-finite ``p`` or invalid τ.
     """
     t = check_tau(tau)
-    a = _as_finite(p, "p")
+    a = as_float_array(p, "p")
     on_simplex = (a >= 0).all(axis=axis) & (np.abs(a.sum(axis=axis) - 1.0) <= SIMPLEX_ATOL)
     neg_h = -entr(np.clip(a, 0.0, None)).sum(axis=axis)  # Σ p log p on the simplex
     return np.where(on_simplex, t * neg_h, np.inf)

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from mdps.finite import FiniteMDP
+from mdps.validation import check_tau
 from theory.bellman import KRYLOV_RTOL, _backup_as, _check_q, _evaluate_v, _state_value_as, _sweep
-from theory.softmax import check_tau, soft_indmax
+from theory.softmax import soft_indmax
 
 __all__ = [
     "ConvergenceWarning",

@@ -1,0 +1,164 @@
+"""Argument validation shared by every public function of ``mdps`` and ``theory``.
+
+One mechanism per kind of argument, so that every public function rejects bad input the same
+way: a ``TypeError`` when the argument is not of a usable type (a string, ``None``, a complex
+number, a bool where a count is wanted) and a ``ValueError`` when its value is out of range,
+each naming the argument and, for arrays, the first offending entry. Nothing here computes
+any math; ``mdps`` never imports ``theory``, so ``theory`` imports these from here.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "SEED_MAX",
+    "SIMPLEX_ATOL",
+    "as_float_array",
+    "check_bool",
+    "check_int",
+    "check_real",
+    "check_seed",
+    "check_simplex",
+    "check_tau",
+    "first_bad",
+]
+
+#: Tolerance on ``|Σ p − 1|`` for a vector (a policy row, a transition row) to count as a
+#: distribution. Summing n float64 numbers in [0, 1] errs by at most n·2⁻⁵³ (Higham,
+#: recursive summation); 1e-10 covers n up to about 10⁶, and anything further off is not a
+#: distribution. The solvers' certificates carry the accepted defect (theory.solvers).
+SIMPLEX_ATOL = 1e-10
+
+#: Largest accepted seed. Suites seed instance i with ``seed + i`` (i < 10⁶), and every seed
+#: must stay a valid ``numpy.random.default_rng`` seed that prints the same everywhere.
+SEED_MAX = 2**63 - 1 - 10**6
+
+
+def first_bad(mask: np.ndarray) -> tuple[int, ...]:
+    """Index of the first True entry of ``mask`` (C order), as a tuple of ints."""
+    return tuple(int(i) for i in np.argwhere(mask)[0])
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def check_int(value, name: str, *, low: int | None = None, high: int | None = None) -> int:
+    """``int(value)``; TypeError unless an integer (bools are not), ValueError unless in [low, high]."""
+    if not _is_int(value):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    v = int(value)
+    if (low is not None and v < low) or (high is not None and v > high):
+        bound = f">= {low}" if high is None else f"<= {high}" if low is None else f"in [{low}, {high}]"
+        raise ValueError(f"{name} must be an integer {bound}, got {value!r}")
+    return v
+
+
+def check_seed(seed, name: str = "seed") -> int:
+    """A reproducible seed: an integer in [0, SEED_MAX]. ``None`` (fresh entropy) is refused."""
+    if seed is None:
+        raise TypeError(f"{name} must be an integer (None would draw fresh entropy: irreproducible)")
+    return check_int(seed, name, low=0, high=SEED_MAX)
+
+
+def check_real(
+    value,
+    name: str,
+    *,
+    low: float = -np.inf,
+    high: float = np.inf,
+    open_low: bool = False,
+    open_high: bool = False,
+) -> float:
+    """``float(value)``: TypeError unless a real number; ValueError unless finite and in range.
+
+    The range is [low, high], with either end open on request.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
+        if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+            value = value.item()
+        else:
+            raise TypeError(f"{name} must be a real number, got {value!r}")
+    x = float(value)
+    too_low = x <= low if open_low else x < low
+    too_high = x >= high if open_high else x > high
+    if not np.isfinite(x) or too_low or too_high:
+        if np.isfinite(low) or np.isfinite(high):
+            where = f" in {'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
+        else:
+            where = ""
+        raise ValueError(f"{name} must be a finite real number{where}, got {value!r}")
+    return x
+
+
+def check_tau(tau, name: str = "tau", *, positive: bool = False) -> float:
+    """The one temperature guard: a finite real τ >= 0 (> 0 with ``positive``). Returns a float.
+
+    τ = 0 is the exact hard-max limit wherever a function accepts it; functions that divide by
+    τ ask for ``positive``.
+    """
+    return check_real(tau, f"temperature {name}", low=0.0, open_low=positive)
+
+
+def check_bool(value, name: str) -> bool:
+    """``value`` if it is a bool (Python or numpy), else TypeError naming ``name``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def as_float_array(
+    x, name: str, *, ndim: int | None = None, shape: tuple | None = None, min_ndim: int = 1
+) -> np.ndarray:
+    """``x`` as a finite float64 array, or an error naming ``name`` and the first bad entry.
+
+    TypeError for what is not real numbers (strings, objects, complex values); ValueError for a
+    wrong number of axes or shape, an empty array, or a NaN/inf entry. ``shape`` may hold
+    ``None`` for an axis of any length.
+    """
+    try:
+        raw = np.asarray(x)
+    except (TypeError, ValueError) as err:  # ragged nested sequences
+        raise TypeError(f"{name} must be an array of real numbers: {err}") from None
+    if raw.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {raw.dtype} ({type(x).__name__})")
+    a = raw.astype(np.float64, copy=False)
+    if ndim is not None and a.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} axes, got shape {a.shape}")
+    if a.ndim < min_ndim:
+        raise ValueError(f"{name} must have at least {min_ndim} axis, got a scalar of shape {a.shape}")
+    if shape is not None and (
+        a.ndim != len(shape) or any(w is not None and n != w for n, w in zip(a.shape, shape))
+    ):
+        want = "(" + ", ".join("any" if w is None else str(w) for w in shape) + ")"
+        raise ValueError(f"{name} must have shape {want}, got {a.shape}")
+    if a.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {a.shape}")
+    bad = ~np.isfinite(a)
+    if bad.any():
+        idx = first_bad(bad)
+        raise ValueError(f"{name} must be finite; {name}[{', '.join(map(str, idx))}] = {a[idx]}")
+    return a
+
+
+def check_simplex(p, name: str = "p", *, axis: int = -1, **array_kw) -> np.ndarray:
+    """``p`` as float64 holding distributions along ``axis`` (entries >= 0, sums within
+    ``SIMPLEX_ATOL`` of 1), or ValueError naming the first offending entry or slice."""
+    a = as_float_array(p, name, **array_kw)
+    neg = a < 0
+    if neg.any():
+        idx = first_bad(neg)
+        raise ValueError(f"{name} must be non-negative; {name}[{', '.join(map(str, idx))}] = {a[idx]}")
+    sums = a.sum(axis=axis)
+    off = np.abs(sums - 1.0) > SIMPLEX_ATOL
+    if np.any(off):
+        idx = first_bad(np.atleast_1d(off))
+        s = np.atleast_1d(sums)[idx]
+        raise ValueError(
+            f"{name} must sum to 1 along axis {axis} (|sum - 1| <= {SIMPLEX_ATOL}); "
+            f"the slice at {idx} sums to {float(s)!r}"
+        )
+    return a
