@@ -16,9 +16,9 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-from mdps.validation import SIMPLEX_ATOL, check_real, first_bad
+from mdps.validation import SIMPLEX_ATOL, as_float_array, check_policy, check_real, first_bad
 
-__all__ = ["STOCHASTIC_ATOL", "FiniteMDP"]
+__all__ = ["STOCHASTIC_ATOL", "FiniteMDP", "check_mdp"]
 
 #: Tolerance on ``|Σ_s' P(s'|s,a) − 1|``: the simplex tolerance of ``mdps.validation``. A row
 #: further off is not a distribution: normalise it before building the MDP. The solvers'
@@ -202,6 +202,42 @@ class FiniteMDP:
         return int((self.P > 0).sum(axis=2).max())
 
     @cached_property
+    def row_sum_defect(self) -> float:
+        """δ: a rigorous bound on max_{s,a} |Σ_s' P(s'|s,a) − 1| in exact arithmetic.
+
+        Rows are accepted within ``STOCHASTIC_ATOL`` of 1, and even rows that sum to 1.0 in
+        float64 are usually off in exact arithmetic (0.9 + 0.1 = 1 + 2.8e-17). The solvers'
+        certificates carry δ (theory.solvers), so it must bound the *exact* defect of the
+        stored numbers. Each row is summed with Knuth's error-free TwoSum: the exact sum is
+        s + Σ_j e_j with s the float sum and e_j the exactly representable rounding errors; s − 1
+        is exact (Sterbenz: s is within 1e-10 of 1), and the only inexact step, summing the
+        e_j and adding s − 1, errs by at most (k u)²·Σp + u|δ̂| (Ogita, Rump & Oishi 2005,
+        Sum2), k the row length and u = 2⁻⁵³. Cost: one vectorised pass per stored column.
+        """
+        u = np.finfo(np.float64).eps / 2
+        if self.is_sparse:
+            P = self.P
+            lengths = np.diff(P.indptr)
+            order = np.argsort(-lengths, kind="stable")  # rows with > j entries form a prefix
+            starts, lengths = P.indptr[:-1][order], lengths[order]
+            k = int(lengths[0]) if lengths.size else 0
+            columns = (P.data[starts[: np.count_nonzero(lengths > j)] + j] for j in range(k))
+        else:
+            rows = self._P_rows
+            k = rows.shape[1]
+            columns = (rows[:, j] for j in range(k))
+        n = self.n_states * self.n_actions
+        s, e = np.zeros(n), np.zeros(n)
+        for x in columns:
+            m = x.size
+            t = s[:m] + x
+            z = t - s[:m]
+            e[:m] += (s[:m] - (t - z)) + (x - z)  # TwoSum: the exact rounding error of s + x
+            s[:m] = t
+        defect = np.abs((s - 1.0) + e).max()
+        return float(defect * (1 + 2 * u) + 2 * (k * u) ** 2)
+
+    @cached_property
     def acyclic_depth(self) -> int | None:
         """Longest number of steps before absorption in a terminal state, or None if cyclic.
 
@@ -233,23 +269,10 @@ class FiniteMDP:
 
     # --- helpers ---------------------------------------------------------------------------
     def _check_v(self, v) -> np.ndarray:
-        v = np.asarray(v, dtype=np.float64)
-        if v.shape != (self.n_states,):
-            raise ValueError(f"v must have shape ({self.n_states},), got {v.shape}")
-        return v
+        return as_float_array(v, "v", shape=(self.n_states,))
 
     def _check_pi(self, pi) -> np.ndarray:
-        pi = np.asarray(pi, dtype=np.float64)
-        if pi.shape != self.R.shape:
-            raise ValueError(f"pi must have shape {self.R.shape}, got {pi.shape}")
-        if not np.isfinite(pi).all() or (pi < 0).any():
-            s, a = first_bad(~np.isfinite(pi) | (pi < 0))
-            raise ValueError(f"pi must be finite and >= 0; pi[s={s}, a={a}] = {pi[s, a]}")
-        off = np.abs(pi.sum(axis=1) - 1.0) > STOCHASTIC_ATOL
-        if off.any():
-            s = first_bad(off)[0]
-            raise ValueError(f"pi rows must sum to 1; pi[s={s}] sums to {float(pi[s].sum())!r}")
-        return pi
+        return check_policy(pi, self.R.shape)
 
     def expected_next(self, v) -> np.ndarray:
         """E[v(s') | s, a] = Σ_s' P(s'|s,a) v(s').
@@ -307,3 +330,10 @@ class FiniteMDP:
             f"FiniteMDP(name={self.name!r}, S={self.n_states}, A={self.n_actions}, "
             f"gamma={self.gamma}{hz}, {kind}, terminal={int(self.terminal.sum())})"
         )
+
+
+def check_mdp(mdp, name: str = "mdp") -> FiniteMDP:
+    """``mdp`` if it is a :class:`FiniteMDP`, else TypeError naming ``name``."""
+    if not isinstance(mdp, FiniteMDP):
+        raise TypeError(f"{name} must be a FiniteMDP, got {type(mdp).__name__}")
+    return mdp

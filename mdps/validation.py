@@ -19,6 +19,7 @@ __all__ = [
     "as_float_array",
     "check_bool",
     "check_int",
+    "check_policy",
     "check_real",
     "check_seed",
     "check_simplex",
@@ -133,7 +134,12 @@ def as_float_array(
     if shape is not None and (
         a.ndim != len(shape) or any(w is not None and n != w for n, w in zip(a.shape, shape))
     ):
-        want = "(" + ", ".join("any" if w is None else str(w) for w in shape) + ")"
+        want = (
+            "("
+            + ", ".join("any" if w is None else str(w) for w in shape)
+            + ("," if len(shape) == 1 else "")
+            + ")"
+        )
         raise ValueError(f"{name} must have shape {want}, got {a.shape}")
     if a.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {a.shape}")
@@ -162,3 +168,9 @@ def check_simplex(p, name: str = "p", *, axis: int = -1, **array_kw) -> np.ndarr
             f"the slice at {idx} sums to {float(s)!r}"
         )
     return a
+
+
+def check_policy(pi, shape: tuple[int, int], name: str = "pi") -> np.ndarray:
+    """``pi`` as a float64 ``[S, A]`` policy of the given shape, rows on the simplex, or an error
+    naming ``name`` and the first offending entry or row."""
+    return check_simplex(pi, name, axis=-1, shape=shape)

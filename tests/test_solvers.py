@@ -24,6 +24,7 @@ from theory import (
     soft_backward_induction,
     soft_bellman_operator,
     soft_policy_iteration,
+    soft_policy_reward,
     soft_state_value,
     soft_value,
     soft_value_iteration,
@@ -273,42 +274,171 @@ def test_tolerance_below_round_off_floor_warns():
 _M = FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), 0.9)
 _H = FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), 1.0, horizon=3)
 
-BAD = [
-    pytest.param(lambda: soft_value_iteration(_M, 1.0, tol=0.0), "tol", id="tol-zero"),
-    pytest.param(lambda: soft_value_iteration(_M, 1.0, tol=np.nan), "tol", id="tol-nan"),
-    pytest.param(lambda: soft_value_iteration(_M, 1.0, max_iter=0), "max_iter", id="max-iter-zero"),
-    pytest.param(lambda: soft_policy_iteration(_M, 1.0, max_iter=2.5), "max_iter", id="max-iter-float"),
-    pytest.param(lambda: soft_value_iteration(_M, -1.0), "tau", id="negative-tau"),
-    pytest.param(lambda: soft_policy_iteration(_M, np.inf), "tau", id="inf-tau"),
-    pytest.param(lambda: soft_value_iteration(_H, 1.0), "finite-horizon", id="vi-on-horizon-mdp"),
-    pytest.param(lambda: soft_policy_iteration(_H, 1.0), "finite-horizon", id="pi-on-horizon-mdp"),
+_P = np.array([[[1.0, 0.0], [0.5, 0.5]], [[0.0, 1.0], [0.5, 0.5]]])
+_M2 = FiniteMDP(_P, np.zeros((2, 2)), 0.9)  # two states: shape errors are visible
+_PI = np.full((2, 2), 0.5)
+
+# One table per module: (call, exception, message naming the argument).
+BAD_SOLVERS = [
+    pytest.param(lambda: soft_value_iteration(_M, 1.0, tol=0.0), ValueError, "tol", id="tol-zero"),
+    pytest.param(lambda: soft_value_iteration(_M, 1.0, tol=-1e-9), ValueError, "tol", id="tol-negative"),
+    pytest.param(lambda: soft_value_iteration(_M, 1.0, tol=np.nan), ValueError, "tol", id="tol-nan"),
+    pytest.param(lambda: soft_value_iteration(_M, 1.0, tol=np.inf), ValueError, "tol", id="tol-inf"),
+    pytest.param(lambda: soft_value_iteration(_M, 1.0, tol="1e-9"), TypeError, "tol", id="tol-string"),
     pytest.param(
-        lambda: soft_value_iteration(_M, 1.0, q0=np.zeros((2, 2))), "q must have shape", id="q0-shape"
+        lambda: soft_value_iteration(_M, 1.0, max_iter=0), ValueError, "max_iter", id="max-iter-zero"
     ),
-    pytest.param(lambda: soft_value_iteration(_M, 1.0, q0=np.array([[0.0, np.nan]])), "finite", id="q0-nan"),
     pytest.param(
-        lambda: soft_policy_iteration(_M, 1.0, pi0=np.array([[0.7, 0.7]])), "sum to 1", id="pi0-sum"
+        lambda: soft_policy_iteration(_M, 1.0, max_iter=2.5), TypeError, "max_iter", id="max-iter-float"
     ),
-    pytest.param(lambda: soft_backward_induction(_M, 1.0), "horizon", id="bi-without-horizon"),
-    pytest.param(lambda: soft_backward_induction(_M, 1.0, horizon=0), "horizon", id="bi-horizon-zero"),
     pytest.param(
-        lambda: soft_bellman_operator(_M, np.zeros((1, 3)), 1.0), "q must have shape", id="T-q-shape"
+        lambda: soft_value_iteration(_M, 1.0, max_iter=True), TypeError, "max_iter", id="max-iter-bool"
     ),
-    pytest.param(lambda: evaluate_policy(_M, np.array([[1.0, 0.0]]), -0.5), "tau", id="eval-negative-tau"),
+    pytest.param(lambda: soft_value_iteration(_M, -1.0), ValueError, "tau", id="vi-negative-tau"),
+    pytest.param(lambda: soft_value_iteration(_M, np.nan), ValueError, "tau", id="vi-nan-tau"),
+    pytest.param(lambda: soft_value_iteration(_M, None), TypeError, "tau", id="vi-none-tau"),
+    pytest.param(lambda: soft_policy_iteration(_M, np.inf), ValueError, "tau", id="pi-inf-tau"),
     pytest.param(
-        lambda: soft_state_value(np.zeros((2, 2)), 1.0, terminal=[0, 1]), "terminal", id="terminal-not-bool"
+        lambda: soft_value_iteration(_M.P, 1.0), TypeError, "mdp must be a FiniteMDP", id="vi-mdp-array"
+    ),
+    pytest.param(
+        lambda: soft_policy_iteration(None, 1.0), TypeError, "mdp must be a FiniteMDP", id="pi-mdp-none"
+    ),
+    pytest.param(lambda: soft_value_iteration(_H, 1.0), ValueError, "finite-horizon", id="vi-on-horizon-mdp"),
+    pytest.param(
+        lambda: soft_policy_iteration(_H, 1.0), ValueError, "finite-horizon", id="pi-on-horizon-mdp"
+    ),
+    pytest.param(
+        lambda: soft_value_iteration(_M, 1.0, q0=np.zeros((2, 2))),
+        ValueError,
+        "q0 must have shape",
+        id="q0-shape",
+    ),
+    pytest.param(
+        lambda: soft_value_iteration(_M, 1.0, q0=np.array([[0.0, np.nan]])),
+        ValueError,
+        r"q0\[0, 1\]",
+        id="q0-nan",
+    ),
+    pytest.param(
+        lambda: soft_policy_iteration(_M, 1.0, pi0=np.array([[0.7, 0.7]])),
+        ValueError,
+        "pi0 must sum to 1",
+        id="pi0-sum",
+    ),
+    pytest.param(
+        lambda: soft_policy_iteration(_M2, 1.0, pi0=np.ones((1, 2)) / 2),
+        ValueError,
+        "pi0 must have shape",
+        id="pi0-shape",
+    ),
+    pytest.param(
+        lambda: soft_policy_iteration(_M2, 1.0, pi0=[[1.5, -0.5], [0.5, 0.5]]),
+        ValueError,
+        "pi0 must be non-negative",
+        id="pi0-negative",
+    ),
+    pytest.param(lambda: soft_solve(_M, 1.0, tol=0.0), ValueError, "tol", id="solve-tol-zero"),
+    pytest.param(lambda: soft_solve(_M, -1.0), ValueError, "tau", id="solve-negative-tau"),
+    pytest.param(lambda: soft_solve(_H, 1.0), ValueError, "finite-horizon", id="solve-on-horizon-mdp"),
+    pytest.param(lambda: soft_solve(_M, 1.0, max_iter=0), ValueError, "max_iter", id="solve-max-iter-zero"),
+    pytest.param(lambda: soft_solve("mdp", 1.0), TypeError, "mdp must be a FiniteMDP", id="solve-mdp-string"),
+    pytest.param(lambda: soft_backward_induction(_M, 1.0), ValueError, "horizon", id="bi-without-horizon"),
+    pytest.param(
+        lambda: soft_backward_induction(_M, 1.0, horizon=0), ValueError, "horizon", id="bi-horizon-zero"
+    ),
+    pytest.param(
+        lambda: soft_backward_induction(_M, 1.0, horizon=2.0), TypeError, "horizon", id="bi-horizon-float"
+    ),
+    pytest.param(lambda: soft_backward_induction(_H, -2.0), ValueError, "tau", id="bi-negative-tau"),
+    pytest.param(
+        lambda: soft_backward_induction({}, 1.0), TypeError, "mdp must be a FiniteMDP", id="bi-mdp-dict"
+    ),
+    pytest.param(
+        lambda: soft_value_iteration(FiniteMDP(np.ones((1, 2, 1)), np.full((1, 2), 1e306), 0.999), 0.0),
+        ValueError,
+        "float64 range",
+        id="values-beyond-float64",
+    ),
+]
+
+BAD_BELLMAN = [
+    pytest.param(
+        lambda: soft_bellman_operator(_M, np.zeros((1, 3)), 1.0),
+        ValueError,
+        "q must have shape",
+        id="T-q-shape",
+    ),
+    pytest.param(
+        lambda: soft_bellman_operator(_M, [[0.0, np.inf]], 1.0), ValueError, r"q\[0, 1\] = inf", id="T-q-inf"
+    ),
+    pytest.param(
+        lambda: soft_bellman_operator(_M, [[0.0, 1j]], 1.0), TypeError, "q must hold real", id="T-q-complex"
+    ),
+    pytest.param(lambda: soft_bellman_operator(_M, [[0.0, 0.0]], np.nan), ValueError, "tau", id="T-nan-tau"),
+    pytest.param(lambda: soft_bellman_operator(None, [[0.0, 0.0]], 1.0), TypeError, "mdp", id="T-mdp-none"),
+    pytest.param(
+        lambda: evaluate_policy(_M, np.array([[1.0, 0.0]]), -0.5), ValueError, "tau", id="eval-negative-tau"
+    ),
+    pytest.param(
+        lambda: evaluate_policy(_M2, np.ones((3, 2)) / 2, 0.5),
+        ValueError,
+        "pi must have shape",
+        id="eval-pi-shape",
+    ),
+    pytest.param(
+        lambda: evaluate_policy(_M2, _PI * 1.1, 0.5), ValueError, "pi must sum to 1", id="eval-pi-sum"
+    ),
+    pytest.param(
+        lambda: evaluate_policy(_M2, _PI + [[np.nan, 0]], 0.5),
+        ValueError,
+        "pi must be finite",
+        id="eval-pi-nan",
+    ),
+    pytest.param(
+        lambda: evaluate_policy(_M2.P, _PI, 0.5), TypeError, "mdp must be a FiniteMDP", id="eval-mdp-array"
+    ),
+    pytest.param(lambda: soft_policy_reward(_M2, _PI, "warm"), TypeError, "tau", id="reward-string-tau"),
+    pytest.param(
+        lambda: soft_policy_reward(_M2, _PI[:1], 0.5), ValueError, "pi must have shape", id="reward-pi-shape"
+    ),
+    pytest.param(
+        lambda: boltzmann_policy(np.zeros(3), 1.0), ValueError, "q must have 2 axes", id="boltzmann-1d"
+    ),
+    pytest.param(
+        lambda: boltzmann_policy([[0.0, np.nan]], 1.0), ValueError, "q must be finite", id="boltzmann-nan"
+    ),
+    pytest.param(
+        lambda: boltzmann_policy([[0.0, 1.0]], -1.0), ValueError, "tau", id="boltzmann-negative-tau"
+    ),
+    pytest.param(lambda: soft_state_value(np.zeros(3), 1.0), ValueError, "q must have 2 axes", id="V-q-1d"),
+    pytest.param(
+        lambda: soft_state_value([["a", "b"]], 1.0), TypeError, "q must hold real", id="V-q-strings"
+    ),
+    pytest.param(
+        lambda: soft_state_value(np.zeros((2, 2)), 1.0, terminal=[0, 1]),
+        ValueError,
+        "terminal",
+        id="terminal-not-bool",
     ),
     pytest.param(
         lambda: soft_state_value(np.zeros((2, 2)), 1.0, terminal=np.ones(3, bool)),
+        ValueError,
         "terminal",
         id="terminal-shape",
     ),
 ]
 
 
-@pytest.mark.parametrize("call, message", BAD)
-def test_bad_arguments_raise_value_error(call, message):
-    with pytest.raises(ValueError, match=message):
+@pytest.mark.parametrize("call, exc, message", BAD_SOLVERS)
+def test_solvers_bad_arguments_raise_a_clear_error(call, exc, message):
+    with pytest.raises(exc, match=message):
+        call()
+
+
+@pytest.mark.parametrize("call, exc, message", BAD_BELLMAN)
+def test_bellman_bad_arguments_raise_a_clear_error(call, exc, message):
+    with pytest.raises(exc, match=message):
         call()
 
 
@@ -374,17 +504,3 @@ def test_sparse_policy_iteration_uses_krylov_above_the_lu_threshold_and_agrees()
     for tau in (0.0, 0.5):
         a, b = soft_policy_iteration(mdp, tau, tol=1e-9), soft_policy_iteration(dense, tau, tol=1e-9)
         np.testing.assert_allclose(a.q, b.q, rtol=0, atol=a.error_bound + b.error_bound)
-
-
-@pytest.mark.parametrize(
-    "call, message",
-    [
-        (lambda: soft_solve(_M, 1.0, tol=0.0), "tol"),
-        (lambda: soft_solve(_M, -1.0), "tau"),
-        (lambda: soft_solve(_H, 1.0), "finite-horizon"),
-        (lambda: soft_solve(_M, 1.0, max_iter=0), "max_iter"),
-    ],
-)
-def test_hybrid_bad_arguments_raise_value_error(call, message):
-    with pytest.raises(ValueError, match=message):
-        call()

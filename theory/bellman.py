@@ -16,8 +16,8 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from mdps.finite import FiniteMDP
-from mdps.validation import as_float_array, check_tau
+from mdps.finite import FiniteMDP, check_mdp
+from mdps.validation import as_float_array, check_policy, check_tau
 from theory.softmax import entropy, soft_indmax, soft_value_first_axis
 
 __all__ = [
@@ -39,11 +39,8 @@ class PolicyEvaluation(NamedTuple):
     v: np.ndarray
 
 
-def _check_q(mdp: FiniteMDP, q) -> np.ndarray:
-    a = as_float_array(q, "q")
-    if a.shape != (mdp.n_states, mdp.n_actions):
-        raise ValueError(f"q must have shape {(mdp.n_states, mdp.n_actions)}, got {a.shape}")
-    return a
+def _check_q(mdp: FiniteMDP, q, name: str = "q") -> np.ndarray:
+    return as_float_array(q, name, shape=(mdp.n_states, mdp.n_actions))
 
 
 def soft_state_value(q, tau, *, terminal=None) -> np.ndarray:
@@ -59,9 +56,14 @@ def soft_state_value(q, tau, *, terminal=None) -> np.ndarray:
       ``[S]``.
     """
     t = check_tau(tau)
-    a = as_float_array(q, "q")
-    if a.ndim != 2:
-        raise ValueError(f"q must have shape (S, A), got {a.shape}")
+    a = as_float_array(q, "q", ndim=2)
+    if terminal is not None:
+        terminal = np.asarray(terminal)
+        if terminal.dtype != bool or terminal.shape != (a.shape[0],):
+            raise ValueError(
+                f"terminal must be a bool array of shape ({a.shape[0]},), "
+                f"got {terminal.dtype} {terminal.shape}"
+            )
     return _state_value_as(np.ascontiguousarray(a.T), t, terminal)
 
 
@@ -69,11 +71,6 @@ def _state_value_as(q_as: np.ndarray, tau: float, terminal) -> np.ndarray:
     """V from Q laid out ``[A, S]`` (the fast layout of the one log-sum-exp kernel)."""
     v = soft_value_first_axis(q_as, tau)
     if terminal is not None:
-        terminal = np.asarray(terminal)
-        if terminal.dtype != bool or terminal.shape != v.shape:
-            raise ValueError(
-                f"terminal must be a bool array of shape {v.shape}, got {terminal.dtype} {terminal.shape}"
-            )
         v[terminal] = 0.0
     return v
 
@@ -105,7 +102,7 @@ def soft_bellman_operator(mdp: FiniteMDP, q, tau) -> np.ndarray:
       ``[S, A]``.
     """
     t = check_tau(tau)
-    a = _check_q(mdp, q)
+    a = _check_q(check_mdp(mdp), q)
     v = _state_value_as(np.ascontiguousarray(a.T), t, mdp.terminal)
     return _backup_as(mdp, v).T.copy()
 
@@ -122,7 +119,7 @@ def boltzmann_policy(q, tau) -> np.ndarray:
     Returns:
       ``[S, A]`` rows on the simplex.
     """
-    return soft_indmax(q, tau, axis=-1)
+    return soft_indmax(as_float_array(q, "q", ndim=2), tau, axis=-1)
 
 
 #: Relative residual at which a Krylov answer is as good as a direct solve: sparse LU leaves
@@ -209,8 +206,10 @@ def soft_policy_reward(mdp: FiniteMDP, pi, tau) -> np.ndarray:
     Returns:
       ``[S]``.
     """
+    t = check_tau(tau)
+    pi = check_policy(pi, check_mdp(mdp).R.shape)
     h = np.where(mdp.terminal, 0.0, entropy(pi, axis=-1))
-    return mdp.r_pi(pi) + check_tau(tau) * h
+    return mdp.r_pi(pi) + t * h
 
 
 def _evaluate_v(mdp: FiniteMDP, pi, tau: float, *, x0=None, rtol: float = KRYLOV_RTOL) -> np.ndarray:
@@ -254,5 +253,5 @@ def evaluate_policy(mdp: FiniteMDP, pi, tau) -> PolicyEvaluation:
     Raises:
       ValueError: pi of the wrong shape, or not on the simplex.
     """
-    v = _evaluate_v(mdp, pi, check_tau(tau))
+    v = _evaluate_v(check_mdp(mdp), pi, check_tau(tau))
     return PolicyEvaluation(q=mdp.R + mdp.gamma * mdp.expected_next(v), v=v)

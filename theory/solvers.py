@@ -2,17 +2,38 @@
 (``soft_solve``), backward induction.
 
 Every solver returns a :class:`SolveResult` whose ``error_bound`` is a certified sup-norm bound
-on ``|q − q*|`` (and on ``|v − v*|``), including float64 round-off. ``tol`` is that certified
-error, not the size of the last step.
+on ``|q − q*|`` and ``|v − v*|``, where q*, v* are the exact soft optimum of the MDP *as
+stored* (its float64 numbers read as exact reals), float64 round-off included. ``tol`` is that
+certified error, not the size of the last step. When the bound cannot reach ``tol`` (float64
+cannot resolve the answer that finely, or ``max_iter`` runs out) the result says so:
+``converged=False``, the reason in ``message``, a ``ConvergenceWarning``, and the honest bound.
 
-Certification (MacQueen 1966; Porteus 1971), valid for the soft operator because it is monotone
-and T(V + c) = TV + γc (Geist et al. 2019, Prop. 2; CLAIMS D5): with d = V_n − V_{n−1},
+**The bracket** (MacQueen 1966; Porteus 1971; CLAIMS D5), extended to rows that do not sum to 1
+exactly. Let δ bound |Σ_s' P(s'|s,a) − 1| in exact arithmetic (``FiniteMDP.row_sum_defect``;
+rows are accepted within 1e-10, and decimal rows such as 0.9/0.1 are off by ~1e-17). T is
+monotone, and for a constant c, T(V + c) − TV lies between γ(1 − δ)c and γ(1 + δ)c (the order
+depending on the sign of c): a bounded shift, which is all Porteus's argument needs. With
+β± = γ(1 ± δ) < 1 and κ(β) = β/(1 − β), put
 
-    V_n + γ/(1−γ)·min d  <=  V*  <=  V_n + γ/(1−γ)·max d.
+    φ(x) = κ(β₊)x for x >= 0, κ(β₋)x for x < 0     (the upper offset)
+    ψ(x) = κ(β₋)x for x >= 0, κ(β₊)x for x < 0     (the lower offset).
 
-The solvers return the midpoint of this bracket (its half-width is the error in V); Q is then
-r + γ P V_mid, within γ·half-width of Q*. On terminal states (V = 0) T(V + c) = TV + γc fails;
-the bracket stays valid there once min d <= 0 <= max d is enforced.
+If d = TV − V has max d = hi and min d = lo, then T(TV + φ(hi)) <= TV + φ(hi) and
+T(TV + ψ(lo)) >= TV + ψ(lo), so by monotonicity and the contraction (modulus β₊)
+
+    TV + ψ(lo)  <=  V*  <=  TV + φ(hi).
+
+With δ = 0 this is the classical γ/(1 − γ) bracket. On terminal states (V = 0 for every V)
+T(V + c) = TV there, and the bracket stays valid once lo <= 0 <= hi is enforced.
+
+**Round-off.** The bracket holds for *any* V, so round-off accumulated over earlier sweeps costs
+speed, never the certificate; only the last sweep's error matters. The computed T̂V differs
+from TV by at most ρ (:func:`_sweep_roundoff`), so hi <= ĥi + ε and lo >= l̂o − ε with
+ε = ρ + u·‖d̂‖, and V* lies in [T̂V − ρ + ψ(l̂o − ε), T̂V + ρ + φ(ĥi + ε)]. The solver returns
+the midpoint v_mid (its half-width w plus the rounding of the midpoint bounds |v_mid − V*|),
+then q = r + γP v_mid and v = F_τ(q): both within β₊·w + ρ(v_mid) of Q*, V* (F_τ is
+1-Lipschitz in the sup-norm). Near γ = 1 the offsets multiply ε by about 1/(1 − γ): that
+is the float64 floor below which no tolerance can be certified, and the solvers stop there.
 
 τ = 0 runs the classical solvers through the same code.
 """
@@ -24,8 +45,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mdps.finite import FiniteMDP
-from mdps.validation import check_tau
+from mdps.finite import FiniteMDP, check_mdp
+from mdps.validation import check_int, check_policy, check_real, check_tau
 from theory.bellman import KRYLOV_RTOL, _backup_as, _check_q, _evaluate_v, _state_value_as, _sweep
 from theory.softmax import soft_indmax
 
@@ -40,6 +61,10 @@ __all__ = [
 ]
 
 _UNIT_ROUNDOFF = np.finfo(np.float64).eps / 2
+
+#: The default ``tol`` is relative: this times 1 + M, M = (‖r‖∞ + τ log A)/(1 − γ) the a-priori
+#: bound on ‖V*‖∞, so that an exact answer of any magnitude certifies without a warning.
+DEFAULT_RTOL = 1e-10
 
 
 class ConvergenceWarning(RuntimeWarning):
@@ -57,8 +82,12 @@ class SolveResult:
       iterations: sweeps (value iteration), improvement steps (policy iteration) or stages.
       residuals: ``[iterations]`` sup-norm of V_n − V_{n−1} (value iteration, backward
         induction) or of T V^π − V^π (policy iteration), per iteration.
-      error_bound: certified bound on ``max |q − q*|`` and ``max |v − v*|``, round-off included.
+      error_bound: certified bound on ``max |q − q*|`` and ``max |v − v*|``, round-off and the
+        rows' summation defect included (module docstring); ``inf`` when nothing can be
+        certified.
       converged: whether ``error_bound <= tol`` was reached.
+      tol: the certified error that was asked for (the default resolved to a number).
+      message: why the solver stopped, in words.
     """
 
     q: np.ndarray
@@ -68,33 +97,67 @@ class SolveResult:
     residuals: np.ndarray
     error_bound: float
     converged: bool
+    tol: float
+    message: str
 
 
-def _roundoff(mdp: FiniteMDP, v: np.ndarray, tau: float) -> float:
-    """Bound on the float64 error of one sweep V ↦ F_τ(r + γPV).
+def value_scale(mdp: FiniteMDP, tau: float) -> float:
+    """M = (‖r‖∞ + τ log A)/(1 − γ): the a-priori bound on ‖V*‖∞ (and on every iterate of value
+    iteration from 0). Geist et al. 2019, Prop. 3: the regulariser adds at most τ log A a step.
 
-    The expectation sums at most k = ``max_successors`` products (error <= k·u·‖V‖, Higham's
-    recursive-summation bound, u = 2⁻⁵³); the backup and the log-sum-exp over A actions add
-    about (A + 8)·u relative to the largest magnitude in play, ‖r‖ + ‖V‖ + τ log A.
+    Raises:
+      ValueError: M exceeds the float64 range (no float64 solver can represent the values).
     """
-    scale = np.abs(mdp.R).max() + np.abs(v).max() + tau * np.log(mdp.n_actions)
-    return (mdp.max_successors + mdp.n_actions + 8) * _UNIT_ROUNDOFF * scale
+    with np.errstate(over="ignore"):
+        m = (np.abs(mdp.R).max() + tau * np.log(mdp.n_actions)) / (1.0 - mdp.gamma)
+    if not np.isfinite(m):
+        raise ValueError(
+            f"the soft values of {mdp.name!r} may exceed the float64 range: (max|r| + tau log A)/(1 - gamma) "
+            f"overflows (max|r| = {np.abs(mdp.R).max():.3g}, tau = {tau:.3g}, gamma = {mdp.gamma!r})"
+        )
+    return float(m)
 
 
-def _check_solver_args(mdp: FiniteMDP, tau, tol, max_iter) -> float:
+def _sweep_roundoff(mdp: FiniteMDP, v_norm: float, tau: float) -> float:
+    """ρ: bound on |fl(T V) − T V| for one sweep V ↦ F_τ(r + γPV) with ‖V‖∞ <= ``v_norm``.
+
+    Derivation (u = 2⁻⁵³, k = ``max_successors``, δ = ``row_sum_defect``):
+    - the expectation PV sums k products in any order: error <= k·u·Σ_s' P|V| <= k u (1 + δ)‖V‖
+      (Higham 2002, §3.1; exact zeros of a dense row add no error);
+    - γ·(PV) and + r round once each: u·(‖r‖ + 2(1 + δ)‖V‖);
+    - the max-shifted log-sum-exp over A actions: the differences q − m and the division by τ
+      round (their effect through exp is <= u|z|e^z <= u/e per term), exp and log are within
+      4 ulp, the sum of A terms in [0, 1] errs by (A − 1)u relative to a sum >= 1; in all at
+      most τ(2A + 7 + 6 log A)u, plus u(‖q‖ + τ log A) for the final τ·L + m;
+    - F_τ is 1-Lipschitz in the sup-norm, so the backup's error passes through unamplified.
+    The factor 1.01 absorbs the second-order terms. At τ = 0 the max is exact; the formula
+    stays a (slight) overestimate there.
+    """
+    delta = mdp.row_sum_defect
+    r_norm = float(np.abs(mdp.R).max())
+    backup = (mdp.max_successors + 3) * (1 + delta) * v_norm + 2 * r_norm
+    log_a = np.log(mdp.n_actions)
+    lse = tau * (2 * mdp.n_actions + 7 + 7 * log_a)
+    return 1.01 * _UNIT_ROUNDOFF * (backup + lse)
+
+
+def _check_solver_args(mdp: FiniteMDP, tau, tol, max_iter) -> tuple[float, float]:
+    """Validate the common arguments; return (τ, tol) with the default tol resolved."""
+    check_mdp(mdp)
     if mdp.horizon is not None:
         raise ValueError(
             f"{mdp.name!r} is a finite-horizon MDP (horizon={mdp.horizon}); "
             "use soft_backward_induction, or build it without a horizon and with gamma < 1"
         )
-    if not (np.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be finite and > 0, got {tol!r}")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
-    return check_tau(tau)
+    t = check_tau(tau)
+    check_int(max_iter, "max_iter", low=1)
+    scale = value_scale(mdp, t)
+    if tol is None:
+        return t, DEFAULT_RTOL * (1.0 + scale)
+    return t, check_real(tol, "tol", low=0.0, open_low=True)
 
 
-def _result(mdp, v_mid, tau, iterations, residuals, bound, converged) -> SolveResult:
+def _result(mdp, v_mid, tau, iterations, residuals, bound, converged, tol, message) -> SolveResult:
     q_as = _backup_as(mdp, v_mid)
     return SolveResult(
         q=np.ascontiguousarray(q_as.T),
@@ -104,11 +167,64 @@ def _result(mdp, v_mid, tau, iterations, residuals, bound, converged) -> SolveRe
         residuals=np.asarray(residuals),
         error_bound=float(bound),
         converged=converged,
+        tol=float(tol),
+        message=message,
     )
 
 
+class _Bracket:
+    """The defect- and round-off-aware MacQueen–Porteus bracket of the module docstring."""
+
+    def __init__(self, mdp: FiniteMDP, tau: float) -> None:
+        self.mdp, self.tau = mdp, tau
+        delta = mdp.row_sum_defect
+        gamma = mdp.gamma
+        # β± = γ(1 ± δ) and 1 − β± = (1 − γ) ∓ γδ, formed so that δ ~ 1e-17 is not lost to
+        # rounding 1 ± δ to 1.0 (1 − γ is exact for γ >= 1/2, Sterbenz); κ(β) = β/(1 − β) is then
+        # rounded up by a few ulps (it multiplies everything else).
+        self.beta_hi = gamma + gamma * delta
+        gap_hi, gap_lo = (1.0 - gamma) - gamma * delta, (1.0 - gamma) + gamma * delta
+        inflate = 1.0 + 8 * _UNIT_ROUNDOFF
+        self.certifiable = gap_hi > 0.0
+        self.k_hi = self.beta_hi / gap_hi * inflate if self.certifiable else np.inf
+        self.k_lo = (gamma - gamma * delta) / gap_lo * inflate
+
+    def offsets(self, hi: float, lo: float) -> tuple[float, float]:
+        """(upper, lower) offsets φ(hi), ψ(lo) of V* from TV, before round-off."""
+        up = self.k_hi * hi if hi >= 0 else self.k_lo * hi
+        down = self.k_lo * lo if lo >= 0 else self.k_hi * lo
+        return up, down
+
+    def __call__(self, v: np.ndarray, v_next: np.ndarray):
+        """From V and the computed T̂V: (v_mid, its certified error on q and v, the bracket's
+        half-width before round-off, the round-off floor of the bound)."""
+        mdp = self.mdp
+        if not self.certifiable:
+            return v_next, np.inf, np.inf, np.inf
+        d = v_next - v
+        hi, lo = float(d.max()), float(d.min())
+        if mdp.terminal.any():
+            # T(V + c) = TV on terminal states (pinned at 0): keep lo <= 0 <= hi (docstring).
+            lo, hi = min(lo, 0.0), max(hi, 0.0)
+        v_norm = float(max(np.abs(v).max(), np.abs(v_next).max()))
+        rho = _sweep_roundoff(mdp, v_norm, self.tau)
+        eps = rho + _UNIT_ROUNDOFF * max(hi, -lo) * 1.01
+        up, down = self.offsets(hi + eps, lo - eps)
+        up, down = up + rho, down - rho
+        center = (up + down) / 2
+        v_mid = np.where(mdp.terminal, 0.0, v_next + center)  # V* = 0 there, exactly
+        # The midpoint's own rounding: |fl(T̂V + c) − (T̂V + c)| <= u|v_mid|, and up, down,
+        # center each carry a few ulps of their size.
+        half = (up - down) / 2 + _UNIT_ROUNDOFF * (2 * float(np.abs(v_mid).max()) + 4 * (abs(up) + abs(down)))
+        final = _sweep_roundoff(mdp, float(np.abs(v_mid).max()), self.tau)  # q, v from v_mid
+        bound = self.beta_hi * half + final
+        exact_up, exact_down = self.offsets(hi, lo)
+        floor = bound - self.beta_hi * (exact_up - exact_down) / 2
+        return v_mid, bound, (exact_up - exact_down) / 2, floor
+
+
 def _iterate_certified(mdp: FiniteMDP, tau: float, tol: float, max_iter: int, v0, advance, what: str):
-    """Sweep from ``v0`` until the MacQueen–Porteus bracket around T v certifies ``tol``.
+    """Sweep from ``v0`` until the bracket around T v certifies ``tol``.
 
     Each iteration forms the bracket from (v, T v); if it is not tight enough,
     ``advance(v, T v, Q, residual)`` gives the next v (Q = r + γPv laid out ``[A, S]``, residual
@@ -116,41 +232,43 @@ def _iterate_certified(mdp: FiniteMDP, tau: float, tol: float, max_iter: int, v0
     iteration, either one for the hybrid. The bracket holds for any v, so an inexact advance
     costs speed, never the certificate.
     """
-    c = mdp.gamma / (1.0 - mdp.gamma)
+    bracket = _Bracket(mdp, tau)
     v = v0
     residuals: list[float] = []
     prev_hw = np.inf
+    stalled = False
     for n in range(1, max_iter + 1):
         q_as, v_next = _sweep(mdp, v, tau)
-        d = v_next - v
-        lo, hi = float(d.min()), float(d.max())
-        if mdp.terminal.any():
-            # T(V + c) = TV + γc fails on terminal states (pinned at 0); the bracket stays valid
-            # with min d <= 0 <= max d (Porteus's argument applied to V + max(c, 0)).
-            lo, hi = min(lo, 0.0), max(hi, 0.0)
-        residuals.append(max(-lo, hi))
-        hw = c * (hi - lo) / 2
-        v_mid = np.where(mdp.terminal, 0.0, v_next + c * (hi + lo) / 2)  # V* = 0 there, exactly
-        slack = _roundoff(mdp, v_next, tau) / (1.0 - mdp.gamma)
-        bound = mdp.gamma * hw + slack
+        if not np.isfinite(v_next).all():
+            raise ValueError(
+                f"{what} on {mdp.name!r}: a sweep left the float64 range (max|V| > 1.8e308); "
+                "rescale the rewards or the temperature"
+            )
+        residuals.append(float(np.abs(v_next - v).max()))
+        v_mid, bound, hw, floor = bracket(v, v_next)
         # Past the round-off floor the bracket stops shrinking: more sweeps cannot certify more.
-        stalled = hw >= prev_hw and mdp.gamma * hw <= slack
-        if bound <= tol or stalled:
+        stalled = hw >= prev_hw and bracket.beta_hi * hw <= floor
+        if bound <= tol or stalled or not bracket.certifiable:
             break
         prev_hw, v = hw, advance(v, v_next, q_as, residuals[-1])
-    converged = bound <= tol
-    if not converged:
-        reason = (
-            f"tol={tol:g} is below this problem's float64 round-off floor (about {slack:.3g})"
-            if stalled
-            else f"max_iter={max_iter} reached"
-        )
+    converged = bool(bound <= tol)
+    if converged:
+        message = f"certified: error <= {bound:.3g} <= tol = {tol:.3g}"
+    else:
+        if not bracket.certifiable:
+            reason = (
+                "gamma·(1 + row-sum defect) >= 1: the operator of the MDP as "
+                "stored is not a contraction, so no bound can be certified"
+            )
+        elif stalled:
+            reason = f"tol={tol:g} is below this problem's float64 round-off floor (about {floor:.3g})"
+        else:
+            reason = f"max_iter={max_iter} reached"
+        message = f"not certified: {reason}; certified error {bound:.3g}"
         warnings.warn(
-            f"{what} on {mdp.name!r} stopped unconverged: {reason}; certified error {bound:.3g}.",
-            ConvergenceWarning,
-            stacklevel=3,
+            f"{what} on {mdp.name!r} stopped unconverged: {message}.", ConvergenceWarning, stacklevel=3
         )
-    return _result(mdp, v_mid, tau, n, residuals, bound, converged)
+    return _result(mdp, v_mid, tau, n, residuals, bound, converged, tol, message)
 
 
 #: soft_solve hands over from value to policy iteration when the bracket predicts more sweeps
@@ -177,7 +295,8 @@ def _policy_step(mdp: FiniteMDP, tau: float, tol: float):
     def step(v, v_next, q_as, residual):
         improved = np.ascontiguousarray(soft_indmax(q_as, tau, axis=0).T)
         floor = tol * (1.0 - mdp.gamma) / 4
-        target = (1.0 - mdp.gamma) * max(residual**2 / (1.0 + np.abs(v).max()), floor)
+        # residual·(residual/(1 + ‖V‖)), not residual²: no overflow for values near 1e308.
+        target = (1.0 - mdp.gamma) * max(residual * (residual / (1.0 + np.abs(v).max())), floor)
         rtol = max(KRYLOV_RTOL, target / (1.0 + 2 * np.abs(v_next).max()))
         return _evaluate_v(mdp, improved, tau, x0=v, rtol=rtol)
 
@@ -185,7 +304,7 @@ def _policy_step(mdp: FiniteMDP, tau: float, tol: float):
 
 
 def soft_value_iteration(
-    mdp: FiniteMDP, tau, *, tol: float = 1e-10, max_iter: int = 100_000, q0=None
+    mdp: FiniteMDP, tau, *, tol: float | None = None, max_iter: int = 100_000, q0=None
 ) -> SolveResult:
     """Soft value (Q-)iteration Q_{k+1} = T Q_k to a certified tolerance.
 
@@ -196,22 +315,23 @@ def soft_value_iteration(
     Args:
       mdp: infinite-horizon MDP (γ < 1).
       tau: temperature τ >= 0.
-      tol: certified sup-norm error wanted on q and v.
+      tol: certified sup-norm error wanted on q and v; default ``DEFAULT_RTOL·(1 + M)`` with
+        M = (‖r‖∞ + τ log A)/(1 − γ) (:func:`value_scale`).
       max_iter: sweeps allowed; a :class:`ConvergenceWarning` is issued if they run out.
       q0: ``[S, A]`` starting Q (default 0).
     Returns:
       :class:`SolveResult`.
     """
-    t = _check_solver_args(mdp, tau, tol, max_iter)
+    t, tol = _check_solver_args(mdp, tau, tol, max_iter)
     v0 = np.zeros(mdp.n_states)
     if q0 is not None:
-        v0 = _state_value_as(np.ascontiguousarray(_check_q(mdp, q0).T), t, mdp.terminal)
+        v0 = _state_value_as(np.ascontiguousarray(_check_q(mdp, q0, "q0").T), t, mdp.terminal)
 
     return _iterate_certified(mdp, t, tol, max_iter, v0, _value_step, "soft_value_iteration")
 
 
 def soft_policy_iteration(
-    mdp: FiniteMDP, tau, *, tol: float = 1e-10, max_iter: int = 1_000, pi0=None
+    mdp: FiniteMDP, tau, *, tol: float | None = None, max_iter: int = 1_000, pi0=None
 ) -> SolveResult:
     """Soft policy iteration: exact evaluation, then π ← f_τ(Q^π), to a certified tolerance.
 
@@ -226,19 +346,20 @@ def soft_policy_iteration(
     Args:
       mdp: infinite-horizon MDP (γ < 1).
       tau: temperature τ >= 0 (0: classical policy iteration with uniform tie-breaking).
-      tol: certified sup-norm error wanted on q and v.
+      tol: certified sup-norm error wanted on q and v; default ``DEFAULT_RTOL·(1 + M)`` with
+        M = (‖r‖∞ + τ log A)/(1 − γ) (:func:`value_scale`).
       max_iter: improvement steps allowed; a :class:`ConvergenceWarning` if they run out.
       pi0: ``[S, A]`` starting policy (default uniform).
     Returns:
       :class:`SolveResult`.
     """
-    t = _check_solver_args(mdp, tau, tol, max_iter)
+    t, tol = _check_solver_args(mdp, tau, tol, max_iter)
     pi0 = np.full((mdp.n_states, mdp.n_actions), 1.0 / mdp.n_actions) if pi0 is None else pi0
-    v0 = _evaluate_v(mdp, pi0, t)
+    v0 = _evaluate_v(mdp, check_policy(pi0, mdp.R.shape, "pi0"), t)
     return _iterate_certified(mdp, t, tol, max_iter, v0, _policy_step(mdp, t, tol), "soft_policy_iteration")
 
 
-def soft_solve(mdp: FiniteMDP, tau, *, tol: float = 1e-10, max_iter: int = 100_000) -> SolveResult:
+def soft_solve(mdp: FiniteMDP, tau, *, tol: float | None = None, max_iter: int = 100_000) -> SolveResult:
     """The fastest certified solver here: value iteration that hands over to policy iteration.
 
     Runs certified soft value iteration (cheap sweeps; on fast-mixing MDPs the
@@ -254,7 +375,8 @@ def soft_solve(mdp: FiniteMDP, tau, *, tol: float = 1e-10, max_iter: int = 100_0
     Args:
       mdp: infinite-horizon MDP (γ < 1).
       tau: temperature τ >= 0.
-      tol: certified sup-norm error wanted on q and v.
+      tol: certified sup-norm error wanted on q and v; default ``DEFAULT_RTOL·(1 + M)`` with
+        M = (‖r‖∞ + τ log A)/(1 − γ) (:func:`value_scale`).
       max_iter: sweeps plus improvement steps allowed; a :class:`ConvergenceWarning` if they
         run out.
     Returns:
@@ -262,7 +384,7 @@ def soft_solve(mdp: FiniteMDP, tau, *, tol: float = 1e-10, max_iter: int = 100_0
     Raises:
       ValueError: finite-horizon MDP, tol not finite and > 0, max_iter not an integer >= 1.
     """
-    t = _check_solver_args(mdp, tau, tol, max_iter)
+    t, tol = _check_solver_args(mdp, tau, tol, max_iter)
     policy_step = _policy_step(mdp, t, tol)
     c = mdp.gamma / (1.0 - mdp.gamma)
     target = tol / c if c > 0 else np.inf  # the bracket width that certifies tol
@@ -300,21 +422,32 @@ def soft_backward_induction(mdp: FiniteMDP, tau, horizon: int | None = None) -> 
       horizon: number of stages H (default ``mdp.horizon``).
     Returns:
       :class:`SolveResult` for the first stage (H steps to go); ``error_bound`` is the
-      accumulated round-off of the H sweeps.
+      accumulated round-off of the H sweeps (each amplified by γ(1 + δ) per later stage), and
+      ``tol`` is set to it (there is nothing to converge).
+    Raises:
+      TypeError: ``mdp`` not a FiniteMDP, ``horizon`` not an integer.
+      ValueError: no horizon, horizon < 1, τ invalid, values beyond the float64 range.
     """
+    check_mdp(mdp)
     t = check_tau(tau)
-    H = mdp.horizon if horizon is None else horizon
-    if H is None or isinstance(H, bool) or not isinstance(H, (int, np.integer)) or H < 1:
-        raise ValueError(
-            f"backward induction needs an integer horizon >= 1 (argument or mdp.horizon), "
-            f"got horizon={horizon!r}, mdp.horizon={mdp.horizon!r}"
-        )
-    v = np.zeros(mdp.n_states)
+    if horizon is None and mdp.horizon is None:
+        raise ValueError("backward induction needs a horizon: pass horizon= or build the MDP with one")
+    H = mdp.horizon if horizon is None else check_int(horizon, "horizon", low=1)
+    # Stage errors: e_{j+1} <= γ(1 + δ)·e_j + ρ_j (the stored rows may sum to 1 + δ, and the
+    # j-th sweep adds its own round-off ρ_j, :func:`_sweep_roundoff`); e_0 = 0 (V_H = 0).
+    beta = mdp.gamma * (1.0 + mdp.row_sum_defect)
+    v, bound = np.zeros(mdp.n_states), 0.0
     residuals = []
-    for _ in range(int(H)):
+    for _ in range(H):
         _, v_next = _sweep(mdp, v, t)
+        if not np.isfinite(v_next).all():
+            raise ValueError(
+                f"soft_backward_induction on {mdp.name!r}: a stage left the float64 range "
+                "(max|V| > 1.8e308); rescale the rewards or the temperature"
+            )
         residuals.append(float(np.abs(v_next - v).max()))
+        bound = beta * bound + _sweep_roundoff(mdp, float(max(np.abs(v).max(), np.abs(v_next).max())), t)
         v_prev, v = v, v_next
-    # Each stage adds its own round-off; with γ <= 1 earlier errors are not amplified.
-    bound = int(H) * _roundoff(mdp, v, t)
-    return _result(mdp, v_prev, t, int(H), residuals, bound, True)
+    # The result recomputes the last stage from v_prev exactly as the loop did: same error.
+    message = f"exact in {H} stages; round-off <= {bound:.3g}"
+    return _result(mdp, v_prev, t, H, residuals, bound, True, bound, message)
