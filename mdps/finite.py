@@ -16,9 +16,9 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-from mdps.validation import SIMPLEX_ATOL, check_real, first_bad
+from mdps.validation import SIMPLEX_ATOL, as_float_array, check_policy, check_real, first_bad
 
-__all__ = ["STOCHASTIC_ATOL", "FiniteMDP"]
+__all__ = ["STOCHASTIC_ATOL", "FiniteMDP", "check_infinite_horizon", "check_mdp"]
 
 #: Tolerance on ``|Σ_s' P(s'|s,a) − 1|``: the simplex tolerance of ``mdps.validation``. A row
 #: further off is not a distribution: normalise it before building the MDP. The solvers'
@@ -233,23 +233,10 @@ class FiniteMDP:
 
     # --- helpers ---------------------------------------------------------------------------
     def _check_v(self, v) -> np.ndarray:
-        v = np.asarray(v, dtype=np.float64)
-        if v.shape != (self.n_states,):
-            raise ValueError(f"v must have shape ({self.n_states},), got {v.shape}")
-        return v
+        return as_float_array(v, "v", shape=(self.n_states,))
 
     def _check_pi(self, pi) -> np.ndarray:
-        pi = np.asarray(pi, dtype=np.float64)
-        if pi.shape != self.R.shape:
-            raise ValueError(f"pi must have shape {self.R.shape}, got {pi.shape}")
-        if not np.isfinite(pi).all() or (pi < 0).any():
-            s, a = first_bad(~np.isfinite(pi) | (pi < 0))
-            raise ValueError(f"pi must be finite and >= 0; pi[s={s}, a={a}] = {pi[s, a]}")
-        off = np.abs(pi.sum(axis=1) - 1.0) > STOCHASTIC_ATOL
-        if off.any():
-            s = first_bad(off)[0]
-            raise ValueError(f"pi rows must sum to 1; pi[s={s}] sums to {float(pi[s].sum())!r}")
-        return pi
+        return check_policy(pi, self.R.shape)
 
     def expected_next(self, v) -> np.ndarray:
         """E[v(s') | s, a] = Σ_s' P(s'|s,a) v(s').
@@ -307,3 +294,22 @@ class FiniteMDP:
             f"FiniteMDP(name={self.name!r}, S={self.n_states}, A={self.n_actions}, "
             f"gamma={self.gamma}{hz}, {kind}, terminal={int(self.terminal.sum())})"
         )
+
+
+def check_mdp(mdp, name: str = "mdp") -> FiniteMDP:
+    """``mdp`` if it is a :class:`FiniteMDP`, else TypeError naming ``name``."""
+    if not isinstance(mdp, FiniteMDP):
+        raise TypeError(f"{name} must be a FiniteMDP, got {type(mdp).__name__}")
+    return mdp
+
+
+def check_infinite_horizon(mdp, name: str = "mdp") -> FiniteMDP:
+    """``mdp`` if it is an infinite-horizon :class:`FiniteMDP` (no horizon, so γ < 1), for the
+    functions that solve the discounted problem; TypeError if it is not a FiniteMDP, ValueError
+    if it has a horizon."""
+    if check_mdp(mdp, name).horizon is not None:
+        raise ValueError(
+            f"{name} must be an infinite-horizon MDP (no horizon, gamma < 1), got {mdp.name!r} with "
+            f"horizon={mdp.horizon}, gamma={mdp.gamma}"
+        )
+    return mdp

@@ -157,10 +157,10 @@ def test_terminal_must_have_zero_reward():
 @pytest.mark.parametrize(
     "call, message",
     [
-        pytest.param(lambda m: m.expected_next(np.zeros(3)), r"v must have shape \(2,\)", id="v-shape"),
-        pytest.param(lambda m: m.P_pi(np.full((2, 2), 0.6)), r"pi rows must sum to 1", id="pi-sum"),
+        pytest.param(lambda m: m.expected_next(np.zeros(3)), r"v must have shape \(2\)", id="v-shape"),
+        pytest.param(lambda m: m.P_pi(np.full((2, 2), 0.6)), r"pi must sum to 1", id="pi-sum"),
         pytest.param(
-            lambda m: m.r_pi(np.array([[1.5, -0.5], [1.0, 0.0]])), r"pi\[s=0, a=1\]", id="pi-negative"
+            lambda m: m.r_pi(np.array([[1.5, -0.5], [1.0, 0.0]])), r"pi\[0, 1\] = -0.5", id="pi-negative"
         ),
         pytest.param(lambda m: m.r_pi(np.ones((2, 3)) / 3), r"pi must have shape", id="pi-shape"),
     ],
