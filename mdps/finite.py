@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from mdps.validation import SIMPLEX_ATOL, as_float_array, check_policy, check_real, first_bad
 
-__all__ = ["STOCHASTIC_ATOL", "FiniteMDP", "check_mdp"]
+__all__ = ["STOCHASTIC_ATOL", "FiniteMDP", "check_infinite_horizon", "check_mdp"]
 
 #: Tolerance on ``|Σ_s' P(s'|s,a) − 1|``: the simplex tolerance of ``mdps.validation``. A row
 #: further off is not a distribution: normalise it before building the MDP. The solvers'
@@ -336,4 +336,16 @@ def check_mdp(mdp, name: str = "mdp") -> FiniteMDP:
     """``mdp`` if it is a :class:`FiniteMDP`, else TypeError naming ``name``."""
     if not isinstance(mdp, FiniteMDP):
         raise TypeError(f"{name} must be a FiniteMDP, got {type(mdp).__name__}")
+    return mdp
+
+
+def check_infinite_horizon(mdp, name: str = "mdp") -> FiniteMDP:
+    """``mdp`` if it is an infinite-horizon :class:`FiniteMDP` (no horizon, so γ < 1), for the
+    functions that solve the discounted problem; TypeError if it is not a FiniteMDP, ValueError
+    if it has a horizon."""
+    if check_mdp(mdp, name).horizon is not None:
+        raise ValueError(
+            f"{name} must be an infinite-horizon MDP (no horizon, gamma < 1), got {mdp.name!r} with "
+            f"horizon={mdp.horizon}, gamma={mdp.gamma}"
+        )
     return mdp

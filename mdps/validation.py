@@ -18,6 +18,8 @@ __all__ = [
     "SIMPLEX_ATOL",
     "as_float_array",
     "check_bool",
+    "check_broadcast",
+    "check_callable",
     "check_int",
     "check_policy",
     "check_real",
@@ -112,13 +114,20 @@ def check_bool(value, name: str) -> bool:
 
 
 def as_float_array(
-    x, name: str, *, ndim: int | None = None, shape: tuple | None = None, min_ndim: int = 1
+    x,
+    name: str,
+    *,
+    ndim: int | None = None,
+    shape: tuple | None = None,
+    min_ndim: int = 1,
+    allow_neg_inf: bool = False,
 ) -> np.ndarray:
     """``x`` as a finite float64 array, or an error naming ``name`` and the first bad entry.
 
     TypeError for what is not real numbers (strings, objects, complex values); ValueError for a
     wrong number of axes or shape, an empty array, or a NaN/inf entry. ``shape`` may hold
-    ``None`` for an axis of any length.
+    ``None`` for an axis of any length. ``allow_neg_inf`` also lets −inf through (a log of 0,
+    e.g. log-probabilities); NaN and +inf are refused all the same.
     """
     try:
         raw = np.asarray(x)
@@ -144,9 +153,12 @@ def as_float_array(
     if a.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {a.shape}")
     bad = ~np.isfinite(a)
+    if allow_neg_inf:
+        bad &= a != -np.inf
     if bad.any():
         idx = first_bad(bad)
-        raise ValueError(f"{name} must be finite; {name}[{', '.join(map(str, idx))}] = {a[idx]}")
+        what = "finite or -inf" if allow_neg_inf else "finite"
+        raise ValueError(f"{name} must be {what}; {name}[{', '.join(map(str, idx))}] = {a[idx]}")
     return a
 
 
@@ -174,3 +186,28 @@ def check_policy(pi, shape: tuple[int, int], name: str = "pi") -> np.ndarray:
     """``pi`` as a float64 ``[S, A]`` policy of the given shape, rows on the simplex, or an error
     naming ``name`` and the first offending entry or row."""
     return check_simplex(pi, name, axis=-1, shape=shape)
+
+
+def check_callable(value, name: str):
+    """``value`` if it can be called (a function passed in, e.g. an operator or a solver), else
+    TypeError naming ``name``."""
+    if not callable(value):
+        raise TypeError(f"{name} must be callable, got {value!r}")
+    return value
+
+
+def check_broadcast(arrays: dict[str, np.ndarray], *, axis: int | None = None) -> tuple[int, ...]:
+    """The broadcast shape of the named arrays, or ValueError naming them and their shapes.
+
+    With ``axis`` the arrays must also have the same length along it: two distributions over
+    that axis are compared entry by entry, and a length-1 axis must not be stretched.
+    """
+    shapes = {k: np.shape(a) for k, a in arrays.items()}
+    listed = ", ".join(f"{k} {s}" for k, s in shapes.items())
+    try:
+        out = np.broadcast_shapes(*shapes.values())
+    except ValueError:
+        raise ValueError(f"{' and '.join(shapes)} must broadcast against each other, got {listed}") from None
+    if axis is not None and len({s[axis] for s in shapes.values()}) > 1:
+        raise ValueError(f"{' and '.join(shapes)} must have the same length along axis {axis}, got {listed}")
+    return out

@@ -79,19 +79,19 @@ def test_expected_residual_is_zero_for_the_exact_bellman_pair():
 
 
 @pytest.mark.parametrize(
-    "kwargs, match",
+    "kwargs, exc, match",
     [
-        ({"depth": 0}, "depth"),
-        ({"depth": True}, "depth"),
-        ({"v": np.zeros(5)}, "must be"),
-        ({"log_policy": np.full((6, 3), -np.inf)}, "finite"),
-        ({"depth": 40}, "MAX_PATHS"),
+        ({"depth": 0}, ValueError, "depth"),
+        ({"depth": True}, TypeError, "depth"),
+        ({"v": np.zeros(5)}, ValueError, "must have shape"),
+        ({"log_policy": np.full((6, 3), -np.inf)}, ValueError, "finite"),
+        ({"depth": 10}, ValueError, "MAX_PATHS"),  # 6·(3·2)^10 paths
     ],
     ids=["depth 0", "depth bool", "v shape", "log 0", "too many paths"],
 )
-def test_path_residuals_reject_bad_input(kwargs, match):
+def test_path_residuals_reject_bad_input(kwargs, exc, match):
     args = {"v": np.zeros(6), "log_policy": np.zeros((6, 3)), "depth": 1} | kwargs
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(exc, match=match):
         path_residuals(GARNET, args["v"], args["log_policy"], 1.0, args["depth"])
     assert MAX_PATHS >= 10**6
 

@@ -207,21 +207,81 @@ def test_extreme_inputs_are_finite_correct_and_silent(q, tau, expected):
 
 
 # --- bad input ------------------------------------------------------------------------------------
+# Every public function of theory.softmax except soft_value_first_axis, the unvalidated kernel
+# (its callers validate; validating there would cost every sweep of every solver).
 BAD = [
-    pytest.param(lambda: soft_value([1.0, np.nan], 1.0), ValueError, "finite", id="nan-q"),
-    pytest.param(lambda: soft_value([1.0, np.inf], 1.0), ValueError, "finite", id="inf-q"),
-    pytest.param(lambda: soft_value([], 1.0), ValueError, "empty", id="empty-q"),
-    pytest.param(lambda: soft_value(3.0, 1.0), ValueError, "scalar", id="scalar-q"),
+    pytest.param(lambda: soft_value([1.0, np.nan], 1.0), ValueError, r"q must be finite; q\[1\]", id="nan-q"),
+    pytest.param(lambda: soft_value([1.0, np.inf], 1.0), ValueError, "q must be finite", id="inf-q"),
+    pytest.param(lambda: soft_value([], 1.0), ValueError, "q must not be empty", id="empty-q"),
+    pytest.param(lambda: soft_value(3.0, 1.0), ValueError, "q must have at least 1 axis", id="scalar-q"),
+    pytest.param(lambda: soft_value(None, 1.0), TypeError, "q must hold real numbers", id="none-q"),
+    pytest.param(lambda: soft_value(["a", "b"], 1.0), TypeError, "q must hold real numbers", id="string-q"),
+    pytest.param(lambda: soft_value([1j, 0.0], 1.0), TypeError, "q must hold real numbers", id="complex-q"),
+    pytest.param(
+        lambda: soft_value([[1.0], [2.0, 3.0]], 1.0), TypeError, "q must be an array", id="ragged-q"
+    ),
     pytest.param(lambda: soft_value([1.0], -0.1), ValueError, "tau", id="negative-tau"),
     pytest.param(lambda: soft_value([1.0], np.nan), ValueError, "tau", id="nan-tau"),
     pytest.param(lambda: soft_value([1.0], np.inf), ValueError, "tau", id="inf-tau"),
     pytest.param(lambda: soft_value([1.0], "hot"), TypeError, "tau", id="string-tau"),
+    pytest.param(lambda: soft_value([1.0], None), TypeError, "tau", id="none-tau"),
+    pytest.param(lambda: soft_value([1.0], True), TypeError, "tau", id="bool-tau"),
+    pytest.param(lambda: soft_value([1.0], 1j), TypeError, "tau", id="complex-tau"),
+    pytest.param(
+        lambda: soft_value([1.0, 2.0], 1.0, axis="x"), TypeError, "axis must be an integer", id="string-axis"
+    ),
+    pytest.param(
+        lambda: soft_value([[1.0, 2.0]], 1.0, axis=True), TypeError, "axis must be an integer", id="bool-axis"
+    ),
+    pytest.param(
+        lambda: soft_value([1.0, 2.0], 1.0, axis=2), ValueError, "axis 2 is out of bounds", id="axis-range"
+    ),
     pytest.param(lambda: soft_indmax([1.0, 2.0], -1.0), ValueError, "tau", id="indmax-negative-tau"),
-    pytest.param(lambda: entropy([0.5, 0.6]), ValueError, "sum to 1", id="entropy-not-normalised"),
-    pytest.param(lambda: entropy([1.5, -0.5]), ValueError, "non-negative", id="entropy-negative"),
-    pytest.param(lambda: kl([0.5, 0.5], [0.5, np.nan]), ValueError, "finite", id="kl-nan"),
-    pytest.param(lambda: softmax_conjugate([0.5, np.nan], 1.0), ValueError, "finite", id="conjugate-nan"),
+    pytest.param(lambda: soft_indmax([1.0, 2.0], np.nan), ValueError, "tau", id="indmax-nan-tau"),
+    pytest.param(lambda: soft_indmax([1.0, 2.0], "1"), TypeError, "tau", id="indmax-string-tau"),
+    pytest.param(
+        lambda: soft_indmax([np.nan, 2.0], 1.0), ValueError, r"q must be finite; q\[0\]", id="indmax-nan-q"
+    ),
+    pytest.param(lambda: soft_indmax(None, 1.0), TypeError, "q must hold real", id="indmax-none-q"),
+    pytest.param(
+        lambda: soft_indmax([1.0, 2.0], 1.0, axis=1.5), TypeError, "axis must be an integer", id="indmax-axis"
+    ),
+    pytest.param(lambda: entropy([0.5, 0.6]), ValueError, "p must sum to 1", id="entropy-not-normalised"),
+    pytest.param(
+        lambda: entropy([1.5, -0.5]), ValueError, r"p must be non-negative; p\[1\]", id="entropy-negative"
+    ),
+    pytest.param(lambda: entropy([0.5, np.nan]), ValueError, "p must be finite", id="entropy-nan"),
+    pytest.param(lambda: entropy("p"), TypeError, "p must hold real", id="entropy-string"),
+    pytest.param(lambda: entropy(1.0), ValueError, "p must have at least 1 axis", id="entropy-scalar"),
+    pytest.param(
+        lambda: entropy([0.5, 0.5], axis="0"), TypeError, "axis must be an integer", id="entropy-axis-string"
+    ),
+    pytest.param(
+        lambda: entropy([0.5, 0.5], axis=3), ValueError, "axis 3 is out of bounds", id="entropy-axis-range"
+    ),
+    pytest.param(lambda: kl([0.5, 0.5], [0.5, np.nan]), ValueError, r"q must be finite; q\[1\]", id="kl-nan"),
+    pytest.param(lambda: kl([0.5, 0.6], [0.5, 0.5]), ValueError, "p must sum to 1", id="kl-p-not-normalised"),
+    pytest.param(
+        lambda: kl([0.5, 0.5], [1.5, -0.5]), ValueError, "q must be non-negative", id="kl-q-negative"
+    ),
+    pytest.param(lambda: kl(None, [0.5, 0.5]), TypeError, "p must hold real", id="kl-p-none"),
+    pytest.param(lambda: kl([0.5, 0.5], [1 / 3] * 3), ValueError, "p and q must broadcast", id="kl-shapes"),
+    pytest.param(
+        lambda: kl([0.5, 0.5], [1.0]), ValueError, "p and q must have the same length", id="kl-length-one"
+    ),
+    pytest.param(
+        lambda: kl([0.5, 0.5], [0.5, 0.5], axis=None), TypeError, "axis must be an integer", id="kl-axis"
+    ),
+    pytest.param(
+        lambda: softmax_conjugate([0.5, np.nan], 1.0), ValueError, "p must be finite", id="conjugate-nan"
+    ),
     pytest.param(lambda: softmax_conjugate([0.5, 0.5], -2.0), ValueError, "tau", id="conjugate-negative-tau"),
+    pytest.param(lambda: softmax_conjugate([0.5, 0.5], np.nan), ValueError, "tau", id="conjugate-nan-tau"),
+    pytest.param(lambda: softmax_conjugate([0.5, 0.5], "1"), TypeError, "tau", id="conjugate-string-tau"),
+    pytest.param(lambda: softmax_conjugate("p", 1.0), TypeError, "p must hold real", id="conjugate-string-p"),
+    pytest.param(
+        lambda: softmax_conjugate([0.5, 0.5], 1.0, axis="x"), TypeError, "axis", id="conjugate-axis"
+    ),
 ]
 
 

@@ -28,7 +28,17 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import log_softmax
 
-from mdps.finite import FiniteMDP
+from mdps.finite import FiniteMDP, check_infinite_horizon, check_mdp
+from mdps.validation import (
+    as_float_array,
+    check_callable,
+    check_int,
+    check_policy,
+    check_real,
+    check_simplex,
+    check_tau,
+    first_bad,
+)
 from theory.bellman import evaluate_policy
 from theory.softmax import entropy, soft_indmax
 
@@ -59,8 +69,18 @@ def soft_policy_evaluation_operator(mdp: FiniteMDP, q, pi, tau: float) -> np.nda
       tau: temperature τ >= 0.
     Returns:
       ``[S, A]``.
+    Raises:
+      TypeError: ``mdp`` not a FiniteMDP; ``q``, ``pi`` not real numbers; τ not a real number.
+      ValueError: ``q`` not ``[S, A]`` or not finite; ``pi`` not an ``[S, A]`` policy; τ < 0 or
+        not finite.
     """
-    pi = np.asarray(pi, dtype=np.float64)
+    S, A = check_mdp(mdp).n_states, mdp.n_actions
+    q = as_float_array(q, "q", shape=(S, A))
+    return _soft_backup(mdp, q, check_policy(pi, (S, A)), check_tau(tau))
+
+
+def _soft_backup(mdp: FiniteMDP, q: np.ndarray, pi: np.ndarray, tau: float) -> np.ndarray:
+    """T^π Q on validated arguments: the kernel of :func:`soft_policy_evaluation_operator`."""
     v = (pi * q).sum(axis=1) + tau * entropy(pi, axis=-1)
     v[mdp.terminal] = 0.0
     return mdp.R + mdp.gamma * mdp.expected_next(v)
@@ -92,12 +112,18 @@ def soft_policy_evaluation(
     Returns:
       :class:`PolicyEvaluationRun`.
     Raises:
-      ValueError: tol <= 0.
+      TypeError: ``mdp`` not a FiniteMDP; ``pi``, ``q0`` not real numbers; τ, ``tol`` not real
+        numbers; ``max_iter`` not an integer; ``operator`` not callable.
+      ValueError: finite-horizon ``mdp``; ``pi`` not an ``[S, A]`` policy; ``q0`` not ``[S, A]``
+        or not finite; τ < 0; ``tol`` <= 0; ``max_iter`` < 1.
     """
-    if not tol > 0:
-        raise ValueError(f"tol must be > 0, got {tol!r}")
-    operator = soft_policy_evaluation_operator if operator is None else operator
-    q = np.zeros((mdp.n_states, mdp.n_actions)) if q0 is None else np.asarray(q0, dtype=np.float64)
+    S, A = check_infinite_horizon(mdp).n_states, mdp.n_actions
+    pi = check_policy(pi, (S, A))
+    tau = check_tau(tau)
+    tol = check_real(tol, "tol", low=0.0, open_low=True)
+    max_iter = check_int(max_iter, "max_iter", low=1)
+    operator = _soft_backup if operator is None else check_callable(operator, "operator")
+    q = np.zeros((S, A)) if q0 is None else as_float_array(q0, "q0", shape=(S, A))
     steps = []
     factor = mdp.gamma / (1 - mdp.gamma)
     for _ in range(max_iter):
@@ -132,14 +158,22 @@ def support_projection(q, tau: float, support) -> Projection:
     Returns:
       :class:`Projection` with gap 0.
     Raises:
-      ValueError: a state without an allowed action.
+      TypeError: ``q`` not real numbers, τ not a real number, ``support`` not a bool array.
+      ValueError: ``q`` not 2-D or not finite; τ <= 0 or not finite; ``support`` not of the
+        shape of ``q``; a state without an allowed action.
     """
-    support = np.asarray(support, dtype=bool)
+    q = as_float_array(q, "q", ndim=2)
+    tau = check_tau(tau, positive=True)
+    support = np.asarray(support)
+    if support.dtype != bool:
+        raise TypeError(f"support must be a bool array, got dtype {support.dtype}")
+    if support.shape != q.shape:
+        raise ValueError(f"support must have the shape of q, {q.shape}, got {support.shape}")
     empty = ~support.any(axis=1)
     if empty.any():
-        raise ValueError(f"every state needs an allowed action; state {int(np.argmax(empty))} has none")
+        raise ValueError(f"every state needs an allowed action; support[{first_bad(empty)[0]}] has none")
     # −inf logits off the support give probability exactly 0 there.
-    logits = np.where(support, np.asarray(q, dtype=np.float64) / tau, -np.inf)
+    logits = np.where(support, q / tau, -np.inf)
     pi = np.exp(log_softmax(logits, axis=-1))
     return Projection(pi, np.zeros(pi.shape[0]))
 
@@ -164,16 +198,19 @@ def mixture_projection(q, tau: float, basis) -> Projection:
     Returns:
       :class:`Projection` with the certified gap per state.
     Raises:
-      ValueError: a basis of the wrong shape or with a zero or negative probability.
+      TypeError: ``q``, ``basis`` not real numbers; τ not a real number.
+      ValueError: ``q`` not 2-D or not finite; τ <= 0 or not finite; a basis of the wrong shape,
+        with rows off the simplex or with a zero probability.
     """
-    basis = np.asarray(basis, dtype=np.float64)
-    q = np.asarray(q, dtype=np.float64)
-    if basis.shape != (q.shape[0], 2, q.shape[1]):
-        raise ValueError(
-            f"basis must have shape [S, 2, A] = {(q.shape[0], 2, q.shape[1])}, got {basis.shape}"
-        )
+    q = as_float_array(q, "q", ndim=2)
+    tau = check_tau(tau, positive=True)
+    basis = check_simplex(basis, "basis", shape=(q.shape[0], 2, q.shape[1]))
     if not (basis > 0).all():
-        raise ValueError("basis policies must be strictly positive (log m_λ must stay finite)")
+        idx = first_bad(basis <= 0)
+        raise ValueError(
+            "basis policies must be strictly positive (log m_λ must stay finite); "
+            f"basis[{', '.join(map(str, idx))}] = {basis[idx]}"
+        )
     log_p = log_softmax(q / tau, axis=-1)
     b0, b1 = basis[:, 0], basis[:, 1]
 
@@ -222,12 +259,22 @@ def restricted_soft_policy_iteration(
       tau: temperature τ > 0.
       pi0: ``[S, A]`` starting policy in the class.
       project: ``project(q [S, A], tau) -> Projection``.
-      tol: stopping threshold on the change of Q.
+      tol: stopping threshold on the change of Q, >= 0.
       max_iter: steps allowed; a RuntimeWarning when they run out.
     Returns:
       :class:`RestrictedIteration`.
+    Raises:
+      TypeError: ``mdp`` not a FiniteMDP; ``pi0`` not real numbers; τ, ``tol`` not real numbers;
+        ``project`` not callable; ``max_iter`` not an integer.
+      ValueError: finite-horizon ``mdp``; τ <= 0; ``pi0`` not an ``[S, A]`` policy; ``tol`` < 0;
+        ``max_iter`` < 1; any of them not finite.
     """
-    pi = np.asarray(pi0, dtype=np.float64)
+    check_infinite_horizon(mdp)
+    tau = check_tau(tau, positive=True)
+    pi = check_policy(pi0, mdp.R.shape, "pi0")
+    check_callable(project, "project")
+    tol = check_real(tol, "tol", low=0.0)
+    max_iter = check_int(max_iter, "max_iter", low=1)
     q = evaluate_policy(mdp, pi, tau).q
     improvements, gaps = [], []
     for _ in range(max_iter):
@@ -245,8 +292,27 @@ def restricted_soft_policy_iteration(
 
 
 def average_entropy(rewards, alpha: float, weights) -> float:
-    """H̄_w(α) = Σ_s w(s) H(f_α(r(s, ·))), the weighted entropy of the Boltzmann policies."""
-    return float(np.asarray(weights) @ entropy(soft_indmax(rewards, alpha)))
+    """H̄_w(α) = Σ_s w(s) H(f_α(r(s, ·))), the weighted entropy of the Boltzmann policies.
+
+    Args:
+      rewards: ``[S, A]`` rewards.
+      alpha: temperature α >= 0.
+      weights: ``[S]`` state weights w.
+    Returns:
+      H̄_w(α).
+    Raises:
+      TypeError: ``rewards``, ``weights`` not real numbers; α not a real number.
+      ValueError: ``rewards`` not 2-D, ``weights`` not ``[S]``, either not finite; α < 0 or not
+        finite.
+    """
+    rewards = as_float_array(rewards, "rewards", ndim=2)
+    alpha = check_tau(alpha, "alpha")
+    return _average_entropy(rewards, alpha, as_float_array(weights, "weights", shape=(rewards.shape[0],)))
+
+
+def _average_entropy(rewards: np.ndarray, alpha: float, weights: np.ndarray) -> float:
+    """H̄_w(α) on validated arguments: the kernel of :func:`average_entropy`."""
+    return float(weights @ entropy(soft_indmax(rewards, alpha)))
 
 
 class TemperatureRun(NamedTuple):
@@ -285,21 +351,26 @@ def adjust_temperature(
     Returns:
       :class:`TemperatureRun`.
     Raises:
-      ValueError: target outside (0, log A) or alpha0 <= 0.
+      TypeError: ``rewards``, ``weights`` not real numbers; ``target``, ``alpha0``, ``lr``,
+        ``sign`` not real numbers; ``steps`` not an integer.
+      ValueError: ``rewards`` not 2-D, ``weights`` not ``[S]``, either not finite; ``target``
+        outside (0, log A); ``alpha0`` <= 0; ``lr`` <= 0; ``steps`` < 0; ``sign`` not ±1.
     """
-    rewards = np.asarray(rewards, dtype=np.float64)
+    rewards = as_float_array(rewards, "rewards", ndim=2)
     S, A = rewards.shape
-    if not 0 < target < np.log(A):
-        raise ValueError(f"entropy target must lie in (0, log A) = (0, {np.log(A):.4g}), got {target!r}")
-    if not alpha0 > 0:
-        raise ValueError(f"alpha0 must be > 0, got {alpha0!r}")
-    weights = np.full(S, 1.0 / S) if weights is None else np.asarray(weights, dtype=np.float64)
+    target = check_real(target, "entropy target", low=0.0, high=np.log(A), open_low=True, open_high=True)
+    alpha0 = check_tau(alpha0, "alpha0", positive=True)
+    weights = np.full(S, 1.0 / S) if weights is None else as_float_array(weights, "weights", shape=(S,))
+    lr = check_real(lr, "lr", low=0.0, open_low=True)
+    steps = check_int(steps, "steps", low=0)
+    if check_real(sign, "sign") not in (1.0, -1.0):
+        raise ValueError(f"sign must be +1 (descent) or -1 (ascent, a negative control), got {sign!r}")
     log_alpha = np.log(alpha0)
-    alphas, entropies = [alpha0], [average_entropy(rewards, alpha0, weights)]
+    alphas, entropies = [alpha0], [_average_entropy(rewards, alpha0, weights)]
     for _ in range(steps):
         log_alpha -= sign * lr * (entropies[-1] - target)
         # The clip keeps α a finite positive float when a broken (ascending) run runs away.
         log_alpha = float(np.clip(log_alpha, -700.0, 700.0))
         alphas.append(float(np.exp(log_alpha)))
-        entropies.append(average_entropy(rewards, alphas[-1], weights))
+        entropies.append(_average_entropy(rewards, alphas[-1], weights))
     return TemperatureRun(np.asarray(alphas), np.asarray(entropies))

@@ -21,7 +21,17 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import log_softmax, logsumexp
 
-from mdps.finite import FiniteMDP
+from mdps.finite import FiniteMDP, check_infinite_horizon, check_mdp
+from mdps.validation import (
+    as_float_array,
+    check_broadcast,
+    check_callable,
+    check_int,
+    check_real,
+    check_simplex,
+    check_tau,
+    first_bad,
+)
 from theory.bellman import boltzmann_policy, evaluate_policy
 from theory.solvers import soft_value_iteration
 
@@ -35,17 +45,39 @@ def renyi_half(log_p, log_q, axis: int = -1) -> np.ndarray:
     policies (small τ) have probabilities that underflow, their logs do not.
 
     Args:
-      log_p, log_q: ``[..., K]`` log-probabilities along ``axis`` (−inf allowed).
+      log_p, log_q: ``[..., K]`` log-probabilities along ``axis`` (−inf allowed), broadcast
+        against each other.
     Returns:
       ``[...]``.
+    Raises:
+      TypeError: ``log_p``, ``log_q`` not real numbers; ``axis`` not an integer.
+      ValueError: an entry NaN or +inf; exp(log p) or exp(log q) not summing to 1 within
+        ``SIMPLEX_ATOL`` along ``axis``; shapes that do not broadcast with the same length
+        along ``axis``; ``axis`` out of range.
     """
-    log_overlap = logsumexp((np.asarray(log_p) + np.asarray(log_q)) / 2, axis=axis)
+    axis = check_int(axis, "axis")
+    logs = {}
+    for name, x in (("log_p", log_p), ("log_q", log_q)):
+        logs[name] = as_float_array(x, name, allow_neg_inf=True)
+        with np.errstate(over="ignore"):  # exp(+large) = inf is reported as not finite
+            check_simplex(np.exp(logs[name]), f"exp({name})", axis=axis)
+    check_broadcast(logs, axis=axis)
+    log_overlap = logsumexp((logs["log_p"] + logs["log_q"]) / 2, axis=axis)
     # Round-off can push the Bhattacharyya coefficient a hair above 1: the divergence is >= 0.
     return np.maximum(-2.0 * log_overlap, 0.0)
 
 
 def with_reward(mdp: FiniteMDP, reward, name: str) -> FiniteMDP:
-    """The same dynamics, discount and terminal states with another reward ``[S, A]``."""
+    """The same dynamics, discount and terminal states with another reward ``[S, A]``.
+
+    Raises:
+      TypeError: ``mdp`` not a FiniteMDP, ``reward`` not real numbers, ``name`` not a string.
+      ValueError: ``reward`` not ``[S, A]`` or not finite; not 0 on a terminal state (as
+        :class:`FiniteMDP` requires).
+    """
+    reward = as_float_array(reward, "reward", shape=check_mdp(mdp).R.shape)
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, got {name!r}")
     return FiniteMDP(mdp.P, reward, mdp.gamma, terminal=mdp.terminal, name=name)
 
 
@@ -88,8 +120,22 @@ def composition_bounds(
       solver: ``solver(mdp, tau, tol=...) -> SolveResult`` (default soft value iteration).
     Returns:
       :class:`CompositionBounds`.
+    Raises:
+      TypeError: ``mdp`` not a FiniteMDP; ``reward_2`` not real numbers; τ, ``constant``,
+        ``tol`` not real numbers; ``solver`` not callable.
+      ValueError: finite-horizon ``mdp``; ``reward_2`` not ``[S, A]``, not finite or not 0 on a
+        terminal state; τ <= 0; ``constant`` < 0; ``tol`` <= 0; any of them not finite.
     """
-    solver = soft_value_iteration if solver is None else solver
+    check_infinite_horizon(mdp)
+    reward_2 = as_float_array(reward_2, "reward_2", shape=mdp.R.shape)
+    tau = check_tau(tau, positive=True)
+    constant = check_real(constant, "constant", low=0.0)
+    tol = check_real(tol, "tol", low=0.0, open_low=True)
+    solver = soft_value_iteration if solver is None else check_callable(solver, "solver")
+    on_terminal = (reward_2 != 0) & mdp.terminal[:, None]
+    if on_terminal.any():
+        s, a = first_bad(on_terminal)
+        raise ValueError(f"reward_2 must be 0 on terminal states; reward_2[{s}, {a}] = {reward_2[s, a]}")
     task_2 = with_reward(mdp, reward_2, f"{mdp.name}/task 2")
     composed = with_reward(mdp, (mdp.R + task_2.R) / 2, f"{mdp.name}/composed")
     one, two, both = (solver(m, tau, tol=tol) for m in (mdp, task_2, composed))

@@ -12,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from mdps.finite import FiniteMDP
+from mdps.finite import FiniteMDP, check_infinite_horizon
 
 __all__ = ["LP_FEASIBILITY_TOL", "classical_lp_values"]
 
@@ -29,10 +29,11 @@ def classical_lp_values(mdp: FiniteMDP) -> np.ndarray:
     Returns:
       ``[S]`` V*.
     Raises:
-      ValueError: finite-horizon MDP; RuntimeError: the LP solver failed.
+      TypeError: ``mdp`` not a FiniteMDP.
+      ValueError: finite-horizon MDP.
+      RuntimeError: the LP solver failed.
     """
-    if mdp.horizon is not None:
-        raise ValueError("the LP oracle is for infinite-horizon (gamma < 1) MDPs")
+    check_infinite_horizon(mdp)
     S, A = mdp.n_states, mdp.n_actions
     rows = mdp.P if mdp.is_sparse else sp.csr_array(mdp.P.reshape(S * A, S))
     # Constraint row s*A + a:  γ P(·|s,a)·v − v(s) <= −r(s, a).

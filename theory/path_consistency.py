@@ -17,13 +17,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from mdps.finite import FiniteMDP
+from mdps.finite import FiniteMDP, check_mdp
+from mdps.validation import as_float_array, check_int, check_tau
 
-__all__ = ["MAX_PATHS", "expected_one_step_residuals", "path_residuals", "successors"]
+__all__ = ["MAX_DEPTH", "MAX_PATHS", "expected_one_step_residuals", "path_residuals", "successors"]
 
 #: Largest number of (start state, path) pairs :func:`path_residuals` enumerates: beyond it the
 #: ``[S, (A·b)^d]`` table would not fit comfortably in memory.
 MAX_PATHS = 10**7
+
+#: Longest path :func:`path_residuals` takes: its output has 1 + 2d axes, and numpy arrays have
+#: at most 32 (numpy 1.x; 64 in numpy 2). Paths that long exceed ``MAX_PATHS`` anyway unless
+#: A·b = 1.
+MAX_DEPTH = 15
 
 
 def successors(mdp: FiniteMDP) -> tuple[np.ndarray, np.ndarray]:
@@ -34,8 +40,10 @@ def successors(mdp: FiniteMDP) -> tuple[np.ndarray, np.ndarray]:
     Returns:
       ``(succ [S, A, b] int, prob [S, A, b])``: the successors s' of (s, a) by decreasing
       probability and P(s'|s, a); padding has probability 0 (its state index is meaningless).
+    Raises:
+      TypeError: ``mdp`` not a FiniteMDP.
     """
-    P = mdp.dense_P()
+    P = check_mdp(mdp).dense_P()
     b = mdp.max_successors
     succ = np.argsort(-P, axis=2, kind="stable")[:, :, :b]
     return succ, np.take_along_axis(P, succ, axis=2)
@@ -62,29 +70,29 @@ def path_residuals(mdp: FiniteMDP, v, log_policy, tau: float, depth: int) -> tup
     Args:
       mdp: the MDP; branching b = ``mdp.max_successors`` (1 for deterministic dynamics).
       v: ``[S]`` state values V.
-      log_policy: ``[S, A]`` log π(a|s), finite.
+      log_policy: ``[S, A]`` log π(a|s), finite (a zero-probability action, log π = −inf, is
+        refused).
       tau: temperature τ >= 0.
-      depth: path length d >= 1.
+      depth: path length 1 <= d <= ``MAX_DEPTH``.
     Returns:
       ``(residual, feasible)``, both ``[S, A, b, A, b, …]`` (d pairs of axes (a_j, k_j), k_j
       the index of s_{j+1} among the successors of (s_j, a_j)); ``feasible`` marks paths of
       positive probability, and ``residual`` is 0 elsewhere.
     Raises:
-      ValueError: bad shapes, non-finite inputs, depth < 1, or more than ``MAX_PATHS`` paths.
+      TypeError: ``mdp`` not a FiniteMDP; ``v``, ``log_policy`` not real numbers; τ not a real
+        number; ``depth`` not an integer.
+      ValueError: bad shapes, non-finite inputs, τ < 0, depth outside [1, ``MAX_DEPTH``], or more
+        than ``MAX_PATHS`` paths.
     """
-    S, A = mdp.n_states, mdp.n_actions
-    v = np.asarray(v, dtype=np.float64)
-    log_policy = np.asarray(log_policy, dtype=np.float64)
-    if v.shape != (S,) or log_policy.shape != (S, A):
-        raise ValueError(f"v must be [{S}] and log_policy [{S}, {A}], got {v.shape} and {log_policy.shape}")
-    if not (np.isfinite(v).all() and np.isfinite(log_policy).all()):
-        raise ValueError("v and log_policy must be finite (a zero-probability action has log π = −inf)")
-    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
-        raise ValueError(f"depth must be an integer >= 1, got {depth!r}")
+    S, A = check_mdp(mdp).n_states, mdp.n_actions
+    v = as_float_array(v, "v", shape=(S,))
+    log_policy = as_float_array(log_policy, "log_policy", shape=(S, A))
+    tau = check_tau(tau)
+    depth = check_int(depth, "depth", low=1, high=MAX_DEPTH)
     succ, prob = successors(mdp)
     b = succ.shape[2]
     if S * (A * b) ** depth > MAX_PATHS:
-        raise ValueError(f"{S}·({A}·{b})^{depth} paths exceed MAX_PATHS = {MAX_PATHS}")
+        raise ValueError(f"depth={depth}: {S}·({A}·{b})^{depth} paths exceed MAX_PATHS = {MAX_PATHS}")
     terms = _one_step_terms(mdp, log_policy, tau)[:, :, None]  # [S, A, 1]
     g, feasible = v, np.ones(S, dtype=bool)
     for _ in range(depth):
@@ -108,12 +116,12 @@ def expected_one_step_residuals(mdp: FiniteMDP, v, log_policy, tau: float) -> np
       tau: temperature τ >= 0.
     Returns:
       ``[S, A]``; 0 on terminal states (no decision is taken there).
+    Raises:
+      TypeError, ValueError: as :func:`path_residuals` (which has ``depth`` besides).
     """
-    v = np.asarray(v, dtype=np.float64)
-    out = (
-        v[:, None]
-        - mdp.gamma * mdp.expected_next(v)
-        - _one_step_terms(mdp, np.asarray(log_policy, float), tau)
-    )
+    S, A = check_mdp(mdp).n_states, mdp.n_actions
+    v = as_float_array(v, "v", shape=(S,))
+    log_policy = as_float_array(log_policy, "log_policy", shape=(S, A))
+    out = v[:, None] - mdp.gamma * mdp.expected_next(v) - _one_step_terms(mdp, log_policy, check_tau(tau))
     out[mdp.terminal] = 0.0
     return out

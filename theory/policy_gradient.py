@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mdps.finite import FiniteMDP
+from mdps.finite import FiniteMDP, check_infinite_horizon
+from mdps.validation import as_float_array, check_callable, check_real, check_tau
 from theory.softmax import soft_indmax, soft_value
 
 __all__ = [
@@ -44,15 +45,32 @@ def soft_objective(
 
     Args:
       mdp: infinite-horizon MDP.
-      theta: ``[..., S, A]`` Q tables (complex allowed).
+      theta: ``[..., S, A]`` real Q tables, or a complex ndarray (the complex step).
       tau: temperature τ > 0.
       mu: ``[S]`` start-state weights.
       entropy_weight: weight of the entropy bonus in the reward (default τ; 0 gives the
         unregularised return of the Boltzmann policy).
     Returns:
       ``[...]`` objective values (complex when θ is).
+    Raises:
+      TypeError: ``mdp`` not a FiniteMDP; ``theta`` (other than a complex ndarray), ``mu`` not
+        real numbers; τ, ``entropy_weight`` not real numbers.
+      ValueError: finite-horizon ``mdp``; ``theta`` not ``[..., S, A]`` or not finite (real and
+        imaginary parts); ``mu`` not ``[S]`` or not finite; τ <= 0 or not finite;
+        ``entropy_weight`` not finite.
     """
-    theta = np.asarray(theta)
+    S, A = check_infinite_horizon(mdp).n_states, mdp.n_actions
+    if isinstance(theta, np.ndarray) and theta.dtype.kind == "c":
+        as_float_array(theta.real, "theta", min_ndim=2)
+        as_float_array(theta.imag, "imaginary part of theta", min_ndim=2)
+    else:
+        theta = as_float_array(theta, "theta", min_ndim=2)
+    if theta.shape[-2:] != (S, A):
+        raise ValueError(f"theta must have shape (..., {S}, {A}), got {theta.shape}")
+    tau = check_tau(tau, positive=True)
+    mu = as_float_array(mu, "mu", shape=(S,))
+    if entropy_weight is not None:
+        entropy_weight = check_real(entropy_weight, "entropy_weight")
     # The max shift (by the real part, which carries the magnitude) keeps exp from overflowing.
     z = (theta - theta.real.max(axis=-1, keepdims=True)) / tau
     log_pi = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
@@ -61,7 +79,7 @@ def soft_objective(
     b = (pi * mdp.R).sum(axis=-1) + (tau if entropy_weight is None else entropy_weight) * entropy
     P_pi = np.einsum("...sa,sat->...st", pi, mdp.dense_P())
     v = np.linalg.solve(np.eye(mdp.n_states) - mdp.gamma * P_pi, b[..., None])[..., 0]
-    return v @ np.asarray(mu, dtype=np.float64)
+    return v @ mu
 
 
 def soft_objective_gradient(mdp: FiniteMDP, theta, tau: float, mu, *, objective=soft_objective) -> np.ndarray:
@@ -75,8 +93,17 @@ def soft_objective_gradient(mdp: FiniteMDP, theta, tau: float, mu, *, objective=
       objective: ``objective(mdp, theta [..., S, A], tau, mu) -> [...]``, analytic in θ.
     Returns:
       ``[S, A]`` gradient.
+    Raises:
+      TypeError: ``mdp`` not a FiniteMDP; ``theta``, ``mu`` not real numbers; τ not a real
+        number; ``objective`` not callable.
+      ValueError: finite-horizon ``mdp``; ``theta`` not ``[S, A]``, ``mu`` not ``[S]``, either
+        not finite; τ <= 0 or not finite.
     """
-    theta = np.asarray(theta, dtype=np.float64)
+    S, A = check_infinite_horizon(mdp).n_states, mdp.n_actions
+    theta = as_float_array(theta, "theta", shape=(S, A))
+    tau = check_tau(tau, positive=True)
+    mu = as_float_array(mu, "mu", shape=(S,))
+    check_callable(objective, "objective")
     n = theta.size
     steps = np.eye(n).reshape(n, *theta.shape) * (1j * COMPLEX_STEP)
     return (objective(mdp, theta + steps, tau, mu).imag / COMPLEX_STEP).reshape(theta.shape)
@@ -91,10 +118,15 @@ def discounted_occupancy(mdp: FiniteMDP, pi, mu) -> np.ndarray:
       mu: ``[S]`` start-state weights.
     Returns:
       ``[S]``.
+    Raises:
+      TypeError: ``mdp`` not a FiniteMDP; ``pi``, ``mu`` not real numbers.
+      ValueError: finite-horizon ``mdp``; ``pi`` not an ``[S, A]`` policy; ``mu`` not ``[S]`` or
+        not finite.
     """
-    P_pi = mdp.P_pi(pi)
+    P_pi = check_infinite_horizon(mdp).P_pi(pi)
+    mu = as_float_array(mu, "mu", shape=(mdp.n_states,))
     P_pi = P_pi.toarray() if hasattr(P_pi, "toarray") else P_pi
-    return np.linalg.solve((np.eye(mdp.n_states) - mdp.gamma * P_pi).T, np.asarray(mu, dtype=np.float64))
+    return np.linalg.solve((np.eye(mdp.n_states) - mdp.gamma * P_pi).T, mu)
 
 
 def soft_q_loss_gradient(theta, targets, sampling) -> np.ndarray:
@@ -106,8 +138,15 @@ def soft_q_loss_gradient(theta, targets, sampling) -> np.ndarray:
       sampling: ``[S, A]`` sampling weights ρ.
     Returns:
       ``[S, A]``.
+    Raises:
+      TypeError: an argument not real numbers.
+      ValueError: ``theta`` not 2-D, ``targets`` or ``sampling`` not of its shape, an argument
+        not finite.
     """
-    return np.asarray(sampling) * (np.asarray(theta) - np.asarray(targets))
+    theta = as_float_array(theta, "theta", ndim=2)
+    targets = as_float_array(targets, "targets", shape=theta.shape)
+    sampling = as_float_array(sampling, "sampling", shape=theta.shape)
+    return sampling * (theta - targets)
 
 
 def value_regression_gradient(theta, tau: float, targets, weights) -> np.ndarray:
@@ -120,6 +159,14 @@ def value_regression_gradient(theta, tau: float, targets, weights) -> np.ndarray
       weights: ``[S]`` state weights w.
     Returns:
       ``[S, A]``.
+    Raises:
+      TypeError: an array argument not real numbers, τ not a real number.
+      ValueError: ``theta`` not 2-D, ``targets`` or ``weights`` not ``[S]``, an argument not
+        finite, τ <= 0.
     """
-    residual = np.asarray(weights) * (soft_value(theta, tau) - np.asarray(targets))
+    theta = as_float_array(theta, "theta", ndim=2)
+    tau = check_tau(tau, positive=True)
+    targets = as_float_array(targets, "targets", shape=(theta.shape[0],))
+    weights = as_float_array(weights, "weights", shape=(theta.shape[0],))
+    residual = weights * (soft_value(theta, tau) - targets)
     return residual[:, None] * soft_indmax(theta, tau)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import entr, rel_entr
 
-from mdps.validation import SIMPLEX_ATOL, as_float_array, check_simplex, check_tau
+from mdps.validation import SIMPLEX_ATOL, as_float_array, check_broadcast, check_int, check_simplex, check_tau
 
 __all__ = [
     "SIMPLEX_ATOL",
@@ -72,11 +72,12 @@ def soft_value(q, tau, axis: int = -1) -> np.ndarray:
     Returns:
       ``[...]`` (``q`` with ``axis`` removed).
     Raises:
-      ValueError: non-finite ``q``, empty ``q``, or τ negative / non-finite.
+      TypeError: ``q`` not real numbers, τ not a real number, ``axis`` not an integer.
+      ValueError: non-finite, empty or scalar ``q``, τ negative / non-finite, ``axis`` out of range.
     """
     t = check_tau(tau)
     a = as_float_array(q, "q")
-    return soft_value_first_axis(np.moveaxis(a, axis, 0), t)
+    return soft_value_first_axis(np.moveaxis(a, check_int(axis, "axis"), 0), t)
 
 
 def soft_indmax(q, tau, axis: int = -1) -> np.ndarray:
@@ -91,10 +92,11 @@ def soft_indmax(q, tau, axis: int = -1) -> np.ndarray:
     Returns:
       ``[..., K]`` distributions along ``axis``.
     Raises:
-      ValueError: as :func:`soft_value`.
+      TypeError, ValueError: as :func:`soft_value`.
     """
     t = check_tau(tau)
     a = as_float_array(q, "q")
+    axis = check_int(axis, "axis")
     m = a.max(axis=axis, keepdims=True)
     if t == 0.0:
         w = (a == m).astype(np.float64)
@@ -116,8 +118,11 @@ def entropy(p, axis: int = -1) -> np.ndarray:
     Returns:
       ``[...]`` entropies in nats, in [0, log K].
     Raises:
-      ValueError: ``p`` not finite, negative, or not summing to 1 within ``SIMPLEX_ATOL``.
+      TypeError: ``p`` not real numbers, ``axis`` not an integer.
+      ValueError: ``p`` not finite, negative, or not summing to 1 within ``SIMPLEX_ATOL``;
+        ``axis`` out of range.
     """
+    axis = check_int(axis, "axis")
     a = check_simplex(p, "p", axis=axis)
     return entr(a).sum(axis=axis)
 
@@ -130,10 +135,14 @@ def kl(p, q, axis: int = -1) -> np.ndarray:
     Returns:
       ``[...]`` divergences >= 0.
     Raises:
-      ValueError: either argument is not a distribution.
+      TypeError: as :func:`entropy`.
+      ValueError: either argument is not a distribution, or they do not broadcast against each
+        other with the same length along ``axis``.
     """
+    axis = check_int(axis, "axis")
     a = check_simplex(p, "p", axis=axis)
     b = check_simplex(q, "q", axis=axis)
+    check_broadcast({"p": a, "q": b}, axis=axis)
     return rel_entr(a, b).sum(axis=axis)
 
 
@@ -151,10 +160,12 @@ def softmax_conjugate(p, tau, axis: int = -1) -> np.ndarray:
     Returns:
       ``[...]`` the conjugate's value: finite on the simplex, +inf off it.
     Raises:
-      ValueError: non-finite ``p`` or invalid τ.
+      TypeError: as :func:`soft_value`.
+      ValueError: non-finite ``p``, invalid τ, ``axis`` out of range.
     """
     t = check_tau(tau)
     a = as_float_array(p, "p")
+    axis = check_int(axis, "axis")
     on_simplex = (a >= 0).all(axis=axis) & (np.abs(a.sum(axis=axis) - 1.0) <= SIMPLEX_ATOL)
     neg_h = -entr(np.clip(a, 0.0, None)).sum(axis=axis)  # Σ p log p on the simplex
     return np.where(on_simplex, t * neg_h, np.inf)

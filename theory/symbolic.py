@@ -20,6 +20,8 @@ from functools import cache
 
 import sympy as sp
 
+from mdps.validation import check_real, check_tau
+
 __all__ = [
     "conjugate_residuals",
     "gradient_residuals",
@@ -36,8 +38,47 @@ def _q_symbols(k: int) -> tuple[sp.Symbol, ...]:
     return sp.symbols(f"q1:{k + 1}", real=True)
 
 
+def _check_expr(value, name: str):
+    """``value`` if it is a sympy expression or a real number, not known to be NaN, infinite or
+    non-real: TypeError for another kind (a string, None, an equation), ValueError otherwise."""
+    if not isinstance(value, sp.Basic):
+        check_real(value, name)
+    elif not isinstance(value, sp.Expr):
+        raise TypeError(
+            f"{name} must be a sympy expression or a real number, got {type(value).__name__} {value}"
+        )
+    elif value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or value.is_extended_real is False:
+        raise ValueError(f"{name} must be a real, finite expression, got {value}")
+    return value
+
+
 def soft_value_expr(q, tau=_TAU) -> sp.Expr:
-    """F_τ(q) = τ log Σ_a exp(q_a/τ) as a sympy expression of the symbols ``q``."""
+    """F_τ(q) = τ log Σ_a exp(q_a/τ) as a sympy expression of the symbols ``q``.
+
+    Args:
+      q: a non-empty sequence of sympy expressions (symbols) or real numbers.
+      tau: the temperature: a sympy expression not known to be <= 0 (default the positive
+        symbol τ), or a real number > 0.
+    Returns:
+      The sympy expression.
+    Raises:
+      TypeError: ``q`` not a sequence, an entry or ``tau`` not an expression or real number.
+      ValueError: ``q`` empty; an entry or ``tau`` NaN, infinite or not real; ``tau`` <= 0.
+    """
+    if isinstance(q, (str, bytes)):
+        raise TypeError(f"q must be a sequence of sympy expressions or real numbers, got {q!r}")
+    try:
+        q = tuple(q)
+    except TypeError:
+        raise TypeError(f"q must be a sequence of sympy expressions or real numbers, got {q!r}") from None
+    if not q:
+        raise ValueError("q must not be empty")
+    for a, qa in enumerate(q):
+        _check_expr(qa, f"q[{a}]")
+    if not isinstance(tau, sp.Basic):
+        check_tau(tau, positive=True)
+    elif _check_expr(tau, "temperature tau").is_positive is False:
+        raise ValueError(f"temperature tau must be > 0, got {tau}")
     return tau * sp.log(sum(sp.exp(qa / tau) for qa in q))
 
 
@@ -46,7 +87,16 @@ def simplifies_to_zero(expr: sp.Expr) -> bool:
 
     ``expand_log(force=True)`` splits log(x·y) and log(exp(x)) (valid here: every log argument
     is positive), which is what lets ``simplify`` finish quickly.
+
+    Args:
+      expr: a sympy expression or a real number (a residual).
+    Returns:
+      True when it simplifies to 0.
+    Raises:
+      TypeError: ``expr`` neither a sympy expression nor a real number.
+      ValueError: ``expr`` NaN, infinite or not real.
     """
+    _check_expr(expr, "expr")
     return sp.simplify(sp.expand_log(sp.expand(expr), force=True)) == 0
 
 
@@ -72,6 +122,8 @@ def gradient_residuals() -> dict[str, sp.Expr]:
 
     Returns:
       ``{name: residual}``; every residual simplifies to 0.
+    Raises:
+      Nothing: it takes no argument.
     """
     return dict(_gradient())
 
@@ -129,6 +181,8 @@ def conjugate_residuals() -> dict[str, sp.Expr]:
 
     Returns:
       ``{name: residual}``; every residual simplifies to 0.
+    Raises:
+      Nothing: it takes no argument.
     """
     return dict(_conjugate())
 
@@ -165,6 +219,8 @@ def kkt_residuals() -> dict[str, sp.Expr]:
 
     Returns:
       ``{name: residual}``; every residual simplifies to 0.
+    Raises:
+      Nothing: it takes no argument.
     """
     return dict(_kkt())
 
@@ -189,5 +245,7 @@ def temperature_derivative_residuals() -> dict[str, sp.Expr]:
 
     Returns:
       ``{name: residual}``; every residual simplifies to 0.
+    Raises:
+      Nothing: it takes no argument.
     """
     return dict(_temperature_derivative())
