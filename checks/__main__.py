@@ -1,7 +1,11 @@
 """``python -m checks``: run the proof-check battery and print one row per claim.
 
 Usage: ``python -m checks [--quick | --full] [--only B1,B2] [--seed N] [--json PATH] [--list]``.
-Exit status: 0 when every claim passes, 1 when any fails, 2 on a usage error.
+``--seed`` takes an integer in [0, SEED_MAX] (``mdps.validation.SEED_MAX`` = 2**63 - 1 - 10**6,
+so that every instance seed N + i of a suite stays a valid seed).
+Exit status: 0 when every claim passes, 1 when any fails, 2 on a usage error. A usage error (a bad
+option, a seed out of range, an empty or unknown ``--only`` list, a ``--json`` path that cannot be
+written) is one line ``error: ...`` on stderr, reported before any claim runs.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 import time
 
@@ -16,15 +21,34 @@ import numpy as np
 
 import checks  # noqa: F401  (importing the package registers every battery)
 from checks.base import registered
+from mdps.validation import SEED_MAX, check_seed
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors as one line ``error: ...`` on stderr (exit status 2)."""
+
+    def error(self, message):
+        self.exit(2, f"error: {message}\n")
+
+
+def _usage_error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
 
 
 def _parse(argv):
-    p = argparse.ArgumentParser(prog="python -m checks", description=__doc__.splitlines()[0])
+    p = _Parser(prog="python -m checks", description=__doc__.splitlines()[0])
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="small suites (CI speed, under 30 s)")
     mode.add_argument("--full", action="store_true", help="large suites (minutes)")
     p.add_argument("--only", help="comma-separated claim ids, e.g. B1,D3")
-    p.add_argument("--seed", type=int, default=0, help="seed of every instance suite (default 0)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help=f"seed of every instance suite, an integer in [0, {SEED_MAX}] (default 0)",
+    )
     p.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
     p.add_argument("--list", action="store_true", help="list the registered claims and exit")
     return p.parse_args(argv)
@@ -46,6 +70,23 @@ def _jsonable(obj):
     return obj
 
 
+def _json_error(path: str) -> str | None:
+    """Why ``path`` cannot be written (a directory, a missing parent, no permission), or None.
+
+    Probed by opening it for appending, which leaves an existing file as it is; a file created
+    by the probe is removed again.
+    """
+    existed = os.path.lexists(path)
+    try:
+        with open(path, "a"):
+            pass
+    except OSError as err:
+        return err.strerror or str(err)
+    if not existed:
+        os.remove(path)
+    return None
+
+
 def main(argv=None) -> int:
     args = _parse(argv)
     claims = registered()
@@ -53,17 +94,24 @@ def main(argv=None) -> int:
         for claim, _ in claims:
             print(f"{claim.id:4} {claim.statement}  [{claim.source}]")
         return 0
-    if args.only:
+    # Every usage error is reported before the first claim runs.
+    try:
+        check_seed(args.seed, "--seed")
+    except ValueError as err:
+        return _usage_error(str(err))
+    if args.only is not None:
         wanted = [c.strip() for c in args.only.split(",") if c.strip()]
+        if not wanted:
+            return _usage_error(f"--only names no claim id, got {args.only!r}; e.g. --only B1,D3")
         known = {claim.id for claim, _ in claims}
         unknown = [c for c in wanted if c not in known]
         if unknown:
-            print(
-                f"error: unknown claim id(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}",
-                file=sys.stderr,
+            return _usage_error(
+                f"unknown claim id(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
             )
-            return 2
         claims = [(c, b) for c, b in claims if c.id in wanted]
+    if args.json is not None and (why := _json_error(args.json)):
+        return _usage_error(f"--json {args.json!r} cannot be written: {why}")
 
     mode = "full" if args.full else "quick" if args.quick else "default"
     print(f"maxent-verify proof checks ({mode} suites, seed {args.seed})")

@@ -1,7 +1,9 @@
 """Write the gallery: every selected figure in every format, and ``index.html`` linking them.
 
 ``index.html`` uses relative links only, so the directory can be moved or served as is; it
-lists a figure only after its files are written.
+lists a figure only after its files are written. Writing some figures into an existing gallery
+keeps the others on the page: every figure of the page whose files are in the directory is
+listed, in page order.
 """
 
 from __future__ import annotations
@@ -69,6 +71,12 @@ see and the claim of <code>CLAIMS.md</code> it illustrates. Written by <code>pyt
 """
 
 
+def _existing_files(out: Path, spec: FigureSpec, formats: Sequence[str]) -> list[str]:
+    """The files of ``spec`` already in ``out``, preferred formats first (all of FORMATS)."""
+    order = list(formats) + [f for f in FORMATS if f not in formats]
+    return [f"{spec.name}.{fmt}" for fmt in order if (out / f"{spec.name}.{fmt}").is_file()]
+
+
 def write_gallery(
     out: Path,
     specs: Sequence[FigureSpec],
@@ -77,16 +85,21 @@ def write_gallery(
     size: str = "default",
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    page: Sequence[FigureSpec] | None = None,
 ) -> list[Path]:
     """Build each figure, save it as ``<out>/<name>.<fmt>``, then write ``<out>/index.html``.
 
     Args:
       out: directory (created if missing).
-      specs: the figures, in page order.
+      specs: the figures to build and write.
       formats: a non-empty subset of :data:`FORMATS`, in the order of preference.
       size: ``"quick"`` or ``"default"``.
       seed: passed to every builder.
       progress: called with a line as each figure starts and ends (e.g. a stderr writer), or None.
+      page: the figures ``index.html`` may list, in page order (default ``specs``). Each one of
+        ``specs`` is listed with the files just written; any other is listed when its files
+        (from an earlier run) are in ``out``, so writing a few figures into an existing gallery
+        keeps the others on the page. Figures of ``specs`` missing from ``page`` come last.
     Returns:
       The files written, index.html last.
     Raises:
@@ -97,7 +110,7 @@ def write_gallery(
         raise ValueError(f"formats must be a non-empty subset of {FORMATS}, got {list(formats)!r}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    written, entries = [], []
+    written, files_of = [], {}
     for i, spec in enumerate(specs, start=1):
         if progress is not None:
             progress(f"[{i}/{len(specs)}] {spec.name} ...")
@@ -107,9 +120,16 @@ def write_gallery(
         for f in files:
             save(fig, out / f)
             written.append(out / f)
-        entries.append((spec, files))
+        files_of[spec.name] = files
         if progress is not None:
             progress(f"[{i}/{len(specs)}] {spec.name}: written in {time.perf_counter() - start:.1f} s")
+    listed = list(specs if page is None else page)
+    listed += [spec for spec in specs if spec.name not in {p.name for p in listed}]
+    entries = []
+    for spec in listed:
+        files = files_of.get(spec.name) or _existing_files(out, spec, formats)
+        if files:
+            entries.append((spec, files))
     index = out / "index.html"
     index.write_text(index_html(entries, size=size, seed=seed), encoding="utf-8")
     written.append(index)

@@ -1,60 +1,57 @@
 """Seeded, named generators of finite MDPs: Garnet, chain, gridworld, cliff walk, D-chain.
 
-Every generator validates its arguments (``ValueError`` naming the argument and its value) and
+Every generator validates its arguments with the guards of :mod:`mdps.validation` (``TypeError``
+for an argument of the wrong kind, ``ValueError`` for a bad value, each naming the argument) and
 returns a :class:`~mdps.finite.FiniteMDP` with a descriptive ``name``. Randomness comes only from
 ``numpy.random.default_rng(seed)``: the same arguments give a bit-identical MDP.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 import numpy as np
 import scipy.sparse as sp
 
 from mdps.finite import FiniteMDP
+from mdps.validation import check_bool, check_int, check_real, check_seed, check_str
 
-__all__ = ["chain", "cliff_walk", "d_chain", "garnet", "gridworld", "random_dag"]
+__all__ = ["MAX_ENTRIES", "chain", "cliff_walk", "d_chain", "garnet", "gridworld", "random_dag"]
 
 #: Grid moves (Δrow, Δcol) of the four gridworld actions: 0 up, 1 right, 2 down, 3 left.
 _MOVES = np.array([(-1, 0), (0, 1), (1, 0), (0, -1)])
 
 
 # --- argument validation -------------------------------------------------------------------
-def _check_int(name: str, value, low: int, high: int | None = None) -> int:
-    """``int(value)``, or ValueError naming ``name`` unless an integer in [low, high]."""
-    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-    if not ok or value < low or (high is not None and value > high):
-        bound = f">= {low}" if high is None else f"in [{low}, {high}]"
-        raise ValueError(f"{name} must be an integer {bound}, got {value!r}")
-    return int(value)
+#: Most entries of P a generator builds: dense S·A·S, or S·A·b for a sparse Garnet. 2²⁸ entries
+#: are a 2 GiB dense P (a sparse Garnet needs about five times its entries in working memory).
+#: Far past it numpy fails with "Maximum allowed dimension exceeded", or the machine runs out of
+#: memory, so such sizes are refused first, by name.
+MAX_ENTRIES = 2**28
 
 
-def _check_real(name: str, value, low=-np.inf, high=np.inf, *, high_open=False) -> float:
-    """``float(value)``, or ValueError naming ``name`` unless finite and in [low, high] (or
-    [low, high) with ``high_open``)."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        x = np.nan  # not a number: fails the finiteness test below
-    in_range = low <= x < high if high_open else low <= x <= high
-    if not (np.isfinite(x) and in_range):
-        bounded = np.isfinite(low) or np.isfinite(high)
-        where = f" in [{low:g}, {high:g}{')' if high_open else ']'}" if bounded else ""
-        raise ValueError(f"{name} must be a finite real number{where}, got {value!r}")
-    return x
+def _check_entries(entries: int, sizes: str) -> None:
+    """ValueError naming ``sizes`` (the size arguments) when P would have more than MAX_ENTRIES."""
+    if entries > MAX_ENTRIES:
+        raise ValueError(f"{sizes}: P would have {float(entries):.3g} entries, more than MAX_ENTRIES = 2**28")
+
+
+def _check_gamma(gamma) -> float:
+    return check_real(gamma, "gamma", low=0.0, high=1.0, open_high=True)
+
+
+def _check_name(name) -> str | None:
+    return None if name is None else check_str(name, "name")
 
 
 def _check_cell(name: str, cell, rows: int, cols: int) -> int:
-    """The flat index ``r*cols + c`` of ``cell = (r, c)``, or ValueError naming ``name``."""
-    ok = (
-        isinstance(cell, tuple)
-        and len(cell) == 2
-        and all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in cell)
-    )
-    if not ok or not (0 <= cell[0] < rows and 0 <= cell[1] < cols):
-        raise ValueError(
-            f"{name}: cell {cell!r} must be a (row, col) pair of ints inside the {rows}x{cols} grid"
-        )
-    return int(cell[0]) * cols + int(cell[1])
+    """The flat index ``r*cols + c`` of ``cell = (r, c)``: TypeError naming ``name`` unless a
+    tuple of two ints, ValueError unless inside the grid."""
+    if not (isinstance(cell, tuple) and len(cell) == 2):
+        raise TypeError(f"{name}: cell {cell!r} must be a (row, col) tuple of ints")
+    r = check_int(cell[0], f"{name}: the row of cell {cell!r}", low=0, high=rows - 1)
+    c = check_int(cell[1], f"{name}: the column of cell {cell!r}", low=0, high=cols - 1)
+    return r * cols + c
 
 
 # --- shared construction -------------------------------------------------------------------
@@ -162,20 +159,28 @@ def garnet(
       n_actions: A >= 1.
       branching: b in [1, S], successors per (s, a).
       gamma: discount in [0, 1).
-      seed: int >= 0 for ``numpy.random.default_rng``.
+      seed: an int in [0, SEED_MAX] (mdps.validation) for ``numpy.random.default_rng``; None
+        (fresh entropy) is refused, so every MDP can be generated again.
       sparse: P as a ``csr_array`` ``[S*A, S]`` (row ``s*A + a``) built without any dense
         ``[S, A, S]`` array; memory O(S·A·b). Otherwise a dense ``[S, A, S]`` array.
       name: label; default ``"garnet(S=..,A=..,b=..,seed=..)"``.
     Returns:
       FiniteMDP with P ``[S, A, S]`` (or ``[S*A, S]``) and R ``[S, A]``.
     Raises:
-      ValueError: naming the offending argument.
+      TypeError: an argument of the wrong kind (a string, None, a float or bool for a count),
+        naming it.
+      ValueError: a value out of range, naming the argument; sizes for which P would have
+        more than MAX_ENTRIES entries.
     """
-    S = _check_int("n_states", n_states, 1)
-    A = _check_int("n_actions", n_actions, 1)
-    b = _check_int("branching", branching, 1, S)
-    gamma = _check_real("gamma", gamma, 0.0, 1.0, high_open=True)
-    seed = _check_int("seed", seed, 0)
+    S = check_int(n_states, "n_states", low=1)
+    A = check_int(n_actions, "n_actions", low=1)
+    b = check_int(branching, "branching", low=1, high=S)
+    gamma = _check_gamma(gamma)
+    seed = check_seed(seed)
+    sparse = check_bool(sparse, "sparse")
+    name = _check_name(name)
+    sizes = f"n_states={S}, n_actions={A}, branching={b}, sparse={sparse}"
+    _check_entries(S * A * (b if sparse else S), sizes)
     rng = np.random.default_rng(seed)
     succ = _distinct_successors(rng, S * A, S, b)
     cuts = np.sort(rng.random((S * A, b - 1)), axis=1)
@@ -202,11 +207,16 @@ def chain(n: int, *, gamma: float = 0.9, slip: float = 0.0, name: str | None = N
     Returns:
       FiniteMDP with P ``[n, 2, n]`` and R ``[n, 2]``.
     Raises:
-      ValueError: naming the offending argument.
+      TypeError: an argument of the wrong kind (a string, None, a float or bool for a count),
+        naming it.
+      ValueError: a value out of range, naming the argument; sizes for which P would have
+        more than MAX_ENTRIES entries.
     """
-    n = _check_int("n", n, 1)
-    gamma = _check_real("gamma", gamma, 0.0, 1.0, high_open=True)
-    slip = _check_real("slip", slip, 0.0, 1.0)
+    n = check_int(n, "n", low=1)
+    gamma = _check_gamma(gamma)
+    slip = check_real(slip, "slip", low=0.0, high=1.0)
+    name = _check_name(name)
+    _check_entries(n * 2 * n, f"n={n}")
     moves = np.clip(np.arange(n)[:, None] + np.array([-1, 1]), 0, n - 1)  # [n, 2]
     # The opposite of left is right: column order reversed.
     succ = np.stack([moves, moves[:, ::-1]], axis=-1)
@@ -243,7 +253,7 @@ def gridworld(
       rows, cols: grid size, each >= 1.
       gamma: discount in [0, 1).
       slip: probability in [0, 1] of a uniformly random move.
-      terminals: {(r, c): reward on entering}; default ``{(rows−1, cols−1): 1.0}``; ``{}`` for
+      terminals: a dict {(r, c): reward on entering}; default ``{(rows−1, cols−1): 1.0}``; ``{}`` for
         none.
       step_reward: reward of every move from a non-terminal cell.
       walls: iterable of (r, c) cells that can never be entered.
@@ -251,19 +261,28 @@ def gridworld(
     Returns:
       FiniteMDP with P ``[S, 4, S]``, R ``[S, 4]``, ``terminal`` ``[S]``; S = rows·cols.
     Raises:
-      ValueError: naming the offending argument or cell.
+      TypeError: an argument of the wrong kind (a string, None, a float or bool for a count),
+        naming it.
+      ValueError: a value out of range, naming the argument or cell; sizes for which P would
+        have more than MAX_ENTRIES entries.
     """
-    rows = _check_int("rows", rows, 1)
-    cols = _check_int("cols", cols, 1)
-    gamma = _check_real("gamma", gamma, 0.0, 1.0, high_open=True)
-    slip = _check_real("slip", slip, 0.0, 1.0)
-    step_reward = _check_real("step_reward", step_reward)
+    rows = check_int(rows, "rows", low=1)
+    cols = check_int(cols, "cols", low=1)
+    gamma = _check_gamma(gamma)
+    slip = check_real(slip, "slip", low=0.0, high=1.0)
+    step_reward = check_real(step_reward, "step_reward")
+    name = _check_name(name)
+    _check_entries((rows * cols) ** 2 * 4, f"rows={rows}, cols={cols}")
     if terminals is None:
         terminals = {(rows - 1, cols - 1): 1.0}
+    if not isinstance(terminals, Mapping):
+        raise TypeError(f"terminals must be a dict {{(row, col): reward}} or None, got {terminals!r}")
     goals = {
-        _check_cell("terminals", cell, rows, cols): _check_real(f"terminals[{cell!r}]", reward)
+        _check_cell("terminals", cell, rows, cols): check_real(reward, f"terminals[{cell!r}]")
         for cell, reward in terminals.items()
     }
+    if isinstance(walls, (str, bytes)) or not isinstance(walls, Iterable):
+        raise TypeError(f"walls must be an iterable of (row, col) cells, got {walls!r}")
     blocked = {_check_cell("walls", cell, rows, cols) for cell in walls}
     if both := blocked & goals.keys():
         cell = divmod(min(both), cols)
@@ -308,12 +327,17 @@ def cliff_walk(
     Returns:
       FiniteMDP with P ``[S, 4, S]``, R ``[S, 4]``, ``terminal`` ``[S]``; S = rows·cols.
     Raises:
-      ValueError: naming the offending argument.
+      TypeError: an argument of the wrong kind (a string, None, a float or bool for a count),
+        naming it.
+      ValueError: a value out of range, naming the argument; sizes for which P would have
+        more than MAX_ENTRIES entries.
     """
-    rows = _check_int("rows", rows, 1)
-    cols = _check_int("cols", cols, 3)
-    gamma = _check_real("gamma", gamma, 0.0, 1.0, high_open=True)
-    slip = _check_real("slip", slip, 0.0, 1.0)
+    rows = check_int(rows, "rows", low=1)
+    cols = check_int(cols, "cols", low=3)
+    gamma = _check_gamma(gamma)
+    slip = check_real(slip, "slip", low=0.0, high=1.0)
+    name = _check_name(name)
+    _check_entries((rows * cols) ** 2 * 4, f"rows={rows}, cols={cols}")
     start, goal = (rows - 1) * cols, rows * cols - 1
     step, fall = -1.0, -100.0
     return _grid_mdp(
@@ -348,10 +372,15 @@ def d_chain(n: int, final_reward: float, *, name: str | None = None) -> FiniteMD
     Returns:
       FiniteMDP with P ``[n+1, 2, n+1]``, R ``[n+1, 2]``, gamma 1, horizon n, terminal state n.
     Raises:
-      ValueError: naming the offending argument.
+      TypeError: an argument of the wrong kind (a string, None, a float or bool for a count),
+        naming it.
+      ValueError: a value out of range, naming the argument; sizes for which P would have
+        more than MAX_ENTRIES entries.
     """
-    n = _check_int("n", n, 1)
-    final_reward = _check_real("final_reward", final_reward)
+    n = check_int(n, "n", low=1)
+    final_reward = check_real(final_reward, "final_reward")
+    name = _check_name(name)
+    _check_entries((n + 1) * 2 * (n + 1), f"n={n}")
     chain_states = np.arange(n)
     succ = np.full((n + 1, 2, 1), n)  # every move ends in the terminal state ...
     succ[: n - 1, 1, 0] = chain_states[1:]  # ... except R along the chain
@@ -387,17 +416,23 @@ def random_dag(
       n_states: S >= 1 (S = 1 is a lone terminal state).
       n_actions: A >= 1.
       gamma: discount in [0, 1).
-      seed: int >= 0 for ``numpy.random.default_rng``.
+      seed: an int in [0, SEED_MAX] (mdps.validation) for ``numpy.random.default_rng``; None
+        (fresh entropy) is refused, so every MDP can be generated again.
       name: label; default ``"random_dag(S=..,A=..,seed=..)"``.
     Returns:
       FiniteMDP with dense P ``[S, A, S]``, R ``[S, A]``, ``acyclic_depth <= S − 1``.
     Raises:
-      ValueError: naming the offending argument.
+      TypeError: an argument of the wrong kind (a string, None, a float or bool for a count),
+        naming it.
+      ValueError: a value out of range, naming the argument; sizes for which P would have
+        more than MAX_ENTRIES entries.
     """
-    S = _check_int("n_states", n_states, 1)
-    A = _check_int("n_actions", n_actions, 1)
-    gamma = _check_real("gamma", gamma, 0.0, 1.0, high_open=True)
-    seed = _check_int("seed", seed, 0)
+    S = check_int(n_states, "n_states", low=1)
+    A = check_int(n_actions, "n_actions", low=1)
+    gamma = _check_gamma(gamma)
+    seed = check_seed(seed)
+    name = _check_name(name)
+    _check_entries(S * A * S, f"n_states={S}, n_actions={A}")
     rng = np.random.default_rng(seed)
     # Successor k of state s is s + 1 + k; past the end it is the terminal state with weight 0.
     K = max(S - 1, 1)

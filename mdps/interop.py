@@ -29,12 +29,14 @@ since our terminal states are absorbing and zero-reward anyway.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
 from mdps.finite import FiniteMDP
+from mdps.validation import as_float_array, check_bool, check_int, check_real, check_str
 
 __all__ = ["from_gymnasium", "from_mdptoolbox", "to_mdptoolbox"]
 
@@ -44,6 +46,8 @@ _TERMINAL_CONVENTIONS = ("sink", "states")
 
 def _make_env(env_or_id, make_kwargs: dict):
     """A Gymnasium environment from an id (needs gymnasium) or the environment itself."""
+    if env_or_id is None or isinstance(env_or_id, (bytes, numbers.Number, np.ndarray)):
+        raise TypeError(f"env_or_id must be a Gymnasium environment or an id string, got {env_or_id!r}")
     if not isinstance(env_or_id, str):
         if make_kwargs:
             raise ValueError(f"make kwargs {sorted(make_kwargs)} given with an environment object, not an id")
@@ -79,40 +83,55 @@ def _transition_table(env, label: str) -> tuple[Mapping, int, int]:
     return table, S, A
 
 
+def _outcome(outcome, where: str, S: int) -> tuple[float, int, float, bool]:
+    """One ``(prob, next_state, reward, terminated)`` entry of the table, checked, or an error
+    naming ``where`` (its place in env.unwrapped.P)."""
+    if isinstance(outcome, (str, bytes)) or not isinstance(outcome, Sequence) or len(outcome) != 4:
+        raise ValueError(f"{where} must be (prob, next_state, reward, terminated), got {outcome!r}")
+    p, t, r, d = outcome
+    return (
+        check_real(p, f"{where} probability", low=0.0, high=1.0),
+        check_int(t, f"{where} next state", low=0, high=S - 1),
+        check_real(r, f"{where} reward"),
+        check_bool(d, f"{where} terminated"),
+    )
+
+
 def _flatten_table(table: Mapping, S: int, A: int, label: str):
     """Columns (row s*A + a, next state, prob, reward, terminated) of every listed transition."""
     rows, nxt, prob, rew, done = [], [], [], [], []
     for s in range(S):
         try:
             actions = table[s]
-        except (KeyError, IndexError):
+        except (KeyError, IndexError, TypeError):
             raise ValueError(f"{label}: env.unwrapped.P has no entry for state {s} (S = {S})") from None
         for a in range(A):
             try:
                 outcomes = actions[a]
-            except (KeyError, IndexError):
+            except (KeyError, IndexError, TypeError):
                 raise ValueError(
                     f"{label}: env.unwrapped.P[{s}] has no entry for action {a} (A = {A})"
                 ) from None
+            if isinstance(outcomes, (str, bytes)) or not isinstance(outcomes, Sequence):
+                raise ValueError(
+                    f"{label}: env.unwrapped.P[{s}][{a}] must be a list of outcomes, got {outcomes!r}"
+                )
             if len(outcomes) == 0:
                 raise ValueError(f"{label}: env.unwrapped.P[{s}][{a}] lists no outcome")
-            for outcome in outcomes:
-                if len(outcome) != 4:
-                    raise ValueError(
-                        f"{label}: env.unwrapped.P[{s}][{a}] entries must be "
-                        f"(prob, next_state, reward, terminated), got {outcome!r}"
-                    )
-                p, t, r, d = outcome
+            for k, outcome in enumerate(outcomes):
+                p, t, r, d = _outcome(outcome, f"{label}: env.unwrapped.P[{s}][{a}][{k}]", S)
                 rows.append(s * A + a)
-                nxt.append(int(t))
-                prob.append(float(p))
-                rew.append(float(r))
-                done.append(bool(d))
-    nxt_arr = np.asarray(nxt)
-    if ((nxt_arr < 0) | (nxt_arr >= S)).any():
-        bad = int(nxt_arr[(nxt_arr < 0) | (nxt_arr >= S)][0])
-        raise ValueError(f"{label}: env.unwrapped.P names next state {bad}, outside 0..{S - 1}")
-    return np.asarray(rows), nxt_arr, np.asarray(prob), np.asarray(rew), np.asarray(done, dtype=bool)
+                nxt.append(t)
+                prob.append(p)
+                rew.append(r)
+                done.append(d)
+    return (
+        np.asarray(rows),
+        np.asarray(nxt, dtype=np.int64),
+        np.asarray(prob),
+        np.asarray(rew),
+        np.asarray(done, dtype=bool),
+    )
 
 
 def from_gymnasium(
@@ -139,11 +158,18 @@ def from_gymnasium(
       (``env.unwrapped.initial_state_distrib`` for the toy-text environments).
     Raises:
       ImportError: an id was given and gymnasium is not installed (names the extra).
-      ValueError: no transition table, non-Discrete spaces, a malformed table, an unknown
-        convention, or (``"states"``) a state entered both by terminated and other transitions.
+      TypeError: an argument of the wrong kind (env_or_id None or a number, a non-real gamma, a
+        non-str terminal, a non-bool sparse), or a table entry of the wrong kind (a string
+        probability or reward, a float next state, a non-bool terminated), naming its place.
+      ValueError: gamma outside [0, 1), an unknown convention, no transition table,
+        non-Discrete spaces, a malformed table (a probability outside [0, 1], a next state
+        outside the observation space, a NaN or inf reward), or (``"states"``) a state entered
+        both by terminated and other transitions.
     """
-    if terminal not in _TERMINAL_CONVENTIONS:
-        raise ValueError(f"terminal must be one of {_TERMINAL_CONVENTIONS}, got {terminal!r}")
+    # Checked before the environment is made; FiniteMDP checks gamma again at the end.
+    check_real(gamma, "gamma", low=0.0, high=1.0, open_high=True)
+    check_str(terminal, "terminal", choices=_TERMINAL_CONVENTIONS)
+    sparse = check_bool(sparse, "sparse")
     env = _make_env(env_or_id, make_kwargs)
     label = getattr(getattr(env, "spec", None), "id", None) or type(env).__name__
     table, S, A = _transition_table(env, label)
@@ -200,9 +226,12 @@ def to_mdptoolbox(mdp: FiniteMDP):
       ``scipy.sparse.csr_matrix`` ``[S, S]`` for sparse ``mdp.P`` (memory linear in nnz);
       R a copy of ``mdp.R`` ``[S, A]``.
     Raises:
+      TypeError: ``mdp`` is not a FiniteMDP.
       ValueError: a finite-horizon MDP (pymdptoolbox's finite-horizon solver takes the horizon
         separately; pass ``mdp.P``/``mdp.R`` by hand).
     """
+    if not isinstance(mdp, FiniteMDP):
+        raise TypeError(f"mdp must be a FiniteMDP, got {type(mdp).__name__}")
     if mdp.horizon is not None:
         raise ValueError(
             f"{mdp.name!r} has horizon={mdp.horizon}; to_mdptoolbox exports infinite-horizon MDPs"
@@ -216,31 +245,61 @@ def to_mdptoolbox(mdp: FiniteMDP):
     return np.ascontiguousarray(mdp.P.transpose(1, 0, 2)), R
 
 
+def _matrix(m, name: str):
+    """A dense or scipy.sparse ``(S, S)`` matrix of finite reals: sparse kept as is, dense as a
+    float64 array; TypeError or ValueError naming ``name`` and the first bad entry."""
+    if not sp.issparse(m):
+        if isinstance(m, np.ndarray) and m.dtype == object:
+            m = m.tolist()  # an object array of Python numbers converts; anything else is refused
+        return as_float_array(m, name, ndim=2)
+    if m.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {m.dtype}")
+    if m.ndim != 2:
+        raise ValueError(f"{name} must have 2 axes, got shape {m.shape}")
+    coo = sp.coo_array(m)
+    bad = ~np.isfinite(coo.data)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{name} must be finite; {name}[{coo.row[k]}, {coo.col[k]}] = {coo.data[k]}")
+    return m
+
+
 def _transition_stack(P) -> tuple[list, bool]:
     """pymdptoolbox's transitions as a list of A ``(S, S)`` matrices, and whether any is sparse."""
     if isinstance(P, np.ndarray) and P.dtype != object:
-        if P.ndim != 3 or P.shape[1] != P.shape[2]:
-            raise ValueError(f"P must have shape (A, S, S), got {P.shape}")
-        return list(P), False
-    if sp.issparse(P) or not isinstance(P, (Sequence, np.ndarray)) or len(P) == 0:
-        raise ValueError(
+        arr = as_float_array(P, "P")
+        if arr.ndim != 3 or arr.shape[1] != arr.shape[2]:
+            raise ValueError(f"P must have shape (A, S, S), got {arr.shape}")
+        return list(arr), False
+    if sp.issparse(P) or isinstance(P, (str, bytes)) or not isinstance(P, (Sequence, np.ndarray)):
+        raise TypeError(
             "P must be an (A, S, S) array or a non-empty sequence of A (S, S) matrices, "
             f"got {type(P).__name__}"
         )
-    mats = [m if sp.issparse(m) else np.asarray(m, dtype=np.float64) for m in P]
+    if len(P) == 0:
+        raise ValueError("P must be an (A, S, S) array or a non-empty sequence of A (S, S) matrices, got []")
+    mats = [_matrix(m, f"P[{a}]") for a, m in enumerate(P)]
     shapes = {m.shape for m in mats}
-    if len(shapes) != 1 or len(next(iter(shapes))) != 2 or next(iter(shapes))[0] != next(iter(shapes))[1]:
+    if len(shapes) != 1 or next(iter(shapes))[0] != next(iter(shapes))[1]:
         raise ValueError(f"P must hold A square (S, S) matrices of one shape, got shapes {sorted(shapes)}")
     return mats, any(sp.issparse(m) for m in mats)
+
+
+def _is_matrix(m) -> bool:
+    """Whether ``m`` reads as a 2-axis array (False for ragged nested sequences)."""
+    try:
+        return np.ndim(m) == 2
+    except ValueError:
+        return False
 
 
 def _expected_reward(R, mats: list, S: int, A: int) -> np.ndarray:
     """R [S, A] from pymdptoolbox rewards of shape (S, A), (S,) or (A, S, S)."""
     is_stack = isinstance(R, (list, tuple)) or (isinstance(R, np.ndarray) and R.dtype == object)
-    if is_stack and len(R) == A and all(sp.issparse(m) or np.ndim(m) == 2 for m in R):
-        per_transition = list(R)  # a sequence of A (S, S) reward matrices
+    if is_stack and len(R) == A and all(sp.issparse(m) or _is_matrix(m) for m in R):
+        per_transition = [_matrix(m, f"R[{a}]") for a, m in enumerate(R)]  # A (S, S) matrices
     else:
-        arr = np.asarray(R, dtype=np.float64)
+        arr = as_float_array(R, "R")
         if arr.shape == (S, A):
             return arr
         if arr.shape == (S,):
@@ -252,14 +311,14 @@ def _expected_reward(R, mats: list, S: int, A: int) -> np.ndarray:
         per_transition = list(arr)
     out = np.empty((S, A))
     for a, (p, r) in enumerate(zip(mats, per_transition)):
-        if getattr(r, "shape", None) != (S, S):
-            raise ValueError(f"R[{a}] must have shape (S, S) = ({S}, {S}), got {getattr(r, 'shape', None)}")
+        if r.shape != (S, S):
+            raise ValueError(f"R[{a}] must have shape (S, S) = ({S}, {S}), got {r.shape}")
         # Σ_s' P[a, s, s'] R[a, s, s'], elementwise (sparse-aware when either side is sparse).
         if sp.issparse(p) or sp.issparse(r):
             sparse_one, other = (p, r) if sp.issparse(p) else (r, p)
-            prod = sp.csr_array(sparse_one).multiply(other if sp.issparse(other) else np.asarray(other))
+            prod = sp.csr_array(sparse_one).multiply(other)
         else:
-            prod = np.asarray(p) * np.asarray(r, dtype=np.float64)
+            prod = p * r
         out[:, a] = np.asarray(prod.sum(axis=1)).ravel()
     return out
 
@@ -283,9 +342,15 @@ def from_mdptoolbox(P, R, gamma: float, *, terminal=None, name: str = "mdptoolbo
     Returns:
       FiniteMDP.
     Raises:
-      ValueError: shapes that fit none of the conventions, or anything FiniteMDP rejects
-        (rows not summing to 1, negative probabilities, non-finite entries).
+      TypeError: P or R not arrays of real numbers (strings, None, complex values, a lone sparse
+        matrix for P), or a non-str name; each naming the argument.
+      ValueError: shapes that fit none of the conventions, an empty P, NaN or inf entries (naming
+        the first), or anything FiniteMDP rejects (γ outside [0, 1), rows not summing to 1,
+        negative probabilities, a bad terminal mask).
     """
+    # Checked before any conversion; FiniteMDP checks gamma again at the end.
+    check_real(gamma, "gamma", low=0.0, high=1.0, open_high=True)
+    name = check_str(name, "name")
     mats, sparse = _transition_stack(P)
     A, S = len(mats), mats[0].shape[0]
     R_sa = _expected_reward(R, mats, S, A)

@@ -24,6 +24,7 @@ from hypothesis.errors import InvalidArgument
 from hypothesis.extra import numpy as nps
 
 from mdps.finite import FiniteMDP
+from mdps.validation import check_bool, check_int, check_real
 
 __all__ = ["finite_mdps", "policies", "q_vectors", "simplex_vectors", "temperatures"]
 
@@ -49,31 +50,29 @@ _WEIGHTS = st.one_of(st.just(0.0), st.floats(0.0, 1.0, exclude_min=True, allow_s
 
 
 # --- argument validation ---------------------------------------------------------------------
+# The guards of mdps.validation, with their TypeError/ValueError re-raised as InvalidArgument
+# (the hypothesis convention): one mechanism, one set of messages.
+def _invalid_argument(guard, *args, **kwargs):
+    try:
+        return guard(*args, **kwargs)
+    except (TypeError, ValueError) as err:
+        raise InvalidArgument(str(err)) from err
+
+
 def _check_int(value, name: str, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise InvalidArgument(f"{name}={value!r} must be an integer")
-    if value < minimum:
-        raise InvalidArgument(f"{name}={value!r} must be >= {minimum}")
-    return int(value)
+    return _invalid_argument(check_int, value, name, low=minimum)
 
 
 def _check_real(
     value, name: str, *, low: float, high: float, open_low: bool = False, open_high: bool = False
 ) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise InvalidArgument(f"{name}={value!r} must be a real number")
-    value = float(value)
-    too_low = value <= low if open_low else value < low
-    too_high = value >= high if open_high else value > high
-    if math.isnan(value) or too_low or too_high:
-        interval = f"{'(' if open_low else '['}{low}, {high}{')' if open_high else ']'}"
-        raise InvalidArgument(f"{name}={value!r} must lie in {interval}")
-    return value
+    return _invalid_argument(
+        check_real, value, name, low=low, high=high, open_low=open_low, open_high=open_high
+    )
 
 
-def _check_bool(value, name: str) -> None:
-    if not isinstance(value, bool):
-        raise InvalidArgument(f"{name}={value!r} must be True or False")
+def _check_bool(value, name: str) -> bool:
+    return _invalid_argument(check_bool, value, name)
 
 
 def _sizes(low, high, low_name: str, high_name: str) -> st.SearchStrategy[int]:
@@ -251,7 +250,7 @@ def temperatures(*, allow_zero=True, min_value=1e-12, max_value=1e12) -> st.Sear
       InvalidArgument: for a non-bool allow_zero, bounds not finite and positive, or
         min_value > max_value.
     """
-    _check_bool(allow_zero, "allow_zero")
+    allow_zero = _check_bool(allow_zero, "allow_zero")
     low = _check_real(min_value, "min_value", low=0.0, high=_FLOAT_MAX, open_low=True)
     high = _check_real(max_value, "max_value", low=0.0, high=_FLOAT_MAX, open_low=True)
     if low > high:
@@ -313,9 +312,10 @@ def finite_mdps(
         gammas = st.floats(0.0, 0.99)
     else:
         gammas = st.just(_check_real(gamma, "gamma", low=0.0, high=1.0, open_high=True))
-    for value, name in ((sparse, "sparse"), (terminal, "terminal")):
-        if value is not None:
-            _check_bool(value, name)
+    if sparse is not None:
+        sparse = _check_bool(sparse, "sparse")
+    if terminal is not None:
+        terminal = _check_bool(terminal, "terminal")
     top = _check_real(max_reward, "max_reward", low=0.0, high=_MAX_REWARD_LIMIT, open_low=True)
     storages = st.booleans() if sparse is None else st.just(sparse)
     return _finite_mdps(n_states, n_actions, gammas, storages, terminal, top)

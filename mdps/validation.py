@@ -25,6 +25,7 @@ __all__ = [
     "check_real",
     "check_seed",
     "check_simplex",
+    "check_str",
     "check_tau",
     "first_bad",
 ]
@@ -111,6 +112,16 @@ def check_bool(value, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r}")
     return bool(value)
+
+
+def check_str(value, name: str, *, choices: tuple[str, ...] | None = None) -> str:
+    """``value`` if it is a str, else TypeError naming ``name``; with ``choices``, ValueError
+    unless it is one of them (labels, names of conventions)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {value!r}")
+    if choices is not None and value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
 
 
 def as_float_array(
