@@ -1,11 +1,21 @@
 """``python -m checks``: run the proof-check battery and print one row per claim.
 
-Usage: ``python -m checks [--quick | --full] [--only B1,B2] [--seed N] [--json PATH] [--list]``.
+Usage: ``python -m checks [--quick | --full] [--only B1,B2] [--seed N] [--json PATH] [--list]
+[--calibrate N [--jobs J]]``.
 ``--seed`` takes an integer in [0, SEED_MAX] (``mdps.validation.SEED_MAX`` = 2**63 - 1 - 10**6,
 so that every instance seed N + i of a suite stays a valid seed).
-Exit status: 0 when every claim passes, 1 when any fails, 2 on a usage error. A usage error (a bad
-option, a seed out of range, an empty or unknown ``--only`` list, a ``--json`` path that cannot be
-written) is one line ``error: ...`` on stderr, reported before any claim runs.
+
+Every claim runs in isolation: a check that raises is that claim's ERROR row (its exception in
+the row, the traceback in ``--json``) and the others still run. Verdicts: PASS, FAIL, ERROR,
+REFUTED (the deck's literal statement is false; the row shows the counterexample, which
+reproduced). Exit status: 0 when every verdict is PASS or REFUTED, 1 when any is FAIL or ERROR,
+2 on a usage error. A usage error (a bad option, a seed out of range, an empty or unknown
+``--only`` list, a ``--json`` path that cannot be written, ``--calibrate`` below 1) is one line
+``error: ...`` on stderr, reported before any claim runs.
+
+``--calibrate N`` runs the selected claims at N seeds instead (``checks.calibrate``) and prints
+each claim's failures, observed rate with its Clopper–Pearson interval and stated false-alarm
+level; exit 1 when an exact claim failed or the battery failed at more than 1 % of the seeds.
 """
 
 from __future__ import annotations
@@ -20,7 +30,8 @@ import time
 import numpy as np
 
 import checks  # noqa: F401  (importing the package registers every battery)
-from checks.base import registered
+from checks.base import ERROR, FAIL, PASS, REFUTED, registered, run_battery
+from checks.calibrate import SEED_STRIDE, calibrate
 from mdps.validation import SEED_MAX, check_seed
 
 
@@ -51,6 +62,13 @@ def _parse(argv):
     )
     p.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
     p.add_argument("--list", action="store_true", help="list the registered claims and exit")
+    p.add_argument(
+        "--calibrate",
+        type=int,
+        metavar="N",
+        help=f"run the claims at N seeds (seed + k·{SEED_STRIDE}) and print their failure rates",
+    )
+    p.add_argument("--jobs", type=int, default=1, metavar="J", help="processes for --calibrate (default 1)")
     return p.parse_args(argv)
 
 
@@ -112,31 +130,50 @@ def main(argv=None) -> int:
         claims = [(c, b) for c, b in claims if c.id in wanted]
     if args.json is not None and (why := _json_error(args.json)):
         return _usage_error(f"--json {args.json!r} cannot be written: {why}")
+    if args.calibrate is not None and args.calibrate < 1:
+        return _usage_error(f"--calibrate takes a number of seeds >= 1, got {args.calibrate}")
+    if args.jobs < 1:
+        return _usage_error(f"--jobs takes a number of processes >= 1, got {args.jobs}")
+    if args.calibrate is not None:
+        try:
+            check_seed(args.seed + (args.calibrate - 1) * SEED_STRIDE, "the last calibration seed")
+        except ValueError as err:
+            return _usage_error(str(err))
 
     mode = "full" if args.full else "quick" if args.quick else "default"
+    if args.calibrate is not None:
+        cal = calibrate(claims, n_seeds=args.calibrate, size=mode, seed=args.seed, jobs=args.jobs)
+        print("\n".join(cal.table()))
+        return 0 if cal.ok else 1
+
     print(f"maxent-verify proof checks ({mode} suites, seed {args.seed})")
     print(f"{'claim':5} {'verdict':7} {'measured':>10} {'tolerance':>10} {'cases':>6}  statement")
     rows, start = [], time.perf_counter()
     for claim, battery in claims:
         t0 = time.perf_counter()
-        res = battery(seed=args.seed, size=mode)
-        verdict = "PASS" if res.passed else "FAIL"
+        res = run_battery(claim, battery, seed=args.seed, size=mode)
         print(
-            f"{res.claim:5} {verdict:7} {_fmt(res.measured):>10} {_fmt(res.tolerance):>10} "
+            f"{res.claim:5} {res.verdict:7} {_fmt(res.measured):>10} {_fmt(res.tolerance):>10} "
             f"{res.cases:>6}  {res.statement}  ({time.perf_counter() - t0:.1f} s)"
         )
+        if res.verdict == ERROR:
+            print(f"{'':13}the check raised {res.details['error']}")
+        if "nonfinite" in res.details:
+            print(f"{'':13}not finite: {res.details['nonfinite']}")
+        if res.counterexample:
+            print(f"{'':13}counterexample: {res.counterexample}")
         for line in res.details.get("report", ()):  # a battery's own lines, e.g. intervals
             print(f"{'':13}{line}")
         rows.append(res)
-    n_fail = sum(not r.passed for r in rows)
+    count = {v: sum(r.verdict == v for r in rows) for v in (PASS, FAIL, ERROR, REFUTED)}
     print(
-        f"{len(rows)} claims: {len(rows) - n_fail} passed, {n_fail} failed "
-        f"({time.perf_counter() - start:.1f} s)"
+        f"{len(rows)} claims: {count[PASS]} passed, {count[FAIL]} failed, {count[ERROR]} errors, "
+        f"{count[REFUTED]} refuted ({time.perf_counter() - start:.1f} s)"
     )
     if args.json:
         with open(args.json, "w") as fh:
             json.dump([_jsonable(dataclasses.asdict(r)) for r in rows], fh, indent=2)
-    return 1 if n_fail else 0
+    return 0 if all(r.expected for r in rows) else 1
 
 
 if __name__ == "__main__":

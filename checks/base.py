@@ -8,6 +8,7 @@ Batteries register under their claim id (CLAIMS.md) with :func:`register`.
 from __future__ import annotations
 
 import re
+import traceback
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,6 +21,11 @@ from theory.solvers import ConvergenceWarning, SolveResult, soft_policy_iteratio
 
 __all__ = [
     "EPS",
+    "ERROR",
+    "FAIL",
+    "PASS",
+    "REFUTED",
+    "VERDICTS",
     "CheckResult",
     "Claim",
     "exact_optimum",
@@ -29,6 +35,7 @@ __all__ = [
     "register",
     "registered",
     "roundoff_tolerance",
+    "run_battery",
     "solve_residual",
     "solve_roundoff",
     "value_scale",
@@ -91,6 +98,14 @@ def instance_label(mdp: FiniteMDP, tau: float) -> str:
     return f"{mdp.name}, tau={tau:g}"
 
 
+#: The four verdicts (DESIGN.md, "The check contract"). PASS: the claim held on every instance.
+#: FAIL: it did not (a bug, here or in the subject under test), or a measurement or allowance
+#: was NaN/inf. ERROR: the check itself raised. REFUTED: the deck's literal statement is false,
+#: and the counterexample in the row reproduces.
+PASS, FAIL, ERROR, REFUTED = "PASS", "FAIL", "ERROR", "REFUTED"
+VERDICTS = (PASS, FAIL, ERROR, REFUTED)
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """One verdict on one claim (DESIGN.md, "The check contract").
@@ -101,10 +116,12 @@ class CheckResult:
       source: slide title in the seed deck, or paper + equation.
       measured: worst violation (or test statistic) over all cases.
       tolerance: what the claim allows; ``details`` says why it is that size.
-      passed: the verdict.
+      verdict: one of :data:`VERDICTS`.
       cases: instances tried.
       details: whatever a reader needs to trust the verdict; a list of strings under
         ``"report"`` is printed by the CLI beneath the row (see :func:`fold`).
+      counterexample: for REFUTED (and where a check can say it, FAIL), the instance that
+        shows it, in words or as code that rebuilds it.
     """
 
     claim: str
@@ -112,38 +129,87 @@ class CheckResult:
     source: str
     measured: float
     tolerance: float
-    passed: bool
+    verdict: str
     cases: int
     details: dict = field(default_factory=dict)
+    counterexample: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
+
+    @property
+    def passed(self) -> bool:
+        """The claim held: verdict PASS."""
+        return self.verdict == PASS
+
+    @property
+    def expected(self) -> bool:
+        """Nothing to act on: PASS, or REFUTED with its counterexample reproducing (exit 0)."""
+        return self.verdict in (PASS, REFUTED)
+
+
+def _nonfinite(measured: float, tolerance: float) -> str | None:
+    """Why a (measured, tolerance) pair cannot be trusted, or None: NaN or ±inf in either."""
+    bad = [
+        f"{k} = {v!r}" for k, v in (("measured", measured), ("tolerance", tolerance)) if not np.isfinite(v)
+    ]
+    return ", ".join(bad) or None
 
 
 @dataclass(frozen=True)
 class Claim:
-    """A claim of CLAIMS.md: its id, one-line statement and source."""
+    """A claim of CLAIMS.md: its id, one-line statement and source.
+
+    ``false_alarm`` is the probability, by design, that the claim's battery fails at one seed
+    although the claim holds: 0 for exact checks, ``checks.stats.CLAIM_FALSE_ALARM`` for
+    statistical ones (``python -m checks --calibrate`` measures it).
+    """
 
     id: str
     statement: str
     source: str
+    false_alarm: float = 0.0
 
     def result(
-        self, *, measured: float, tolerance: float, details: dict, cases: int = 1, passed=None
+        self,
+        *,
+        measured: float,
+        tolerance: float,
+        details: dict,
+        cases: int = 1,
+        passed=None,
+        verdict: str | None = None,
+        counterexample: str | None = None,
     ) -> CheckResult:
-        """A CheckResult for this claim; passes when ``measured <= tolerance`` unless told."""
+        """A CheckResult for this claim: PASS when ``measured <= tolerance`` unless told (``passed``
+        or ``verdict``).
+
+        The one rule against being fooled: a NaN or ±inf measurement or tolerance is a FAIL,
+        whatever else was said, and ``details["nonfinite"]`` names it and the instance.
+        """
         measured, tolerance = float(measured), float(tolerance)
-        ok = measured <= tolerance if passed is None else bool(passed)
-        return CheckResult(self.id, self.statement, self.source, measured, tolerance, ok, cases, details)
+        if verdict is None:
+            ok = measured <= tolerance if passed is None else bool(passed)
+            verdict = PASS if ok else FAIL
+        why = _nonfinite(measured, tolerance)
+        if why is not None:
+            verdict = FAIL
+            details = {**details, "nonfinite": f"{why} at {details.get('instance', 'this instance')}"}
+        return CheckResult(
+            self.id, self.statement, self.source, measured, tolerance, verdict, cases, details, counterexample
+        )
 
     def worst_of(self, comparisons: dict[str, tuple[float, float]], details: dict) -> CheckResult:
         """One instance's CheckResult from named (measured, allowed) comparisons.
 
-        The comparison with the largest measured/allowed ratio is reported; a NaN measurement
-        counts as +inf (a broken input cannot pass by producing NaN), and an allowance of 0
-        makes the comparison a count of violations that fails when positive. ``details`` gains
-        ``"worst"`` (its name) and ``"comparisons"`` (all of them).
+        The comparison with the largest measured/allowed ratio is reported; a NaN or ±inf in any
+        measurement or allowance counts as +inf and fails (a broken input cannot pass by
+        producing NaN or inf), and an allowance of 0 makes the comparison a count of violations
+        that fails when positive. ``details`` gains ``"worst"`` (its name) and
+        ``"comparisons"`` (all of them).
         """
-        clean = {
-            k: (float("inf") if np.isnan(m) else float(m), float(a)) for k, (m, a) in comparisons.items()
-        }
+        clean = {k: (float(m), float(a)) for k, (m, a) in comparisons.items()}
         name = max(clean, key=lambda k: _ratio(*clean[k]))
         measured, allowed = clean[name]
         return self.result(
@@ -154,14 +220,17 @@ class Claim:
 
 
 def _ratio(measured: float, allowed: float) -> float:
-    """measured/allowed; with nothing allowed, 0 when nothing was measured and inf otherwise."""
+    """measured/allowed; with nothing allowed, 0 when nothing was measured and inf otherwise;
+    inf when either is NaN or ±inf (such a pair is the worst and fails)."""
+    if _nonfinite(measured, allowed) is not None:
+        return float("inf")
     if allowed > 0:
         return measured / allowed
     return 0.0 if measured <= 0 else float("inf")
 
 
 def fold(claim: Claim, results: Iterable[CheckResult]) -> CheckResult:
-    """Fold per-instance results: passed iff all passed; report the case nearest to failing.
+    """Fold per-instance results: PASS iff all passed; report the case nearest to failing.
 
     The reported ``measured``/``tolerance`` pair is that of the case with the largest ratio
     measured/tolerance, so the row shows the worst margin in the claim's own units. Cases
@@ -174,6 +243,8 @@ def fold(claim: Claim, results: Iterable[CheckResult]) -> CheckResult:
 
     worst = max(results, key=lambda r: (not r.passed, _ratio(r.measured, r.tolerance)))
     failed = [r.details.get("instance", "?") for r in results if not r.passed]
+    if any(r.verdict in (ERROR, REFUTED) for r in results):
+        raise ValueError(f"claim {claim.id}: fold takes per-instance PASS/FAIL results only")
     details = {"worst_case": worst.details, "failed_instances": failed}
     report = [r.details["summary"] for r in results if "summary" in r.details]
     if report:
@@ -184,6 +255,7 @@ def fold(claim: Claim, results: Iterable[CheckResult]) -> CheckResult:
         cases=sum(r.cases for r in results),
         passed=not failed,
         details=details,
+        counterexample=worst.counterexample if failed else None,
     )
 
 
@@ -205,10 +277,34 @@ def register(claim: Claim) -> Callable[[Battery], Battery]:
 
 
 def _claim_order(claim_id: str):
-    letter, number = re.fullmatch(r"([A-Z]+)(\d+)", claim_id).groups()
-    return letter, int(number)
+    letter, number, part = re.fullmatch(r"([A-Z]+)(\d+)([a-z]?)", claim_id).groups()
+    return letter, int(number), part
 
 
 def registered() -> list[tuple[Claim, Battery]]:
-    """Every registered (claim, battery), in claim order (A1, A2, …, A10, B1, …)."""
+    """Every registered (claim, battery), in claim order (A1, A2, …, A10, B1, …, G3a, G3b, …)."""
     return [_REGISTRY[k] for k in sorted(_REGISTRY, key=_claim_order)]
+
+
+def run_battery(claim: Claim, battery: Battery, *, seed: int, size: str) -> CheckResult:
+    """Run one battery in isolation: an exception becomes that claim's ERROR row.
+
+    The row carries the exception's type and message (``details["error"]``) and the traceback
+    (``details["traceback"]``); the caller goes on with the other claims.
+    """
+    try:
+        res = battery(seed=seed, size=size)
+        if not isinstance(res, CheckResult) or res.claim != claim.id:
+            raise TypeError(f"battery of {claim.id} returned {type(res).__name__}, not its CheckResult")
+        return res
+    except Exception as err:  # noqa: BLE001 - isolating the check is the point
+        return CheckResult(
+            claim.id,
+            claim.statement,
+            claim.source,
+            float("nan"),
+            float("nan"),
+            ERROR,
+            0,
+            {"error": f"{type(err).__name__}: {err}", "traceback": traceback.format_exc()},
+        )

@@ -125,10 +125,10 @@ def test_cli_runs_reports_and_is_reproducible(tmp_path, capsys):
     for p in paths:
         assert main(["--quick", "--only", "D3", "--seed", "5", "--json", str(p)]) == 0
     out = capsys.readouterr().out
-    assert "D3" in out and "1 claims: 1 passed, 0 failed" in out
+    assert "D3" in out and "1 claims: 1 passed, 0 failed, 0 errors, 0 refuted" in out
     assert paths[0].read_bytes() == paths[1].read_bytes()  # same seed, same report, bit for bit
     rows = json.loads(paths[0].read_text())
-    assert rows[0]["claim"] == "D3" and rows[0]["passed"] is True and rows[0]["cases"] > 0
+    assert rows[0]["claim"] == "D3" and rows[0]["verdict"] == "PASS" and rows[0]["cases"] > 0
 
 
 def test_cli_exit_status_is_one_when_a_claim_fails(monkeypatch, capsys):
@@ -147,3 +147,71 @@ def test_solve_result_is_frozen():
     assert isinstance(res, SolveResult)
     with pytest.raises(dataclasses.FrozenInstanceError):
         res.iterations = 0
+
+
+# --- verdicts: the NaN/inf rule, isolation, REFUTED, calibration -------------------------------------
+@pytest.mark.parametrize("measured", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("where", ["measured", "tolerance"])
+def test_a_nonfinite_measurement_or_allowance_fails_and_names_the_instance(measured, where):
+    pair = {"measured": 0.0, "tolerance": 1.0, where: measured}
+    res = X.result(**pair, details={"instance": "inst-7"})
+    assert res.verdict == "FAIL" and "inst-7" in res.details["nonfinite"]
+    # ... also when the caller said it passed, and through worst_of and fold.
+    assert X.result(**pair, details={}, passed=True).verdict == "FAIL"
+    res = X.worst_of({"fine": (0.0, 1.0), "broken": (pair["measured"], pair["tolerance"])}, {"instance": "i"})
+    assert res.verdict == "FAIL" and res.details["worst"] == "broken"
+    assert fold(X, [X.result(measured=0.0, tolerance=1.0, details={}), res]).verdict == "FAIL"
+
+
+def test_a_raising_check_is_an_error_row_and_the_run_goes_on(monkeypatch, capsys, tmp_path):
+    broken, fine = Claim("Z1", "raises", "test"), Claim("Z2", "passes", "test")
+
+    def boom(*, seed, size):
+        raise RuntimeError("brentq: f(a) and f(b) must have different signs")
+
+    monkeypatch.setitem(base._REGISTRY, "Z1", (broken, boom))
+    monkeypatch.setitem(
+        base._REGISTRY,
+        "Z2",
+        (fine, lambda *, seed, size: fine.result(measured=0.0, tolerance=1.0, details={})),
+    )
+    path = tmp_path / "rows.json"
+    assert main(["--only", "Z1,Z2", "--json", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "Z1    ERROR" in out and "RuntimeError: brentq" in out and "Z2    PASS" in out
+    assert "2 claims: 1 passed, 0 failed, 1 errors, 0 refuted" in out
+    rows = json.loads(path.read_text())
+    assert rows[0]["verdict"] == "ERROR" and "Traceback" in rows[0]["details"]["traceback"]
+
+
+def test_refuted_counts_as_expected_and_shows_its_counterexample(monkeypatch, capsys):
+    claim = Claim("Z1", "the deck says so", "test")
+    refuted = claim.result(
+        measured=0.0, tolerance=1.0, details={}, verdict="REFUTED", counterexample="on tree k=2: UCT wins"
+    )
+    monkeypatch.setitem(base._REGISTRY, "Z1", (claim, lambda *, seed, size: refuted))
+    assert main(["--only", "Z1"]) == 0
+    out = capsys.readouterr().out
+    assert "Z1    REFUTED" in out and "counterexample: on tree k=2: UCT wins" in out
+    with pytest.raises(ValueError, match="verdict"):
+        claim.result(measured=0.0, tolerance=1.0, details={}, verdict="MAYBE")
+
+
+def test_calibration_counts_failures_per_claim_and_for_the_battery(monkeypatch, capsys):
+    # A fake statistical claim failing exactly at seeds divisible by 3·SEED_STRIDE, and an exact one.
+    from checks.calibrate import SEED_STRIDE, calibrate
+
+    flaky = Claim("Z1", "flaky", "test", false_alarm=0.001)
+    exact = Claim("Z2", "exact", "test")
+    bat1 = lambda *, seed, size: flaky.result(  # noqa: E731
+        measured=float((seed // SEED_STRIDE) % 3 == 0), tolerance=0.5, details={}
+    )
+    bat2 = lambda *, seed, size: exact.result(measured=0.0, tolerance=1.0, details={})  # noqa: E731
+    cal = calibrate([(flaky, bat1), (exact, bat2)], n_seeds=6, size="quick")
+    assert cal.failures("Z1") == [0, 3 * SEED_STRIDE] and cal.failures("Z2") == []
+    assert cal.battery_failures() == [0, 3 * SEED_STRIDE] and not cal.ok
+    table = "\n".join(cal.table())
+    assert "Z1         2/6" in table and "ABOVE ITS LEVEL" in table and "battery" in table
+    monkeypatch.setitem(base._REGISTRY, "Z2", (exact, bat2))
+    assert main(["--only", "Z2", "--calibrate", "3", "--jobs", "2"]) == 0
+    assert "Z2         0/3" in capsys.readouterr().out

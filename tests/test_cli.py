@@ -119,7 +119,7 @@ def test_checks_accepts_the_seed_range_and_writes_the_report(seed, tmp_path, cap
         checks_cli.main, ["--only", "A1", "--seed", str(seed), "--json", str(report)], capsys
     )
     assert code == 0 and err == "" and batteries_called == ["A1"]
-    assert f"seed {seed})" in out and "1 claims: 1 passed, 0 failed" in out
+    assert f"seed {seed})" in out and "1 claims: 1 passed, 0 failed, 0 errors, 0 refuted" in out
     assert json.loads(report.read_text())[0]["claim"] == "A1"
 
 
