@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from mdps.finite import FiniteMDP
+from mdps.validation import as_float_array, check_instance, check_int, check_seed
 
 __all__ = ["SyntheticTree", "synthetic_tree", "tree_from_leaf_means", "tree_mdp"]
 
@@ -55,12 +56,6 @@ class SyntheticTree:
         return self.branching**self.depth
 
 
-def _check_int(name: str, value, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
 def synthetic_tree(branching: int, depth: int, *, seed: int, name: str | None = None) -> SyntheticTree:
     """A seeded synthetic k-ary tree: edge values U[0, 1), leaf mean = normalised path sum.
 
@@ -76,10 +71,15 @@ def synthetic_tree(branching: int, depth: int, *, seed: int, name: str | None = 
     Returns:
       SyntheticTree.
     Raises:
-      ValueError: k < 2, d < 1, or k^d above 10⁷ leaves (memory).
+      TypeError: a non-integer ``branching``, ``depth`` or ``seed`` (bools and ``None``
+        included: a tree must be reproducible), a non-string ``name``.
+      ValueError: k < 2, d < 1, k^d above 10⁷ leaves (memory), a seed outside [0, SEED_MAX].
     """
-    k = _check_int("branching", branching, 2)
-    d = _check_int("depth", depth, 1)
+    k = check_int(branching, "branching", low=2)
+    d = check_int(depth, "depth", low=1)
+    seed = check_seed(seed)
+    if name is not None:
+        check_instance(name, str, "name")
     if k**d > 10**7:
         raise ValueError(f"k^d = {k}^{d} leaves is above the 10^7 this array-backed tree allows")
     n_nodes = (k ** (d + 1) - 1) // (k - 1)
@@ -116,13 +116,17 @@ def tree_from_leaf_means(branching: int, leaf_means, *, name: str | None = None)
     Returns:
       SyntheticTree.
     Raises:
-      ValueError: k < 2, non-finite means, or a number of leaves that is not a power k^d, d >= 1.
+      TypeError: a non-integer ``branching``, non-numeric ``leaf_means``, a non-string ``name``.
+      ValueError: k < 2, ``leaf_means`` not a finite ``[n]`` vector, or a number of leaves that
+        is not a power k^d, d >= 1.
     """
-    k = _check_int("branching", branching, 2)
-    means = np.array(leaf_means, dtype=np.float64)
-    d = int(round(np.log(max(means.size, 1)) / np.log(k)))
-    if means.ndim != 1 or d < 1 or k**d != means.size or not np.isfinite(means).all():
-        raise ValueError(f"leaf_means must be k^d finite values (k={k}, d >= 1), got {leaf_means!r}")
+    k = check_int(branching, "branching", low=2)
+    means = np.array(as_float_array(leaf_means, "leaf_means", ndim=1))  # a copy: made read-only below
+    if name is not None:
+        check_instance(name, str, "name")
+    d = int(round(np.log(means.size) / np.log(k)))
+    if d < 1 or k**d != means.size:
+        raise ValueError(f"leaf_means must be k^d values (k={k}, d >= 1), got {means.size}: {leaf_means!r}")
     means.flags.writeable = False
     edges = np.zeros((k ** (d + 1) - 1) // (k - 1))
     edges.flags.writeable = False
@@ -141,7 +145,10 @@ def tree_mdp(tree: SyntheticTree) -> FiniteMDP:
       tree: a SyntheticTree.
     Returns:
       FiniteMDP with S = I + 1 states, k actions, horizon d, terminal state I.
+    Raises:
+      TypeError: ``tree`` is not a SyntheticTree.
     """
+    check_instance(tree, SyntheticTree, "tree")
     k, d, n_int = tree.branching, tree.depth, tree.n_internal
     child = np.arange(n_int)[:, None] * k + 1 + np.arange(k)  # [I, k] node ids
     last_level = child >= n_int  # the child is a leaf: the edge ends the episode

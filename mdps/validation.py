@@ -16,10 +16,13 @@ import numpy as np
 __all__ = [
     "SEED_MAX",
     "SIMPLEX_ATOL",
+    "as_checkpoints",
     "as_float_array",
+    "as_real_array",
     "check_bool",
     "check_broadcast",
     "check_callable",
+    "check_instance",
     "check_int",
     "check_policy",
     "check_real",
@@ -199,6 +202,62 @@ def check_policy(pi, shape: tuple[int, int], name: str = "pi") -> np.ndarray:
     return check_simplex(pi, name, axis=-1, shape=shape)
 
 
+def _entry(name: str, idx: tuple[int, ...]) -> str:
+    return f"{name}[{', '.join(map(str, idx))}]" if idx else name
+
+
+def as_real_array(
+    x,
+    name: str,
+    *,
+    low: float = -np.inf,
+    high: float = np.inf,
+    open_low: bool = False,
+    open_high: bool = False,
+    whole: bool = False,
+    **array_kw,
+) -> np.ndarray:
+    """:func:`as_float_array` with every entry in [low, high] (either end open on request) and,
+    with ``whole``, a whole number (a count); ValueError naming the first entry outside.
+
+    Bools are refused (TypeError: a count or a probability is not True/False). A scalar (where
+    ``min_ndim=0`` allows one) goes through :func:`check_real` first, so a Python int beyond
+    int64 (a count such as 10**300) is taken as the float it rounds to.
+    """
+    if isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"{name} must hold real numbers, got {x!r}")
+    if isinstance(x, (numbers.Real, np.number)) and array_kw.get("min_ndim", 1) == 0:
+        x = check_real(x, name, low=low, high=high, open_low=open_low, open_high=open_high)
+    a = as_float_array(x, name, **array_kw)
+    if np.asarray(x).dtype.kind == "b":
+        raise TypeError(f"{name} must hold real numbers, got a bool array")
+    bad = (a <= low if open_low else a < low) | (a >= high if open_high else a > high)
+    if bad.any():
+        idx = first_bad(bad)
+        where = f"{'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
+        raise ValueError(f"{name} must be in {where}; {_entry(name, idx)} = {a[idx]}")
+    if whole:
+        frac = a != np.floor(a)
+        if frac.any():
+            idx = first_bad(frac)
+            raise ValueError(f"{name} must hold whole numbers; {_entry(name, idx)} = {a[idx]}")
+    return a
+
+
+def as_checkpoints(x, name: str = "checkpoints", *, low: int = 1) -> np.ndarray:
+    """``x`` as int64 checkpoints: a non-empty, strictly increasing ``[T]`` array of whole numbers
+    >= ``low`` (at most 2⁵³, exact in float64); TypeError or ValueError naming ``name``."""
+    a = as_real_array(x, name, low=low, high=2.0**53, whole=True, ndim=1)
+    step = np.diff(a) <= 0
+    if step.any():
+        i = first_bad(step)[0] + 1
+        raise ValueError(
+            f"{name} must be strictly increasing; "
+            f"{name}[{i}] = {a[i]:g} follows {name}[{i - 1}] = {a[i - 1]:g}"
+        )
+    return a.astype(np.int64)
+
+
 def check_callable(value, name: str):
     """``value`` if it can be called (a function passed in, e.g. an operator or a solver), else
     TypeError naming ``name``."""
@@ -222,3 +281,11 @@ def check_broadcast(arrays: dict[str, np.ndarray], *, axis: int | None = None) -
     if axis is not None and len({s[axis] for s in shapes.values()}) > 1:
         raise ValueError(f"{' and '.join(shapes)} must have the same length along axis {axis}, got {listed}")
     return out
+
+
+def check_instance(value, cls: type | tuple[type, ...], name: str):
+    """``value`` if it is an instance of ``cls``, else TypeError naming ``name`` and the type."""
+    if not isinstance(value, cls):
+        want = " or ".join(c.__name__ for c in (cls if isinstance(cls, tuple) else (cls,)))
+        raise TypeError(f"{name} must be a {want}, got {type(value).__name__} {value!r:.80}")
+    return value

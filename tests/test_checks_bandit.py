@@ -13,8 +13,8 @@ from theory.softmax import soft_indmax
 
 
 def _assert_rejected(res):
-    assert res.passed is False, res.details
-    assert res.measured > res.tolerance, res.details
+    assert res.verdict == "FAIL", res.details
+    assert res.measured > res.tolerance or "nonfinite" in res.details, res.details
 
 
 # --- F1 holds on generated bandits ----------------------------------------------------------------

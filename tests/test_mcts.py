@@ -267,12 +267,12 @@ def _discounted():
         pytest.param(lambda: search_tree(_discounted()), "finite-horizon", id="no-horizon"),
         pytest.param(
             lambda: ments(_binary(), tau=0.0, epsilon=0.1, sigma=0.1, checkpoints=[1], n_runs=1, seed=0),
-            "tau > 0",
+            r"tau must be a finite real number in \(0",
             id="tau=0",
         ),
         pytest.param(
             lambda: ments(_binary(), tau=0.1, epsilon=0.0, sigma=0.1, checkpoints=[1], n_runs=1, seed=0),
-            "epsilon > 0",
+            r"epsilon must be a finite real number in \(0",
             id="eps=0",
         ),
         pytest.param(

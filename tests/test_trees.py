@@ -62,18 +62,26 @@ def test_tree_mdp_by_hand_binary_depth_2():
 
 
 @pytest.mark.parametrize(
-    "make, match",
+    "make, exc, match",
     [
-        pytest.param(lambda: synthetic_tree(1, 3, seed=0), "branching", id="k=1"),
-        pytest.param(lambda: synthetic_tree(2, 0, seed=0), "depth", id="d=0"),
-        pytest.param(lambda: synthetic_tree(True, 2, seed=0), "branching", id="k=bool"),
-        pytest.param(lambda: synthetic_tree(2.0, 2, seed=0), "branching", id="k=float"),
-        pytest.param(lambda: synthetic_tree(10, 8, seed=0), "10\\^7", id="too-many-leaves"),
-        pytest.param(lambda: tree_from_leaf_means(2, [0.1, 0.2, 0.3]), "k\\^d", id="3-leaves-binary"),
-        pytest.param(lambda: tree_from_leaf_means(2, [0.1]), "k\\^d", id="one-leaf"),
-        pytest.param(lambda: tree_from_leaf_means(2, [0.1, np.nan]), "k\\^d", id="nan-leaf"),
+        pytest.param(lambda: synthetic_tree(1, 3, seed=0), ValueError, "branching", id="k=1"),
+        pytest.param(lambda: synthetic_tree(2, 0, seed=0), ValueError, "depth", id="d=0"),
+        pytest.param(lambda: synthetic_tree(True, 2, seed=0), TypeError, "branching", id="k=bool"),
+        pytest.param(lambda: synthetic_tree(2.0, 2, seed=0), TypeError, "branching", id="k=float"),
+        pytest.param(lambda: synthetic_tree(10, 8, seed=0), ValueError, "10\\^7", id="too-many-leaves"),
+        pytest.param(
+            lambda: tree_from_leaf_means(2, [0.1, 0.2, 0.3]), ValueError, "k\\^d", id="3-leaves-binary"
+        ),
+        pytest.param(lambda: tree_from_leaf_means(2, [0.1]), ValueError, "k\\^d", id="one-leaf"),
+        pytest.param(
+            lambda: tree_from_leaf_means(2, [0.1, np.nan]),
+            ValueError,
+            "leaf_means must be finite",
+            id="nan-leaf",
+        ),
     ],
 )
-def test_bad_arguments_raise(make, match):
-    with pytest.raises(ValueError, match=match):
+def test_bad_arguments_raise(make, exc, match):
+    # TypeError for an argument of the wrong kind (a bool or a float count), ValueError for a bad value.
+    with pytest.raises(exc, match=match):
         make()

@@ -30,7 +30,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mdps.validation import check_tau
+from mdps.validation import (
+    as_checkpoints,
+    as_float_array,
+    as_real_array,
+    check_callable,
+    check_int,
+    check_real,
+    check_seed,
+    check_simplex,
+    check_tau,
+)
 from theory.softmax import soft_indmax, soft_value
 
 __all__ = [
@@ -39,12 +49,14 @@ __all__ = [
     "delta_method_constant",
     "e2w_allocation",
     "e2w_distribution",
+    "e2w_distribution_unchecked",
     "e2w_exploration",
     "e2w_limit",
     "exp_sum",
     "exp_sum_estimate",
     "gaussian_mse_given_counts",
     "inverse_cdf_sample",
+    "inverse_cdf_sample_unchecked",
     "oracle_allocation",
     "simulate",
     "soft_value_estimate",
@@ -54,20 +66,6 @@ __all__ = [
 
 #: allocation(means [R, K], t) -> sampling distributions [R, K] for pull t + 1, given t pulls so far.
 Allocation = Callable[[np.ndarray, int], np.ndarray]
-
-
-def _positive_tau(tau) -> float:
-    t = check_tau(tau)
-    if t == 0.0:
-        raise ValueError("the softmax bandit needs a temperature tau > 0 (its constants divide by tau²)")
-    return t
-
-
-def _arms(r) -> np.ndarray:
-    a = np.asarray(r, dtype=np.float64)
-    if a.ndim < 1 or a.shape[-1] < 1 or not np.isfinite(a).all():
-        raise ValueError(f"arm means r must be a finite [..., K] array with K >= 1, got {r!r}")
-    return a
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,19 +78,24 @@ def e2w_exploration(n_total, n_actions: int, epsilon: float) -> np.ndarray:
     [0, 1] follows the public implementations (ments-notes §1), since π_t must be a distribution.
 
     Args:
-      n_total: ``[...]`` t, the number of samples so far (Σ_a N(a) in a tree node), integers >= 0.
+      n_total: ``[...]`` t, the number of samples so far (Σ_a N(a) in a tree node), >= 0 (a
+        count; real t is accepted, the formula is defined for every t >= 0).
       n_actions: |A| >= 1.
       epsilon: exploration parameter ε > 0.
     Returns:
       ``[...]`` λ_t in (0, 1]; λ_0 = 1 (log 1 = 0: nothing seen yet, explore uniformly).
     Raises:
-      ValueError: negative t, |A| < 1 or ε <= 0.
+      TypeError: a non-numeric ``n_total`` or ``epsilon``, a non-integer ``n_actions``.
+      ValueError: non-finite or negative t, |A| < 1, ε <= 0 or non-finite.
     """
-    t = np.asarray(n_total, dtype=np.float64)
-    if np.any(t < 0) or not np.isfinite(t).all():
-        raise ValueError(f"n_total must be finite and >= 0, got {n_total!r}")
-    if n_actions < 1 or not epsilon > 0:
-        raise ValueError(f"need n_actions >= 1 and epsilon > 0, got {n_actions!r}, {epsilon!r}")
+    t = as_real_array(n_total, "n_total", low=0.0, min_ndim=0)
+    k = check_int(n_actions, "n_actions", low=1)
+    eps = check_real(epsilon, "epsilon", low=0.0, open_low=True)
+    return _exploration(t, k, eps)
+
+
+def _exploration(t, n_actions: int, epsilon: float) -> np.ndarray:
+    """λ_t of :func:`e2w_exploration` for validated arguments (t >= 0, |A| >= 1, ε > 0)."""
     log_t = np.log1p(t)
     # At t = 0, log(t + 1) = 0 and the ratio is +inf: clip it to 1 without a division warning.
     with np.errstate(divide="ignore"):
@@ -113,11 +116,36 @@ def e2w_distribution(q_hat, n_total, tau: float, epsilon: float) -> np.ndarray:
     Returns:
       ``[..., A]`` distributions along the last axis.
     Raises:
-      ValueError: as :func:`e2w_exploration` and :func:`theory.softmax.soft_indmax`.
+      TypeError: non-numeric arguments.
+      ValueError: non-finite or empty ``q_hat``, ``n_total`` not broadcasting to the leading axes
+        of ``q_hat``, and as :func:`e2w_exploration` and :func:`theory.softmax.soft_indmax`.
+    """
+    q = as_float_array(q_hat, "q_hat")
+    t = check_tau(tau)
+    n = as_real_array(n_total, "n_total", low=0.0, min_ndim=0)
+    if n.ndim > q.ndim - 1 or any(a not in (1, b) for a, b in zip(n.shape[::-1], q.shape[-2::-1])):
+        raise ValueError(f"n_total of shape {n.shape} must broadcast to q_hat's leading axes {q.shape[:-1]}")
+    eps = check_real(epsilon, "epsilon", low=0.0, open_low=True)
+    return e2w_distribution_unchecked(q, n, t, eps)
+
+
+def e2w_distribution_unchecked(q_hat, n_total, tau: float, epsilon: float) -> np.ndarray:
+    """:func:`e2w_distribution` without validating ``n_total`` and ``epsilon``: the tree policy of
+    MENTS's hot loop and the E2W allocation of :func:`simulate`.
+
+    Its callers validate τ and ε once and pass their own counts t >= 0 at every step (no
+    validation: callers validate, as for theory.softmax.soft_value_first_axis; ``q_hat`` and
+    ``tau`` are still checked by theory.softmax.soft_indmax). Anything else should call
+    :func:`e2w_distribution`.
+
+    Args, Returns: as :func:`e2w_distribution`; on invalid t or ε the result is meaningless.
+    Raises:
+      TypeError, ValueError: only theory.softmax.soft_indmax's, for a bad ``q_hat`` (named ``q``)
+        or ``tau``; ``n_total`` and ``epsilon`` are not checked.
     """
     f = soft_indmax(q_hat, tau)
     n_actions = f.shape[-1]
-    lam = e2w_exploration(n_total, n_actions, epsilon)[..., None]
+    lam = _exploration(n_total, n_actions, epsilon)[..., None]
     return (1.0 - lam) * f + lam / n_actions
 
 
@@ -129,11 +157,38 @@ def inverse_cdf_sample(dist, u, axis: int = -1) -> np.ndarray:
     to slightly below 1, and an index of probability 0 is never drawn.
 
     Args:
-      dist: ``[..., K, ...]`` distributions along ``axis`` (entries >= 0, summing to about 1).
+      dist: ``[..., K, ...]`` distributions along ``axis`` (entries >= 0, summing to 1 within
+        ``SIMPLEX_ATOL``).
       u: uniforms in [0, 1), shaped as ``dist`` without ``axis``.
       axis: the axis of the K outcomes.
     Returns:
       int indices in [0, K), shaped as ``u``.
+    Raises:
+      TypeError: non-numeric ``dist`` or ``u``, a non-integer ``axis``.
+      ValueError: ``dist`` not finite, negative or not summing to 1 along ``axis``; ``u`` outside
+        [0, 1) or not shaped as ``dist`` without ``axis``; ``axis`` out of range.
+    """
+    d = as_float_array(dist, "dist")
+    ax = check_int(axis, "axis", low=-d.ndim, high=d.ndim - 1)
+    d = check_simplex(d, "dist", axis=ax)
+    v = as_real_array(u, "u", low=0.0, high=1.0, open_high=True, min_ndim=0)
+    if v.shape != d.shape[: ax % d.ndim] + d.shape[ax % d.ndim + 1 :]:
+        raise ValueError(f"u must have the shape of dist {d.shape} without axis {ax}, got {v.shape}")
+    return inverse_cdf_sample_unchecked(d, v, ax)
+
+
+def inverse_cdf_sample_unchecked(dist, u, axis: int = -1) -> np.ndarray:
+    """:func:`inverse_cdf_sample` without validation: the kernel of the engines' hot loops.
+
+    :func:`simulate` and the tree searches of theory.mcts validate their own arguments once and
+    then draw through this at every step, on the distributions of their allocation or tree
+    policy (no validation: callers validate, as for theory.softmax.soft_value_first_axis;
+    checking every step's [R, K] table would cost more than the draw). Anything else should
+    call :func:`inverse_cdf_sample`.
+
+    Args, Returns: as :func:`inverse_cdf_sample`; on invalid input the draws are meaningless.
+    Raises:
+      nothing of its own (numpy's errors for unusable shapes or types).
     """
     # A C-contiguous copy with the outcomes leading, summed row by row: np.cumsum over a short
     # leading axis is about ten times slower on this layout, and the order of additions is the
@@ -145,24 +200,54 @@ def inverse_cdf_sample(dist, u, axis: int = -1) -> np.ndarray:
 
 
 def e2w_allocation(tau: float, epsilon: float) -> Allocation:
-    """The E2W allocation: sample pull t + 1 from :func:`e2w_distribution` (means, t, τ, ε)."""
+    """The E2W allocation: sample pull t + 1 from :func:`e2w_distribution` (means, t, τ, ε).
+
+    Raises:
+      TypeError: a non-numeric ``tau`` or ``epsilon``.
+      ValueError: τ < 0, ε <= 0, or either non-finite.
+    """
+    t_ = check_tau(tau)
+    eps = check_real(epsilon, "epsilon", low=0.0, open_low=True)
 
     def allocate(means: np.ndarray, t: int) -> np.ndarray:
-        return e2w_distribution(means, t, tau, epsilon)
+        return e2w_distribution_unchecked(means, t, t_, eps)
 
     return allocate
 
 
 def uniform_allocation(means: np.ndarray, t: int) -> np.ndarray:
-    """The uniform allocation: every arm with probability 1/K, whatever has been seen."""
-    return np.full_like(means, 1.0 / means.shape[-1])
+    """The uniform allocation: every arm with probability 1/K, whatever has been seen.
+
+    Args:
+      means: ``[..., K]`` empirical means (only the shape is used); t: pulls so far, >= 0.
+    Returns:
+      ``[..., K]`` all 1/K.
+    Raises:
+      TypeError: non-numeric ``means``, a non-integer ``t``.
+      ValueError: non-finite or empty ``means``, t < 0.
+    """
+    m = as_float_array(means, "means")
+    check_int(t, "t", low=0)
+    return np.full_like(m, 1.0 / m.shape[-1])
 
 
 def oracle_allocation(r, tau: float) -> Allocation:
-    """The oracle allocation: sample from the true f_τ(r), the optimal shares (delta method)."""
-    p = soft_indmax(_arms(r), _positive_tau(tau))
+    """The oracle allocation: sample from the true f_τ(r), the optimal shares (delta method).
+
+    Args:
+      r: ``[K]`` arm means; tau: τ > 0.
+    Returns:
+      ``allocation(means [..., K], t)``: f_τ(r) broadcast to the shape of ``means``.
+    Raises:
+      TypeError: non-numeric ``r`` or ``tau``.
+      ValueError: ``r`` not a finite ``[K]`` vector, τ <= 0 or non-finite; the allocation raises
+        when ``means`` does not have K arms along its last axis.
+    """
+    p = soft_indmax(as_float_array(r, "r", ndim=1), check_tau(tau, positive=True))
 
     def allocate(means: np.ndarray, t: int) -> np.ndarray:
+        if np.shape(means)[-1:] != p.shape:
+            raise ValueError(f"means must have K = {p.size} arms on its last axis, got {np.shape(means)}")
         return np.broadcast_to(p, means.shape)
 
     return allocate
@@ -171,6 +256,14 @@ def oracle_allocation(r, tau: float) -> Allocation:
 # ---------------------------------------------------------------------------------------------
 # Estimators and constants
 # ---------------------------------------------------------------------------------------------
+def _per_arm(x, name: str, k: int, **bounds) -> np.ndarray:
+    """``x`` as a ``[..., K]`` float array with entries within ``bounds`` (see as_real_array)."""
+    a = as_real_array(x, name, **bounds)
+    if a.shape[-1] != k:
+        raise ValueError(f"{name} must have the K = {k} arms of r along its last axis, got shape {a.shape}")
+    return a
+
+
 def exp_sum(r, tau: float) -> np.ndarray:
     """U = Σ_a exp(r(a)/τ) = exp(F_τ(r)/τ).
 
@@ -178,19 +271,32 @@ def exp_sum(r, tau: float) -> np.ndarray:
       r: ``[..., K]`` values; tau: τ > 0.
     Returns:
       ``[...]`` U (overflows to inf only when U itself exceeds the float64 range).
+    Raises:
+      TypeError: non-numeric ``r`` or ``tau``.
+      ValueError: ``r`` scalar, empty or non-finite; τ <= 0 or non-finite.
     """
-    t = _positive_tau(tau)
-    return np.exp(soft_value(_arms(r), t) / t)
+    a = as_float_array(r, "r")
+    t = check_tau(tau, positive=True)
+    return np.exp(soft_value(a, t) / t)
 
 
 def exp_sum_estimate(means, tau: float) -> np.ndarray:
-    """Û_t = Σ_a exp(r̂_t(a)/τ), the plug-in estimate of U from empirical means ``[..., K]``."""
-    return exp_sum(means, tau)
+    """Û_t = Σ_a exp(r̂_t(a)/τ), the plug-in estimate of U from empirical means ``[..., K]``.
+
+    Raises:
+      TypeError, ValueError: as :func:`exp_sum`, naming ``means``.
+    """
+    return exp_sum(as_float_array(means, "means"), tau)
 
 
 def soft_value_estimate(means, tau: float) -> np.ndarray:
-    """F̂_t = τ log Û_t = F_τ(r̂_t), the plug-in estimate of the softmax value ``[...]``."""
-    return soft_value(_arms(means), _positive_tau(tau))
+    """F̂_t = τ log Û_t = F_τ(r̂_t), the plug-in estimate of the softmax value ``[...]``.
+
+    Raises:
+      TypeError, ValueError: as :func:`exp_sum`, naming ``means``.
+    """
+    a = as_float_array(means, "means")
+    return soft_value(a, check_tau(tau, positive=True))
 
 
 def delta_method_constant(r, tau: float, sigma: float, shares) -> np.ndarray:
@@ -204,14 +310,20 @@ def delta_method_constant(r, tau: float, sigma: float, shares) -> np.ndarray:
         t/N(a) with realised counts uses shares N(a)/t).
     Returns:
       ``[...]`` the constant for each share vector.
+    Raises:
+      TypeError: non-numeric arguments.
+      ValueError: ``r`` not a finite ``[K]`` vector, τ <= 0, σ < 0, either non-finite, or
+        ``shares`` not finite, not positive or without K entries along its last axis.
     """
-    t = _positive_tau(tau)
-    r = _arms(r)
+    t = check_tau(tau, positive=True)
+    r = as_float_array(r, "r", ndim=1)
+    s = check_real(sigma, "sigma", low=0.0)
+    w_shares = _per_arm(shares, "shares", r.size, low=0.0, open_low=True)
     # exp(2r/τ) is shifted by exp(2 max r/τ) inside the sum and restored outside, so large r/τ
     # overflows only if the constant itself does.
     m = r.max()
     w = np.exp(2 * (r - m) / t)
-    return (sigma / t) ** 2 * np.exp(2 * m / t) * np.sum(w / np.asarray(shares, dtype=np.float64), axis=-1)
+    return (s / t) ** 2 * np.exp(2 * m / t) * np.sum(w / w_shares, axis=-1)
 
 
 def gaussian_mse_given_counts(r, tau: float, sigma: float, counts) -> np.ndarray:
@@ -226,15 +338,21 @@ def gaussian_mse_given_counts(r, tau: float, sigma: float, counts) -> np.ndarray
 
     Args:
       r: ``[K]`` arm means; tau: τ > 0; sigma: σ >= 0.
-      counts: ``[..., K]`` pull counts N(a) >= 1.
+      counts: ``[..., K]`` pull counts N(a) >= 1 (expected counts, not whole, are accepted).
     Returns:
       ``[...]`` the mean squared error of Û given the counts.
+    Raises:
+      TypeError: non-numeric arguments.
+      ValueError: ``r`` not a finite ``[K]`` vector, τ <= 0, σ < 0, either non-finite, or
+        ``counts`` not finite, below 1 or without K entries along its last axis.
     """
-    t = _positive_tau(tau)
-    r = _arms(r)
+    t = check_tau(tau, positive=True)
+    r = as_float_array(r, "r", ndim=1)
+    s = check_real(sigma, "sigma", low=0.0)
+    n = _per_arm(counts, "counts", r.size, low=1.0)
     m = r.max()
     e = np.exp((r - m) / t)  # shifted by exp(m/τ), restored below: no overflow for large r/τ
-    s2 = (sigma / t) ** 2 / np.asarray(counts, dtype=np.float64)
+    s2 = (s / t) ** 2 / n
     variance = e**2 * np.exp(s2) * np.expm1(s2)
     bias = e * np.expm1(s2 / 2)
     return np.exp(2 * m / t) * (variance.sum(axis=-1) + bias.sum(axis=-1) ** 2)
@@ -245,14 +363,26 @@ def e2w_limit(r, tau: float, sigma: float) -> float:
 
     Source: seed deck, "Algorithm: Maximum entropy monte-carlo planning" (theoretical guarantee
     of E2W); Xiao et al. 2019.
+
+    Args:
+      r: ``[K]`` arm means; tau: τ > 0; sigma: σ >= 0.
+    Raises:
+      TypeError: non-numeric arguments.
+      ValueError: ``r`` not a finite ``[K]`` vector, τ <= 0, σ < 0, or either non-finite.
     """
-    t = _positive_tau(tau)
-    return float((sigma / t) ** 2 * exp_sum(r, t) ** 2)
+    t = check_tau(tau, positive=True)
+    a = as_float_array(r, "r", ndim=1)
+    s = check_real(sigma, "sigma", low=0.0)
+    return float((s / t) ** 2 * exp_sum(a, t) ** 2)
 
 
 def uniform_limit(r, tau: float, sigma: float) -> float:
-    """Uniform sampling's constant lim t·E_t = (σ²/τ²)·K·Σ_a exp(2r(a)/τ) (delta method, π̄ = 1/K)."""
-    r = _arms(r)
+    """Uniform sampling's constant lim t·E_t = (σ²/τ²)·K·Σ_a exp(2r(a)/τ) (delta method, π̄ = 1/K).
+
+    Raises:
+      TypeError, ValueError: as :func:`e2w_limit`.
+    """
+    r = as_float_array(r, "r", ndim=1)
     return float(delta_method_constant(r, tau, sigma, np.full(r.shape[-1], 1.0 / r.shape[-1])))
 
 
@@ -298,18 +428,20 @@ def simulate(
     Returns:
       BanditRuns with ``[T, R, K]`` snapshots.
     Raises:
-      ValueError: checkpoints not increasing or below K, n_runs < 1, σ < 0.
+      TypeError: non-numeric ``r``, ``sigma`` or ``checkpoints``, a non-callable ``allocation``,
+        a non-integer ``n_runs`` or ``seed`` (``None`` included: it would not be reproducible).
+      ValueError: ``r`` not a finite ``[K]`` vector, σ < 0 or non-finite, checkpoints not
+        strictly increasing whole numbers >= K, n_runs < 1, a negative seed, or an allocation
+        whose first output is not ``[R, K]`` distributions (checked on the first call only:
+        every step's table is drawn from unchecked, see :func:`inverse_cdf_sample_unchecked`).
     """
-    r = _arms(r)
-    if r.ndim != 1:
-        raise ValueError(f"r must be one bandit [K], got shape {r.shape}")
+    r = as_float_array(r, "r", ndim=1)
+    sigma = check_real(sigma, "sigma", low=0.0)
+    check_callable(allocation, "allocation")
     k = r.size
-    marks = np.asarray(checkpoints, dtype=np.int64)
-    if marks.ndim != 1 or marks.size == 0 or marks[0] < k or np.any(np.diff(marks) <= 0):
-        raise ValueError(f"checkpoints must be increasing integers >= K = {k}, got {checkpoints!r}")
-    if n_runs < 1 or not sigma >= 0:
-        raise ValueError(f"need n_runs >= 1 and sigma >= 0, got {n_runs!r}, {sigma!r}")
-    rng = np.random.default_rng(seed)
+    marks = as_checkpoints(checkpoints, low=k)
+    n_runs = check_int(n_runs, "n_runs", low=1)
+    rng = np.random.default_rng(check_seed(seed))
 
     # State is stored arm-major, [K, R] C-contiguous, and handed to the allocation as the
     # [R, K] view: reductions over the K arms then run along a short leading axis of memory,
@@ -326,7 +458,10 @@ def simulate(
     t = k
     for mark in marks:
         for t in range(t, mark):
-            arm = inverse_cdf_sample(allocation(means.T, t), rng.random(n_runs))
+            dist = allocation(means.T, t)
+            if t == k:  # the allocation's contract, checked on its first call (not every step)
+                check_simplex(dist, "allocation(means, t)", shape=(n_runs, k))
+            arm = inverse_cdf_sample_unchecked(dist, rng.random(n_runs))
             flat = arm * n_runs + run_index
             counts_flat[flat] += 1.0
             sums_flat[flat] += r[arm] + sigma * rng.standard_normal(n_runs)

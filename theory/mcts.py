@@ -46,8 +46,19 @@ from scipy.stats import binomtest
 
 from mdps.finite import STOCHASTIC_ATOL, FiniteMDP
 from mdps.generators import d_chain
-from mdps.validation import check_tau
-from theory.bandit import e2w_distribution, inverse_cdf_sample
+from mdps.validation import (
+    as_checkpoints,
+    as_float_array,
+    as_real_array,
+    check_callable,
+    check_instance,
+    check_int,
+    check_real,
+    check_seed,
+    check_simplex,
+    check_tau,
+)
+from theory.bandit import e2w_distribution_unchecked, inverse_cdf_sample_unchecked
 from theory.softmax import soft_value
 from theory.solvers import soft_backward_induction
 
@@ -112,15 +123,17 @@ def search_tree(mdp: FiniteMDP) -> SearchTree:
     Returns:
       SearchTree.
     Raises:
+      TypeError: ``mdp`` is not a FiniteMDP.
       ValueError: no horizon, a terminal root, a stochastic row (naming (s, a)), or a
         non-terminal state reached by two edges (naming the state): search statistics are kept
         per state, so a DAG would merge the statistics of two paths.
     """
+    check_instance(mdp, FiniteMDP, "mdp")
     if mdp.horizon is None:
-        raise ValueError(f"search needs a finite-horizon MDP; {mdp.name!r} has horizon None")
+        raise ValueError(f"search needs a finite-horizon MDP; mdp {mdp.name!r} has horizon None")
     S, A = mdp.n_states, mdp.n_actions
     if mdp.terminal[0]:
-        raise ValueError(f"the root (state 0) of {mdp.name!r} is terminal: nothing to search")
+        raise ValueError(f"the root (state 0) of mdp {mdp.name!r} is terminal: nothing to search")
     # A private copy: the MDP's arrays are read-only and eliminate_zeros works in place.
     P = sp.csr_array(mdp.P if mdp.is_sparse else np.asarray(mdp.P).reshape(S * A, S), copy=True)
     P.eliminate_zeros()
@@ -132,7 +145,7 @@ def search_tree(mdp: FiniteMDP) -> SearchTree:
         row = int(np.argmin(deterministic))
         raise ValueError(
             f"search needs deterministic transitions; row (s={row // A}, a={row % A}) of "
-            f"{mdp.name!r} has {int(nnz[row])} successors"
+            f"mdp {mdp.name!r} has {int(nnz[row])} successors"
         )
     successor = P.indices[P.indptr[:-1]].reshape(S, A).astype(np.int64)
     terminal = np.asarray(mdp.terminal)
@@ -147,7 +160,7 @@ def search_tree(mdp: FiniteMDP) -> SearchTree:
         again = (parents > 1) | (depth[states] >= 0)
         if again.any():
             raise ValueError(
-                f"search needs a tree: state {int(states[again][0])} of {mdp.name!r} is reached "
+                f"search needs a tree: state {int(states[again][0])} of mdp {mdp.name!r} is reached "
                 "by more than one edge from the root"
             )
         depth[states] = level
@@ -171,10 +184,22 @@ def ucb1_distribution(q: np.ndarray, counts: np.ndarray, c: float) -> np.ndarray
     Unvisited actions (N(a) = 0) score +inf, so they are tried first, in random order.
 
     Args:
-      q: ``[R, A]`` mean returns Q̄; counts: ``[R, A]`` N(a); c: exploration constant >= 0.
+      q: ``[R, A]`` mean returns Q̄; counts: ``[R, A]`` N(a), whole numbers >= 0; c:
+        exploration constant >= 0.
     Returns:
       ``[R, A]`` the uniform distribution over each row's maximisers.
+    Raises:
+      TypeError: non-numeric arguments.
+      ValueError: ``q`` not a finite ``[R, A]`` array, ``counts`` not whole numbers >= 0 of the
+        shape of ``q``, c < 0 or non-finite.
     """
+    q = as_float_array(q, "q", ndim=2)
+    counts = as_real_array(counts, "counts", low=0.0, whole=True, shape=q.shape)
+    return _ucb1(q, counts, check_real(c, "c", low=0.0))
+
+
+def _ucb1(q: np.ndarray, counts: np.ndarray, c: float) -> np.ndarray:
+    """:func:`ucb1_distribution` for validated arguments (UCT's tree policy at every step)."""
     n_total = counts.sum(axis=1, keepdims=True)
     # N(a) = 0 would divide by zero: those actions are set to +inf by np.where instead.
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -213,18 +238,14 @@ class SearchResult:
     return_sums: np.ndarray
 
 
-def _marks(checkpoints) -> np.ndarray:
-    marks = np.asarray(checkpoints, dtype=np.int64)
-    if marks.ndim != 1 or marks.size == 0 or marks[0] < 1 or np.any(np.diff(marks) <= 0):
-        raise ValueError(f"checkpoints must be increasing integers >= 1, got {checkpoints!r}")
-    return marks
-
-
 def _forest(mdps) -> list[SearchTree]:
     """One MDP or a sequence of MDPs of equal shape and horizon, as SearchTrees."""
-    trees = [search_tree(mdps)] if isinstance(mdps, FiniteMDP) else [search_tree(m) for m in mdps]
-    if not trees:
-        raise ValueError("need at least one MDP to search")
+    if isinstance(mdps, FiniteMDP):
+        return [search_tree(mdps)]
+    check_instance(mdps, (FiniteMDP, Sequence), "mdp")
+    if not mdps:
+        raise ValueError("mdp must be a FiniteMDP or a non-empty sequence of them, got an empty sequence")
+    trees = [search_tree(check_instance(m, FiniteMDP, f"mdp[{i}]")) for i, m in enumerate(mdps)]
     shape = (trees[0].n_states, trees[0].n_actions, trees[0].horizon)
     for t in trees[1:]:
         if (t.n_states, t.n_actions, t.horizon) != shape:
@@ -242,14 +263,10 @@ def _run(trees: list[SearchTree], choose, soft_backup, sigma, checkpoints, n_run
     j // n_runs. ``choose(q [R, A], counts [R, A]) -> [R, A]`` is the tree policy;
     ``soft_backup(q [R, A]) -> [R]`` is MENTS's node value (None: UCT's mean backups).
     """
-    marks = _marks(checkpoints)
-    if isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer)) or n_runs < 1:
-        raise ValueError(f"n_runs must be an integer >= 1, got {n_runs!r}")
-    if not (np.isfinite(sigma) and sigma >= 0):
-        raise ValueError(f"sigma must be finite and >= 0, got {sigma!r}")
-    if recommend not in ("max_value", "most_visited"):
-        raise ValueError(f"recommend must be 'max_value' or 'most_visited', got {recommend!r}")
-    rng = np.random.default_rng(seed)
+    marks = as_checkpoints(checkpoints)
+    n_runs = check_int(n_runs, "n_runs", low=1)
+    sigma = check_real(sigma, "sigma", low=0.0)
+    rng = np.random.default_rng(check_seed(seed))
     S, A, H = trees[0].n_states, trees[0].n_actions, trees[0].horizon
     R = len(trees) * int(n_runs)
     # Edge tables of all trees, flat: edge (g, s, a) is entry (g·S + s)·A + a.
@@ -270,9 +287,12 @@ def _run(trees: list[SearchTree], choose, soft_backup, sigma, checkpoints, n_run
         for sim in range(sim, mark):
             rows = base.copy()
             path = []  # per depth: (rows, edges, actions); rows == scratch once a run has ended
-            for _ in range(H):
+            for depth in range(H):
                 s = np.where(rows == scratch, 0, rows - base)
-                a = inverse_cdf_sample(choose(q[rows], counts[rows]), rng.random(R))
+                dist = choose(q[rows], counts[rows])
+                if sim == 0 and depth == 0:  # the tree policy's contract, checked on its first call
+                    check_simplex(dist, "tree_policy(q, n_total, tau, epsilon)", shape=(R, A))
+                a = inverse_cdf_sample_unchecked(dist, rng.random(R))
                 edge = (tree_offset + s) * A + a
                 path.append((rows, edge, a))
                 ended = leaf_edge[edge] | (rows == scratch)
@@ -320,7 +340,7 @@ def ments(
     checkpoints: Sequence[int],
     n_runs: int,
     seed: int,
-    tree_policy: TreePolicy = e2w_distribution,
+    tree_policy: TreePolicy = e2w_distribution_unchecked,
     backup_value: BackupValue = soft_value,
 ) -> SearchResult:
     """MENTS: E2W tree policy, softmax backups Q_sft(s, a) = r + F_τ(Q_sft(s', ·)).
@@ -341,16 +361,24 @@ def ments(
       n_runs: independent searches per MDP, all advanced in lockstep (R = G·n_runs).
       seed: seeds ``np.random.default_rng``; same seed, same result bit for bit.
       tree_policy: ``(q [R, A], n_total [R], tau, epsilon) -> [R, A]`` (injectable for
-        negative controls).
+        negative controls); default E2W, :func:`theory.bandit.e2w_distribution` without its
+        per-call argument checks (τ and ε are checked here once, the counts are the search's).
       backup_value: ``(q [R, A], tau) -> [R]`` the node value backed up (F_τ; injectable).
     Returns:
       SearchResult.
     Raises:
-      ValueError: τ <= 0, ε <= 0, and as :func:`search_tree`.
+      TypeError: ``mdp`` not a FiniteMDP or a list/tuple of them; non-numeric ``tau``,
+        ``epsilon``, ``sigma`` or ``checkpoints``; a non-integer ``n_runs`` or ``seed`` (``None``
+        included: it would not be reproducible); a non-callable ``tree_policy`` or ``backup_value``.
+      ValueError: τ <= 0, ε <= 0, σ < 0 (or any of them non-finite), checkpoints not strictly
+        increasing whole numbers >= 1, n_runs < 1, a negative seed, a ``tree_policy`` whose first
+        output (at the roots) is not ``[R, A]`` distributions (checked once, not at every node),
+        and as :func:`search_tree`.
     """
-    t = check_tau(tau)
-    if t == 0.0 or not epsilon > 0:
-        raise ValueError(f"MENTS needs tau > 0 and epsilon > 0, got tau={tau!r}, epsilon={epsilon!r}")
+    t = check_tau(tau, positive=True)
+    epsilon = check_real(epsilon, "epsilon", low=0.0, open_low=True)
+    check_callable(tree_policy, "tree_policy")
+    check_callable(backup_value, "backup_value")
 
     def choose(q, n):
         return tree_policy(q, n.sum(axis=1), t, epsilon)
@@ -385,13 +413,16 @@ def uct(
     Returns:
       SearchResult.
     Raises:
-      ValueError: c < 0, an unknown ``recommend``, and as :func:`search_tree`.
+      TypeError: a non-numeric ``c``, a non-string ``recommend``, and as :func:`ments`.
+      ValueError: c < 0 or non-finite, an unknown ``recommend``, and as :func:`ments`.
     """
-    if not (np.isfinite(c) and c >= 0):
-        raise ValueError(f"c must be finite and >= 0, got {c!r}")
+    c = check_real(c, "c", low=0.0)
+    check_instance(recommend, str, "recommend")
+    if recommend not in ("max_value", "most_visited"):
+        raise ValueError(f"recommend must be 'max_value' or 'most_visited', got {recommend!r}")
 
     def choose(q, n):
-        return ucb1_distribution(q, n, c)
+        return _ucb1(q, n, c)
 
     return _run(_forest(mdp), choose, None, sigma, checkpoints, n_runs, seed, recommend)
 
@@ -437,13 +468,30 @@ def failure_curve(
     Returns:
       FailureCurve.
     Raises:
-      ValueError: empty input, mismatched lengths or checkpoints.
+      TypeError: ``results`` not a sequence of SearchResults, ``targets`` not a sequence, a
+        target that is not whole numbers (bools included), a non-numeric ``level``.
+      ValueError: empty input, mismatched lengths or checkpoints, a target that is not a root
+        action in [0, A) or not one per run, a level outside (0, 1).
     """
-    if len(results) == 0 or len(results) != len(targets):
-        raise ValueError(f"need one target per result, got {len(results)} results, {len(targets)} targets")
+    check_instance(results, Sequence, "results")
+    check_instance(targets, (Sequence, np.ndarray), "targets")
+    for i, r in enumerate(results):
+        check_instance(r, SearchResult, f"results[{i}]")
+    if len(results) == 0:
+        raise ValueError("results must hold at least one SearchResult, got an empty sequence")
+    if len(results) != len(targets):
+        raise ValueError(
+            f"targets must hold one target per result, got {len(targets)} targets for {len(results)} results"
+        )
+    level = check_real(level, "level", low=0.0, high=1.0, open_low=True, open_high=True)
     marks = results[0].checkpoints
     if any(not np.array_equal(r.checkpoints, marks) for r in results):
-        raise ValueError("all results must share the same checkpoints")
+        raise ValueError("results must all have the same checkpoints")
+    for i, (r, t) in enumerate(zip(results, targets)):
+        n_runs, n_actions = r.root_q.shape[1:]
+        tgt = as_real_array(t, f"targets[{i}]", low=0, high=n_actions - 1, whole=True, min_ndim=0)
+        if tgt.shape not in ((), (n_runs,)):
+            raise ValueError(f"targets[{i}] must be one action or {n_runs} (one per run), got {tgt.shape}")
     missed = np.concatenate([r.recommendations != np.asarray(t) for r, t in zip(results, targets)], axis=1)
     failures = missed.sum(axis=1)
     n = missed.shape[1]
@@ -469,11 +517,17 @@ def root_soft_q(mdp: FiniteMDP, taus) -> np.ndarray:
 
     Args:
       mdp: a finite-horizon MDP (root = state 0).
-      taus: ``[N]`` temperatures >= 0.
+      taus: ``[N]`` temperatures >= 0 (or one temperature).
     Returns:
       ``[N, A]`` root soft Q values.
+    Raises:
+      TypeError: ``mdp`` not a FiniteMDP, non-numeric ``taus``.
+      ValueError: ``mdp`` without a horizon; ``taus`` empty, negative or non-finite.
     """
-    taus = np.atleast_1d(np.asarray(taus, dtype=np.float64))
+    check_instance(mdp, FiniteMDP, "mdp")
+    if mdp.horizon is None:
+        raise ValueError(f"mdp must have a finite horizon; {mdp.name!r} has horizon None")
+    taus = np.atleast_1d(as_real_array(taus, "taus", low=0.0, min_ndim=0))
     return np.stack([soft_backward_induction(mdp, float(t)).q[0] for t in taus])
 
 
@@ -481,10 +535,16 @@ def d_chain_root_gap(n: int, final_reward: float, tau: float) -> float:
     """Q*_τ(root, R) − Q*_τ(root, L) on the D-chain, exactly (soft backward induction).
 
     Args:
-      n: chain length D; final_reward: R_f; tau: τ >= 0.
+      n: chain length D >= 1; final_reward: R_f; tau: τ >= 0.
     Returns:
       the gap; positive when the soft optimum goes right at the root.
+    Raises:
+      TypeError: a non-integer ``n``, a non-numeric ``final_reward`` or ``tau``.
+      ValueError: n < 1, non-finite ``final_reward``, τ < 0 or non-finite.
     """
+    n = check_int(n, "n", low=1)
+    final_reward = check_real(final_reward, "final_reward")
+    tau = check_tau(tau)
     q = soft_backward_induction(d_chain(n, final_reward), tau).q[0]
     return float(q[1] - q[0])
 
@@ -507,10 +567,17 @@ def d_chain_critical_temperature(
     Returns:
       τ_c.
     Raises:
-      ValueError: no sign change of the gap on the bracket (e.g. R_f = 1, where R is the soft
-        optimum at every τ).
+      TypeError: a non-integer ``n``, non-numeric ``final_reward``, ``bracket`` or ``xtol``.
+      ValueError: n < 2, non-finite ``final_reward``, a bracket that is not two finite
+        temperatures 0 <= τ_lo < τ_hi, xtol <= 0, or no sign change of the gap on the bracket
+        (e.g. R_f = 1, where R is the soft optimum at every τ).
     """
-    lo, hi = bracket
+    n = check_int(n, "n", low=2)
+    final_reward = check_real(final_reward, "final_reward")
+    lo, hi = (float(b) for b in as_real_array(bracket, "bracket", low=0.0, shape=(2,)))
+    if not lo < hi:
+        raise ValueError(f"bracket must be (tau_lo, tau_hi) with tau_lo < tau_hi, got {bracket!r}")
+    xtol = check_real(xtol, "xtol", low=0.0, open_low=True)
     g_lo, g_hi = d_chain_root_gap(n, final_reward, lo), d_chain_root_gap(n, final_reward, hi)
     if not g_lo < 0 < g_hi:
         raise ValueError(

@@ -21,7 +21,15 @@ import numpy as np
 from scipy.special import logsumexp
 
 from mdps.finite import FiniteMDP
-from mdps.validation import check_tau
+from mdps.validation import (
+    as_float_array,
+    check_callable,
+    check_instance,
+    check_int,
+    check_real,
+    check_seed,
+    check_tau,
+)
 from theory.softmax import soft_value
 
 __all__ = [
@@ -40,13 +48,6 @@ __all__ = [
 #: Smallest bandwidth h: when particles coincide the median distance is 0, and h = 0 would
 #: divide by zero in κ; the reference code clamps at the same 1e-3 (softqlearning/misc/kernel.py).
 BANDWIDTH_FLOOR = 1e-3
-
-
-def _positive_tau(tau) -> float:
-    t = check_tau(tau)
-    if t == 0.0:
-        raise ValueError("tau must be > 0 for a sampled soft value or a Boltzmann density, got 0")
-    return t
 
 
 # ---------------------------------------------------------------------------------------------
@@ -69,10 +70,22 @@ def importance_sampled_soft_value(q_samples, log_proposal, tau, axis: int = -1) 
     Returns:
       ``[...]`` the estimate V̂.
     Raises:
-      ValueError: τ <= 0 or non-finite.
+      TypeError: non-numeric arguments, a non-integer ``axis``.
+      ValueError: τ <= 0 or non-finite; ``q_samples`` or ``log_proposal`` non-finite (a proposal
+        of density 0 at a sample cannot have drawn it) or not broadcasting against each other;
+        ``axis`` out of range.
     """
-    t = _positive_tau(tau)
-    log_w = np.asarray(q_samples, dtype=np.float64) / t - np.asarray(log_proposal, dtype=np.float64)
+    t = check_tau(tau, positive=True)
+    q = as_float_array(q_samples, "q_samples")
+    lp = as_float_array(log_proposal, "log_proposal", min_ndim=0)
+    try:
+        shape = np.broadcast_shapes(q.shape, lp.shape)
+    except ValueError:
+        raise ValueError(
+            f"log_proposal of shape {lp.shape} does not broadcast against q_samples of shape {q.shape}"
+        ) from None
+    check_int(axis, "axis", low=-len(shape), high=len(shape) - 1)
+    log_w = q / t - lp
     m = log_w.shape[axis]
     return t * (logsumexp(log_w, axis=axis) - np.log(m))
 
@@ -154,15 +167,32 @@ def soft_q_learning(
     Returns:
       :class:`SoftQLearningResult`.
     Raises:
-      ValueError: τ <= 0, a finite-horizon MDP, or a learning rate outside (0, 1].
+      TypeError: ``mdp`` not a FiniteMDP; a non-numeric ``tau`` or ``learning_rate``; a
+        non-integer count or ``seed`` (``None`` included: it would not be reproducible); a
+        non-callable ``next_value``.
+      ValueError: τ <= 0 or non-finite, a finite-horizon MDP, a learning rate outside (0, 1],
+        a negative seed, or a count below 1 (``n_runs``, ``n_updates``, ``batch_size``,
+        ``transitions_per_update``, ``update_interval``, ``value_samples``, ``n_checkpoints``).
     """
-    t = _positive_tau(tau)
+    check_instance(mdp, FiniteMDP, "mdp")
+    t = check_tau(tau, positive=True)
     if mdp.horizon is not None:
-        raise ValueError(f"soft_q_learning needs a discounted MDP, got horizon={mdp.horizon}")
-    if not 0.0 < learning_rate <= 1.0:
-        raise ValueError(f"learning_rate must be in (0, 1], got {learning_rate}")
+        raise ValueError(f"soft_q_learning needs a discounted MDP, got mdp with horizon={mdp.horizon}")
+    learning_rate = check_real(learning_rate, "learning_rate", low=0.0, high=1.0, open_low=True)
+    seed = check_seed(seed)
+    n_runs = check_int(n_runs, "n_runs", low=1)
+    n_updates = check_int(n_updates, "n_updates", low=1)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    update_interval = check_int(update_interval, "update_interval", low=1)
+    n_checkpoints = check_int(n_checkpoints, "n_checkpoints", low=1)
+    if value_samples is not None:
+        value_samples = check_int(value_samples, "value_samples", low=1)
+    check_callable(next_value, "next_value")
     S, A = mdp.n_states, mdp.n_actions
-    per_update = S * A if transitions_per_update is None else transitions_per_update
+    if transitions_per_update is None:
+        per_update = S * A
+    else:
+        per_update = check_int(transitions_per_update, "transitions_per_update", low=1)
     rng = np.random.default_rng(seed)
     # The behaviour policy does not depend on Q, so the whole stream of transitions can be drawn
     # up front; transition i enters D at update i // per_update.
@@ -216,8 +246,11 @@ def median_bandwidth(particles) -> float:
       particles: ``[N, d]``.
     Returns:
       h > 0.
+    Raises:
+      TypeError: non-numeric ``particles``.
+      ValueError: ``particles`` not a finite, non-empty ``[N, d]`` array.
     """
-    x = np.asarray(particles, dtype=np.float64)
+    x = as_float_array(particles, "particles", ndim=2)
     n = x.shape[0]
     if n < 2:
         return 1.0
@@ -234,8 +267,14 @@ def rbf_kernel(x, y, bandwidth: float) -> np.ndarray:
       x: ``[N, d]``; y: ``[M, d]``; bandwidth: h > 0.
     Returns:
       ``[N, M]``.
+    Raises:
+      TypeError: non-numeric arguments.
+      ValueError: ``x`` or ``y`` not a finite ``[·, d]`` array (the same d), h <= 0 or non-finite.
     """
-    return np.exp(-_squared_distances(np.asarray(x, float), np.asarray(y, float)) / bandwidth)
+    x = as_float_array(x, "x", ndim=2)
+    y = as_float_array(y, "y", shape=(None, x.shape[1]))
+    h = check_real(bandwidth, "bandwidth", low=0.0, open_low=True)
+    return np.exp(-_squared_distances(x, y) / h)
 
 
 def svgd_direction(particles, grad_q, tau, *, bandwidth: float | None = None) -> np.ndarray:
@@ -253,12 +292,20 @@ def svgd_direction(particles, grad_q, tau, *, bandwidth: float | None = None) ->
       bandwidth: h; default :func:`median_bandwidth` of the particles.
     Returns:
       ``[N, d]`` Δf at each particle.
+    Raises:
+      TypeError: non-numeric arguments.
+      ValueError: ``particles`` not a finite ``[N, d]`` array, ``grad_q`` not finite or not of
+        its shape, τ <= 0, h <= 0, or either non-finite.
     """
-    t = _positive_tau(tau)
-    a = np.asarray(particles, dtype=np.float64)
-    h = median_bandwidth(a) if bandwidth is None else bandwidth
+    t = check_tau(tau, positive=True)
+    a = as_float_array(particles, "particles", ndim=2)
+    g = as_float_array(grad_q, "grad_q", shape=a.shape)
+    if bandwidth is None:
+        h = median_bandwidth(a)
+    else:
+        h = check_real(bandwidth, "bandwidth", low=0.0, open_low=True)
     k = rbf_kernel(a, a, h)  # k[j, i] = κ(a_j, x_i)
-    attract = k.T @ np.asarray(grad_q, dtype=np.float64)
+    attract = k.T @ g
     # Σ_j −2(a_j − x_i) κ_ji/h = (2/h)(x_i Σ_j κ_ji − Σ_j κ_ji a_j)
     repulse = (2.0 / h) * (a * k.sum(axis=0)[:, None] - k.T @ a)
     return (attract + t * repulse) / a.shape[0]
@@ -287,8 +334,19 @@ def svgd(
       direction: ``direction(particles, grad, tau) -> [N, d]`` (default :func:`svgd_direction`).
     Returns:
       ``[N, d]`` the final particles.
+    Raises:
+      TypeError: a non-callable ``grad_q`` or ``direction``, non-numeric ``particles``, ``tau``
+        or ``step_size``, a non-integer ``n_steps``.
+      ValueError: ``particles`` not a finite ``[N, d]`` array, τ <= 0, ε <= 0 (or either
+        non-finite), n_steps < 0; and from ``direction`` (e.g. ``grad_q`` returning a wrong
+        shape or NaN).
     """
-    a = np.array(particles, dtype=np.float64)
+    check_callable(grad_q, "grad_q")
+    a = np.array(as_float_array(particles, "particles", ndim=2))  # a copy: moved in place below
+    tau = check_tau(tau, positive=True)
+    step_size = check_real(step_size, "step_size", low=0.0, open_low=True)
+    n_steps = check_int(n_steps, "n_steps", low=0)
+    check_callable(direction, "direction")
     for _ in range(n_steps):
         a += step_size * direction(a, grad_q(a), tau)
     return a
@@ -312,7 +370,15 @@ class MLPSampler:
 
     @staticmethod
     def init(dim: int, hidden: int, rng: np.random.Generator) -> MLPSampler:
-        """Random small weights; C = I, so f starts near ξ (a standard normal)."""
+        """Random small weights; C = I, so f starts near ξ (a standard normal).
+
+        Raises:
+          TypeError: non-integer ``dim`` or ``hidden``, ``rng`` not a numpy Generator.
+          ValueError: ``dim`` or ``hidden`` below 1.
+        """
+        dim = check_int(dim, "dim", low=1)
+        hidden = check_int(hidden, "hidden", low=1)
+        check_instance(rng, np.random.Generator, "rng")
         return MLPSampler(
             w1=rng.normal(size=(hidden, dim)),
             b1=rng.normal(size=hidden),
@@ -381,8 +447,21 @@ def amortised_svgd(
       direction: as in :func:`svgd`.
     Returns:
       The trained :class:`MLPSampler`.
+    Raises:
+      TypeError: a non-callable ``grad_q`` or ``direction``, ``sampler`` not an MLPSampler,
+        non-numeric ``tau`` or ``learning_rate``, a non-integer count or ``seed`` (``None``
+        included: it would not be reproducible).
+      ValueError: τ <= 0, learning rate <= 0 (or either non-finite), n_steps < 0,
+        batch_size < 1, a negative seed; and from ``direction``.
     """
-    rng = np.random.default_rng(seed)
+    check_callable(grad_q, "grad_q")
+    check_instance(sampler, MLPSampler, "sampler")
+    tau = check_tau(tau, positive=True)
+    n_steps = check_int(n_steps, "n_steps", low=0)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    learning_rate = check_real(learning_rate, "learning_rate", low=0.0, open_low=True)
+    check_callable(direction, "direction")
+    rng = np.random.default_rng(check_seed(seed))
     params = [p.copy() for p in sampler.params()]
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
