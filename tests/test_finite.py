@@ -1,11 +1,13 @@
 """FiniteMDP: validation (a table of bad inputs), the P_pi / r_pi / expected_next helpers, freezing."""
 
 import dataclasses
+from fractions import Fraction
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from hypothesis import given
+from hypothesis import strategies as st
 
 from mdps import FiniteMDP
 from mdps.strategies import finite_mdps
@@ -183,3 +185,24 @@ def test_dense_P_is_the_same_matrix_in_either_storage(mdp):
     )
     assert np.array_equal(other.dense_P(), P)
     assert np.array_equal((mdp._P_rows @ np.eye(mdp.n_states)).reshape(P.shape), P)
+
+
+@given(
+    st.lists(st.integers(1, 10**6), min_size=2, max_size=9),
+    st.sampled_from([0.0, 3e-11, -9.9e-11]),
+    st.booleans(),
+)
+def test_row_sum_defect_bounds_the_exact_defect(weights, nudge, sparse):
+    # Rows of decimal-ish probabilities (inexact in binary), one nudged within the accepted 1e-10;
+    # the exact defect from rational arithmetic must be bounded by both of row_sum_defect's bounds.
+    p = np.array(weights, float) / sum(weights)
+    P = np.stack([p, np.roll(p, 1)])[None].repeat(len(p), axis=0)[:, :, : len(p)]  # [S, 2, S]
+    P[0, 1, 0] += nudge
+    exact = max(abs(sum(Fraction(x) for x in row) - 1) for row in P.reshape(-1, len(p)))
+    S = len(p)
+    stored = sp.csr_array(P.reshape(2 * S, S)) if sparse else P
+    first = FiniteMDP(stored, np.zeros((S, 2)), 0.5).row_sum_defect  # γ far from 1: first order
+    second = FiniteMDP(stored, np.zeros((S, 2)), 1.0, horizon=3).row_sum_defect  # γ = 1: TwoSum
+    assert Fraction(first) >= exact and Fraction(second) >= exact
+    assert second <= float(exact) * (1 + 1e-15) + 1e-28  # second order: tight
+    assert first <= float(exact) + len(p) * 2.0**-52  # first order: within k ulps
