@@ -207,9 +207,30 @@ def test_extreme_inputs_are_finite_correct_and_silent(q, tau, expected):
 
 
 # --- bad input ------------------------------------------------------------------------------------
-# Every public function of theory.softmax except soft_value_first_axis, the unvalidated kernel
-# (its callers validate; validating there would cost every sweep of every solver).
+KERNEL = soft_value_first_axis
+# Every public function of theory.softmax. soft_value_first_axis, the hot-path kernel, checks τ and
+# its *result* (any NaN/inf input shows there), so it costs no pass over x.
 BAD = [
+    pytest.param(
+        lambda: KERNEL(np.array([[np.nan, 0.0]]), 1.0),
+        ValueError,
+        r"column \(0,\)",
+        id="kernel-nan",
+    ),
+    pytest.param(
+        lambda: KERNEL(np.array([[1.0], [np.inf]]), 0.5),
+        ValueError,
+        "x must be finite",
+        id="kernel-inf",
+    ),
+    pytest.param(
+        lambda: KERNEL(np.full((2, 3), -np.inf), 0.0),
+        ValueError,
+        "x must be finite",
+        id="kernel-all-neg-inf",
+    ),
+    pytest.param(lambda: KERNEL(np.zeros((2, 2)), -1.0), ValueError, "tau", id="kernel-negative-tau"),
+    pytest.param(lambda: KERNEL(np.zeros((2, 2)), None), TypeError, "tau", id="kernel-none-tau"),
     pytest.param(lambda: soft_value([1.0, np.nan], 1.0), ValueError, r"q must be finite; q\[1\]", id="nan-q"),
     pytest.param(lambda: soft_value([1.0, np.inf], 1.0), ValueError, "q must be finite", id="inf-q"),
     pytest.param(lambda: soft_value([], 1.0), ValueError, "q must not be empty", id="empty-q"),

@@ -33,31 +33,52 @@ __all__ = [
 def soft_value_first_axis(x: np.ndarray, tau: float) -> np.ndarray:
     """Soft value over the first axis: F_τ(x)[j] = τ log Σ_k exp(x[k, j]/τ).
 
-    The one log-sum-exp kernel of the toolkit (no validation: callers validate). Shifting by
-    the max keeps every exponent <= 0, so nothing overflows however small τ is.
+    The one log-sum-exp kernel of the toolkit, on the sweep's hot path, so it validates at O(1)
+    and O(output) cost only: τ is checked, and instead of a pass over ``x`` for NaN/inf the
+    *result* is checked, since any NaN or +inf in ``x``, or a column of −inf, comes out as NaN
+    (the max propagates NaN; x − m is inf − inf there). −inf entries in a column with a finite
+    max are exact zero weights and allowed. Shifting by the max keeps every exponent <= 0, so
+    nothing overflows however small τ is.
 
     Args:
-      x: ``[K, ...]`` float64, finite.
+      x: ``[K, ...]`` float64.
       tau: temperature >= 0; 0 gives the max.
     Returns:
       ``[...]`` the soft value of each column.
+    Raises:
+      TypeError, ValueError: τ not a finite real >= 0.
+      ValueError: a NaN or +inf in ``x``, or a column of −inf (naming the first such column).
     """
+    check_tau(tau)
     m = x.max(axis=0)
     if tau == 0.0:
-        return m
+        return _finite_result(m, x)
     # One work array, updated in place: exp dominates the cost (numpy's float64 exp is scalar
     # below AVX-512), so every temporary avoided shows in the sweep time.
-    z = np.subtract(x, m)
     # (x - m)/tau <= 0; for |x - m|/tau beyond float range it is -inf, whose exp is an exact 0,
-    # so the overflow in the division is harmless and silenced on this line alone.
-    with np.errstate(over="ignore"):
+    # so the overflow in the division is harmless. "invalid" arises only from inf - inf (an inf
+    # or all -inf column), which makes the result NaN and is reported by _finite_result.
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = np.subtract(x, m)
         z /= tau
     np.exp(z, out=z)
     s = np.asarray(z.sum(axis=0))  # in [1, K]: the max term contributes exp(0) = 1
     np.log(s, out=s)
     s *= tau
     s += m
-    return s[()]  # a scalar for a single vector, as numpy's reductions return
+    return _finite_result(s, x)[()]  # a scalar for a single vector, as numpy's reductions return
+
+
+def _finite_result(out: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``out`` if finite; else ValueError naming the first column of ``x`` that made it so."""
+    bad = ~np.isfinite(out)
+    if np.any(bad):
+        idx = tuple(int(i) for i in np.argwhere(np.atleast_1d(bad))[0])
+        column = np.asarray(x).reshape(x.shape[0], -1)[
+            :, np.ravel_multi_index(idx, out.shape) if out.ndim else 0
+        ]
+        raise ValueError(f"x must be finite (or -inf beside a finite max); column {idx} of x is {column}")
+    return out
 
 
 def soft_value(q, tau, axis: int = -1) -> np.ndarray:
