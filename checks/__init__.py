@@ -3,11 +3,12 @@
 Importing this package registers every battery; ``python -m checks`` runs them.
 """
 
-from checks import (  # noqa: F401  (register A–H)
+from checks import (  # noqa: F401  (register A–H and the errata)
     algorithms,
     bandit,
     bellman,
     conjugacy,
+    errata,
     importance_sampling,
     improvement,
     iteration,
