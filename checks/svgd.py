@@ -251,7 +251,7 @@ def check_svgd_boltzmann(
     TYPICAL_IID = 1/2); the split of the particles between the modes is set by the start, as
     random as an i.i.d. sample's, so the mode counts keep the binomial regions at level α_c.
     That this check holds its level is measured, not constructed: over the quick battery's
-    first 44 calibration seeds (N = 100) the particles' KS distance was at most 0.64 of its
+    first 64 calibration seeds (N = 100) the particles' KS distance was at most 0.64 of its
     threshold (median 0.44), their MMD at most 0.34 (median 0.21) and their mode counts at
     most 0.54 of the binomial band (median 0.29).
 
