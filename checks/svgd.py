@@ -152,8 +152,11 @@ def _binomial_excess(count: int, n: int, mass: float, alpha: float, slack: float
     lo = float(stats.binom.ppf(alpha / 2, n, max(mass - slack, 0.0)))
     hi = float(stats.binom.isf(alpha / 2, n, min(mass + slack, 1.0)))
     centre = n * mass
-    if count >= centre:
-        return (count - centre) / (hi - centre) if hi > centre else float(count > centre) * np.inf
+    if count == centre:
+        return 0.0
+    if count > centre:
+        # An empty side of the region (mass 1, say) admits no count beyond the centre.
+        return (count - centre) / (hi - centre) if hi > centre else np.inf
     return (centre - count) / (centre - lo) if lo < centre else np.inf
 
 
