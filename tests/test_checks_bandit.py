@@ -13,6 +13,8 @@ from theory.softmax import soft_indmax
 
 
 def _assert_rejected(res):
+    """FAIL, by a measurement beyond its allowance or by a NaN/inf one (the one rule of
+    checks.base: π with λ > 1 at t = 0 is −inf + inf)."""
     assert res.verdict == "FAIL", res.details
     assert res.measured > res.tolerance or "nonfinite" in res.details, res.details
 
@@ -108,10 +110,18 @@ def test_F2_passes_with_the_oracle_allocation():
 
 def test_F2_details_show_the_interval():
     res = check_error_rate(*BANDITS["K=2"], checkpoints=(300, 1000), n_runs=1000)
-    lo, hi = res.details["table"][-1]["ci99"]
+    lo, hi = res.details["table"][-1]["interval"]
     assert lo < res.details["table"][-1]["t*E_t"] < hi
-    assert "99 %" in res.details["summary"] and "limit" in res.details["summary"]
+    assert "skewness-corrected" in res.details["summary"] and "limit" in res.details["summary"]
     assert res.details["uniform_constant"] > res.details["limit"]
+
+
+def test_F2_references_are_the_closed_forms():
+    """The check's own constants, against the closed forms written out by hand (K = 2, τ = 1, σ = 2):
+    (σ²/τ²)(1 + e)² and (σ²/τ²)·2·(1 + e²)."""
+    res = check_error_rate(*BANDITS["K=2"], checkpoints=(300,), n_runs=200)
+    assert res.details["limit"] == pytest.approx(4 * (1 + np.e) ** 2, rel=1e-14)
+    assert res.details["uniform_constant"] == pytest.approx(8 * (1 + np.e**2), rel=1e-14)
 
 
 # --- F2 negative controls --------------------------------------------------------------------------
@@ -141,7 +151,35 @@ def limit_without_tau(r, tau, sigma):
 def test_F2_rejects_wrong_constants(wrong, name):
     res = check_error_rate(*BANDITS[name], n_runs=1500, limit=wrong)
     _assert_rejected(res)
-    assert res.details["worst"].startswith("attains limit")
+    # Both the exact comparison with the closed form and the Monte Carlo reject it.
+    failing = [k for k, (m, a) in res.details["comparisons"].items() if m > a]
+    assert any(k.startswith("formula: e2w_limit") for k in failing), failing
+    assert any(k.startswith("attains limit") for k in failing), failing
+
+
+def _at_double_temperature(fn):
+    return lambda r, tau, sigma, *args: fn(r, 2 * tau, sigma, *args)
+
+
+@pytest.mark.parametrize("name", ["e2w_limit", "gaussian_mse_given_counts", "uniform_limit"])
+def test_F2_battery_fails_when_theory_functions_use_twice_tau(monkeypatch, name):
+    """F2 does not grade itself: a theory.bandit constant computed at 2τ is caught (the check's
+    references are independent of theory.bandit), at the quick battery's seed."""
+    import theory.bandit
+
+    monkeypatch.setattr(theory.bandit, name, _at_double_temperature(getattr(theory.bandit, name)))
+    res = bandit.battery_error_rate(seed=0, size="quick")
+    assert res.verdict == "FAIL", res.details
+
+
+def test_F2_monte_carlo_alone_rejects_e2w_limit_at_twice_tau(monkeypatch):
+    """The limit at 2τ (28.06 on K = 2 against t·E_t ≈ 55) fails the Monte Carlo comparison too."""
+    import theory.bandit
+
+    monkeypatch.setattr(theory.bandit, "e2w_limit", _at_double_temperature(theory.bandit.e2w_limit))
+    res = check_error_rate(*BANDITS["K=2"], n_runs=1500)
+    failing = [k for k, (m, a) in res.details["comparisons"].items() if m > a]
+    assert any(k.startswith("attains limit") for k in failing), failing
 
 
 @pytest.mark.parametrize("name", ["K=2", "K=3", "K=4"])
