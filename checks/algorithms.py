@@ -94,6 +94,7 @@ H1 = Claim(
 DEPTHS = (1, 2, 3, 4, 5)
 
 
+@H1.subjects("values", log_policy=(-np.inf,))
 def check_path_consistency(
     mdp: FiniteMDP,
     tau: float,
@@ -183,6 +184,7 @@ H2 = Claim(
 )
 
 
+@H2.subjects("objective", "theta", "sampling")
 def check_pg_soft_q_equivalence(
     mdp: FiniteMDP,
     tau: float,

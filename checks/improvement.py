@@ -20,8 +20,10 @@ from checks.base import (
     CheckResult,
     Claim,
     exact_tolerance,
+    excess,
     fold,
     instance_label,
+    largest,
     register,
     solve_roundoff,
 )
@@ -79,6 +81,7 @@ def _battery(claim: Claim, check, *, seed: int, size: str, positive_tau: bool, n
 
 
 # --- C1 ----------------------------------------------------------------------------------------
+@C1.subjects("improve")
 def check_policy_improvement(
     mdp: FiniteMDP, tau: float, pi, *, improve=boltzmann_policy, tol=None
 ) -> CheckResult:
@@ -104,7 +107,7 @@ def check_policy_improvement(
     gain = evaluate_policy(mdp, improve(q_pi, tau), tau).q - q_pi
     worst = tuple(int(i) for i in np.unravel_index(gain.argmin(), gain.shape))
     return C1.result(
-        measured=max(0.0, -float(gain.min())),
+        measured=excess(-gain.min()),
         tolerance=allowed,
         details={
             "instance": instance_label(mdp, tau),
@@ -121,6 +124,7 @@ def battery_policy_improvement(*, seed: int, size: str) -> CheckResult:
 
 
 # --- C2 ----------------------------------------------------------------------------------------
+@C2.subjects(divergence=(np.inf,))
 def check_one_step_identity(mdp: FiniteMDP, tau: float, pi, *, divergence=kl, tol=None) -> CheckResult:
     """C2 on one instance (τ > 0), in every non-terminal state s, with q = Q^π(s, ·), π̃ = f_τ(q):
 
@@ -200,6 +204,7 @@ def battery_one_step_identity(*, seed: int, size: str) -> CheckResult:
 
 
 # --- C3 ----------------------------------------------------------------------------------------
+@C3.subjects("improve", "solver")
 def check_soft_policy_iteration(
     mdp: FiniteMDP,
     tau: float,
@@ -241,7 +246,7 @@ def check_soft_policy_iteration(
     for steps in range(1, max_improvements + 1):
         nxt = evaluate_policy(mdp, improve(ev.q, tau), tau)
         change = nxt.v - ev.v
-        worst_drop = max(worst_drop, float(-change.min()))
+        worst_drop = largest(worst_drop, -change.min())
         ev = nxt
         if np.abs(change).max() <= a:
             break

@@ -23,6 +23,7 @@ from checks.base import (
     exact_optimum,
     fold,
     instance_label,
+    largest,
     register,
     value_scale,
 )
@@ -102,9 +103,10 @@ def _contraction_ratio(mdp, tau, operator, q1, q2) -> tuple[float, float]:
     """(‖TQ₁ − TQ₂‖/‖Q₁ − Q₂‖, the round-off allowed in that ratio)."""
     gap = _sup(q1 - q2)
     ratio = _sup(operator(mdp, q1, tau) - operator(mdp, q2, tau)) / gap
-    return ratio, 2 * _operator_roundoff(mdp, tau, max(_sup(q1), _sup(q2))) / gap
+    return ratio, 2 * _operator_roundoff(mdp, tau, largest(_sup(q1), _sup(q2))) / gap
 
 
+@D1.subjects("operator")
 def check_contraction(
     mdp: FiniteMDP, tau: float, *, seed: int = 0, operator=soft_bellman_operator, tol: float | None = None
 ) -> CheckResult:
@@ -203,6 +205,7 @@ D2 = Claim(
 )
 
 
+@D2.subjects("operator")
 def check_convergence(
     mdp: FiniteMDP, tau: float, *, seed: int = 0, operator=soft_bellman_operator, tol: float | None = None
 ) -> CheckResult:
@@ -239,13 +242,13 @@ def check_convergence(
         err0 = _sup(q - star.q)
         n = _max_sweeps(gamma, err0, _FLOOR * scale)
         prior = post = -np.inf
-        magnitude = max(_sup(q), _sup(star.q))
+        magnitude = largest(_sup(q), _sup(star.q))
         for k in range(1, n + 1):
             q_prev, q = q, operator(mdp, q, tau)
             err, post_bound = _sup(q - star.q), gamma / (1 - gamma) * _sup(q - q_prev)
-            prior = max(prior, err - gamma**k * err0)
-            post = max(post, err - post_bound)
-            magnitude = max(magnitude, _sup(q))
+            prior = largest(prior, err - gamma**k * err0)
+            post = largest(post, err - post_bound)
+            magnitude = largest(magnitude, _sup(q))
             if post_bound < _FLOOR * scale:  # Q_k is certified within the floor: the rest is noise
                 n = k
                 break
@@ -278,6 +281,7 @@ D5 = Claim(
 )
 
 
+@D5.subjects("operator", "shift_factor", "bracket_factor")
 def check_monotone_bounds(
     mdp: FiniteMDP,
     tau: float,
@@ -322,7 +326,7 @@ def check_monotone_bounds(
     cases: dict[str, tuple[float, float]] = {}
 
     def allowance(*tables) -> float:
-        return _operator_roundoff(mdp, tau, max(_sup(t) for t in tables)) if tol is None else tol
+        return _operator_roundoff(mdp, tau, largest(*(_sup(t) for t in tables))) if tol is None else tol
 
     q1 = scale * rng.normal(size=shape)
     gaps = {f"random gap {g:g}": g * np.abs(rng.normal(size=shape)) for g in (1e-8, 1.0, 1e3)}
@@ -352,7 +356,7 @@ def check_monotone_bounds(
             q = operator(mdp, q, tau)
             v_prev, v = v, soft_state_value(q, tau, terminal=mdp.terminal)
             sweeps += 1
-            magnitude = max(magnitude, _sup(q))
+            magnitude = largest(magnitude, _sup(q))
             d = v - v_prev
             lo, hi = float(d.min()), float(d.max())
             if mdp.terminal.any():
@@ -361,7 +365,7 @@ def check_monotone_bounds(
                 lo, hi = min(lo, 0.0), max(hi, 0.0)
             below = _largest(v + bracket_factor * lo - star.v)
             above = _largest(star.v - v - bracket_factor * hi)
-            worst = max(worst, below, above)
+            worst = largest(worst, below, above)
             if gamma / (1 - gamma) * (hi - lo) < _FLOOR * scale:
                 break
         slack = star.error_bound + _operator_roundoff(mdp, tau, magnitude) * (1 + gamma) / (1 - gamma)

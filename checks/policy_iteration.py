@@ -61,6 +61,7 @@ D3 = Claim(
 )
 
 
+@D3.subjects("solver")
 def check_oracles(
     mdp: FiniteMDP, tau: float, *, solver=soft_value_iteration, tol: float | None = None
 ) -> CheckResult:
@@ -184,6 +185,7 @@ def _tail_rate(errors: list[float], low: float, high: float) -> float | None:
     return float(np.exp(np.mean(np.log(e[steps + 1] / e[steps]))))
 
 
+@D4.subjects("improve", "claimed_rate")
 def check_newton_policy_iteration(
     mdp: FiniteMDP,
     tau: float,

@@ -26,8 +26,10 @@ from checks.base import (
     CheckResult,
     Claim,
     exact_optimum,
+    excess,
     fold,
     instance_label,
+    largest,
     register,
     roundoff_tolerance,
     value_scale,
@@ -75,6 +77,7 @@ _PI_STOP, _PI_STEPS = 1e-10, 40
 _MIXTURE_MEMBERS = 20
 
 
+@H3.subjects("operator")
 def check_soft_policy_evaluation(
     mdp: FiniteMDP, tau: float, *, seed: int = 0, operator=None, tol: float | None = None
 ) -> CheckResult:
@@ -142,6 +145,7 @@ def _reduced_mdp(mdp: FiniteMDP, support: np.ndarray) -> tuple[FiniteMDP, np.nda
     return FiniteMDP(P, R, mdp.gamma, terminal=mdp.terminal, name=f"{mdp.name}|support"), cols
 
 
+@H3.subjects("project")
 def check_restricted_policy_iteration(
     mdp: FiniteMDP,
     tau: float,
@@ -212,7 +216,7 @@ def check_restricted_policy_iteration(
     final = true_project(run.q, tau, spec)
     # (T^{π'} V_L)(s) = Σ_a π'(Q_L − τ log π') = π'·Q_L + τH(π'), no entropy on terminal states.
     bellman = (final.pi * run.q).sum(axis=1) + tau * np.where(mdp.terminal, 0.0, entropy(final.pi))
-    residual = max(float((bellman - v_last).max()), 0.0)
+    residual = excess(bellman - v_last)
     slack = (residual + tau * float(final.gap.max())) / (1 - gamma) + 2 * round_off
     details = {
         "instance": instance_label(mdp, tau),
@@ -229,8 +233,8 @@ def check_restricted_policy_iteration(
     else:
         weights = rng.dirichlet(np.ones(_MIXTURE_SIZE), size=(_MIXTURE_MEMBERS, mdp.n_states))
         members = np.concatenate([np.einsum("msk,ska->msa", weights, spec), np.moveaxis(spec, 1, 0)])
-        excess = max(float((evaluate_policy(mdp, m, tau).q - run.q).max()) for m in members)
-        cases["Thm 1: max(Q^π − Q_L), π ∈ Π"] = (excess, allowance(slack))
+        worst = largest(*((evaluate_policy(mdp, m, tau).q - run.q).max() for m in members))
+        cases["Thm 1: max(Q^π − Q_L), π ∈ Π"] = (worst, allowance(slack))
         details["members"] = int(members.shape[0])
     return H3.worst_of(cases, details)
 
