@@ -43,7 +43,7 @@ from checks.base import (
 )
 from checks.suite import mdp_cases, mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
-from theory.bellman import evaluate_policy, soft_bellman_operator, soft_state_value
+from theory.bellman import DIRECT_SOLVE_MAX_STATES, evaluate_policy, soft_bellman_operator, soft_state_value
 from theory.softmax import entropy, kl
 from theory.solvers import soft_value_iteration
 
@@ -254,13 +254,26 @@ def check_boltzmann_optimal(
     )
 
 
+#: Alternatives tried on the Krylov-sized Garnet (checks.suite.krylov_garnet): each is one
+#: BiCGSTAB policy evaluation of 600 states, so 8 + 256 + 4 of them per temperature would cost
+#: seconds; 32 random deterministic policies still sample its policy space.
+_LARGE_MAX_DETERMINISTIC = 32
+
+
 @register(B2)
 def battery_boltzmann_optimal(*, seed: int, size: str) -> CheckResult:
     """B2 over the seeded MDP suite at every positive suite temperature (τ = 0 skipped: B2 is about τ > 0)."""
     return fold(
         B2,
         (
-            check_boltzmann_optimal(m, t, seed=seed + i)
+            check_boltzmann_optimal(
+                m,
+                t,
+                seed=seed + i,
+                max_deterministic=MAX_DETERMINISTIC
+                if m.n_states <= DIRECT_SOLVE_MAX_STATES
+                else _LARGE_MAX_DETERMINISTIC,
+            )
             for i, m in enumerate(mdp_suite(seed, size))
             for t in temperature_suite(size)
             if t > 0
