@@ -301,3 +301,14 @@ def test_H3_rejects_a_broken_bisection_in_the_mixture_projection(monkeypatch):
     res = check_restricted_policy_iteration(STOCHASTIC, 0.5, policy_class="mixture")
     _assert_rejected(res)
     assert res.details["worst"].startswith("I-projection")
+
+
+def test_H3_rejects_soft_policy_evaluation_stopping_early(monkeypatch):
+    """A stopping factor γ/(2 − γ) for γ/(1 − γ): the iterate's error is what its own last step
+    bounds (Lemma 1 holds), but larger than the tol asked."""
+    factor = "factor = mdp.gamma / ({} - mdp.gamma)"
+    mutant = mutated(actor_critic, factor.format(1), factor.format(2))
+    monkeypatch.setattr(soft_actor_critic, "soft_policy_evaluation", mutant.soft_policy_evaluation)
+    res = check_soft_policy_evaluation(STOCHASTIC, 0.5)
+    _assert_rejected(res)
+    assert res.details["worst"].startswith("stopping rule")
