@@ -7,6 +7,10 @@ Batteries register under their claim id (CLAIMS.md) with :func:`register`.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
+import math
 import re
 import traceback
 import warnings
@@ -28,10 +32,14 @@ __all__ = [
     "VERDICTS",
     "CheckResult",
     "Claim",
+    "NonFiniteSubject",
     "exact_optimum",
     "exact_tolerance",
+    "excess",
+    "first_nonfinite",
     "fold",
     "instance_label",
+    "largest",
     "register",
     "registered",
     "roundoff_tolerance",
@@ -157,6 +165,112 @@ def _nonfinite(measured: float, tolerance: float) -> str | None:
     return ", ".join(bad) or None
 
 
+def excess(x) -> float:
+    """max(0, max x) as a float, NaN if x holds a NaN.
+
+    Python's ``max(0.0, nan)`` is 0.0 (a comparison with NaN is False): a violation measured as
+    ``max(0.0, ...)`` would hide a NaN and pass. ``np.maximum`` and ``np.max`` propagate it.
+    """
+    return float(np.maximum(0.0, np.max(x)))
+
+
+def largest(*values) -> float:
+    """The largest of some numbers, NaN if any is NaN (Python's ``max`` keeps the first of a
+    NaN and a number, whichever order they come in, so a running ``max`` can drop a NaN)."""
+    return float(np.max(np.asarray(values, dtype=np.float64)))
+
+
+class NonFiniteSubject(Exception):
+    """A subject of a check (an injected hook's output, or an injected value) holds NaN or ±inf.
+
+    Raised by the guards of :meth:`Claim.subjects` and turned into that check's FAIL: the
+    contract makes NaN or inf anywhere a failure, and a NaN fed on into the project's own
+    functions would otherwise stop the check with a validation error (an ERROR row).
+    """
+
+
+def first_nonfinite(x, allow: tuple[float, ...] = (), where: str = "") -> str | None:
+    """Where the first NaN or ±inf in ``x`` is, e.g. ``".q[0, 1] = nan"``, or None if there is none.
+
+    Looks inside arrays (float and complex), floats, tuples and NamedTuples, lists, dicts,
+    dataclasses and sympy expressions (``nan``, ``zoo``, ``±oo``); integers, booleans and
+    strings are always finite. Values in ``allow`` (e.g. ``+inf`` for a convex conjugate off
+    its domain, ``-inf`` for a log-probability) are not reported.
+    """
+    if isinstance(x, (bool, np.bool_, int, np.integer, str, bytes)) or x is None:
+        return None
+    if isinstance(x, (float, np.floating, complex, np.complexfloating)):
+        return None if np.isfinite(x) or x in allow else f"{where} = {x!r}"
+    if isinstance(x, np.ndarray):
+        if x.dtype.kind not in "fc" or x.size == 0:
+            return None
+        bad = ~np.isfinite(x)
+        if allow and bad.any():
+            bad &= ~np.isin(x, allow)
+        if not bad.any():
+            return None
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        return f"{where}[{', '.join(map(str, idx))}] = {x[idx]!r}"
+    if type(x).__module__.startswith("sympy"):
+        import sympy as sp  # only reached with sympy subjects (the A checks' derivations)
+
+        if isinstance(x, sp.Basic) and x.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            return f"{where} = {x}"
+        return None
+    if isinstance(x, tuple) and hasattr(x, "_fields"):
+        items = zip((f".{f}" for f in x._fields), x)
+    elif isinstance(x, (tuple, list)):
+        items = ((f"[{i}]", v) for i, v in enumerate(x))
+    elif isinstance(x, dict):
+        items = ((f"[{k!r}]", v) for k, v in x.items())
+    elif dataclasses.is_dataclass(x) and not isinstance(x, type):
+        items = ((f".{f.name}", getattr(x, f.name)) for f in dataclasses.fields(x))
+    else:
+        return None
+    for label, value in items:
+        found = first_nonfinite(value, allow, where + label)
+        if found is not None:
+            return found
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def _guard_cached(fn, name: str, allow: tuple[float, ...]):
+    return _guard(fn, name, allow)
+
+
+def _guard(fn, name: str, allow: tuple[float, ...]):
+    """``fn`` raising :class:`NonFiniteSubject` when its output holds a non-finite float."""
+
+    @functools.wraps(fn)
+    def guarded(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        where = first_nonfinite(out, allow)
+        if where is not None:
+            raise NonFiniteSubject(f"subject {name!r} returned a non-finite value: output{where}")
+        return out
+
+    return guarded
+
+
+def _guarded(fn, name: str, allow: tuple[float, ...]):
+    """The guard of one hook; the same wrapper for the same hook (caches keyed on it keep working)."""
+    try:
+        return _guard_cached(fn, name, allow)
+    except TypeError:  # an unhashable callable object: guard it afresh
+        return _guard(fn, name, allow)
+
+
+def _label(arguments: dict) -> str:
+    """A check's instance in words, from its bound arguments: the MDP's name and τ when present."""
+    parts = [v.name for v in arguments.values() if isinstance(v, FiniteMDP)]
+    if "tau" in arguments and isinstance(arguments["tau"], (int, float)):
+        parts.append(f"tau={arguments['tau']:g}")
+    if "name" in arguments and arguments["name"]:
+        parts.insert(0, str(arguments["name"]))
+    return ", ".join(parts) or "this instance"
+
+
 @dataclass(frozen=True)
 class Claim:
     """A claim of CLAIMS.md: its id, one-line statement and source.
@@ -199,6 +313,53 @@ class Claim:
         return CheckResult(
             self.id, self.statement, self.source, measured, tolerance, verdict, cases, details, counterexample
         )
+
+    def subjects(self, *names: str, **allowing: tuple[float, ...]):
+        """Decorator of a check function: its subject parameters must give finite numbers.
+
+        ``names`` (and the keys of ``allowing``) are the check's keyword parameters that carry
+        the subject: hooks (callables, the defaults included) and injected values (a policy, a
+        V table, a factor under test). A hook's output is scanned at every call, a value once,
+        by :func:`first_nonfinite`; ``allowing[name]`` lists the non-finite values that are
+        legitimate for it (``conjugate=(inf,)``: F* is +inf off the simplex). A NaN or ±inf
+        anywhere stops the check, which returns FAIL with ``measured`` = NaN and
+        ``details["subject"]`` saying which subject gave what: a NaN subject is a FAIL, neither
+        a PASS (NaN compared is False, and a comparison that is skipped passes) nor an ERROR
+        (the project's functions reject a NaN input with a ValueError).
+        """
+        specs = {**{n: () for n in names}, **{n: tuple(a) for n, a in allowing.items()}}
+
+        def deco(check):
+            signature = inspect.signature(check)
+            unknown = set(specs) - set(signature.parameters)
+            if unknown:
+                raise TypeError(f"{check.__name__} has no parameter(s) {sorted(unknown)}")
+
+            @functools.wraps(check)
+            def guarded_check(*args, **kwargs):
+                bound = signature.bind(*args, **kwargs)
+                bound.apply_defaults()
+                try:
+                    for name, allow in specs.items():
+                        value = bound.arguments[name]
+                        if callable(value):
+                            bound.arguments[name] = _guarded(value, name, allow)
+                        elif value is not None:
+                            where = first_nonfinite(value, allow)
+                            if where is not None:
+                                raise NonFiniteSubject(f"subject {name!r} is not finite: {name}{where}")
+                    return check(*bound.args, **bound.kwargs)
+                except NonFiniteSubject as err:
+                    label = _label(bound.arguments)
+                    return self.result(
+                        measured=math.nan,
+                        tolerance=math.nan,
+                        details={"instance": f"{label} ({err})", "subject": str(err)},
+                    )
+
+            return guarded_check
+
+        return deco
 
     def worst_of(self, comparisons: dict[str, tuple[float, float]], details: dict) -> CheckResult:
         """One instance's CheckResult from named (measured, allowed) comparisons.

@@ -34,7 +34,7 @@ from checks._softmax_common import (
     _q_tau_suite,
     _value_roundoff,
 )
-from checks.base import EPS, CheckResult, Claim, fold, register
+from checks.base import EPS, CheckResult, Claim, excess, fold, largest, register
 from theory.softmax import entropy as shannon_entropy
 from theory.softmax import soft_indmax, soft_value, softmax_conjugate
 
@@ -110,6 +110,7 @@ def _divergence_rays(p: np.ndarray):
         yield f"q = -t·e_{a}", e, -p[a]
 
 
+@A5.subjects("soft_value", "symbolic_derivation", conjugate=(np.inf,))
 def check_conjugate(
     p,
     tau: float,
@@ -168,12 +169,13 @@ def check_conjugate(
             g0, g1 = (float(p @ (t * direction)) - float(soft_value(t * direction, tau)) for t in (t0, t1))
             grown = (g1 - g0) / (t1 - t0)
             allowed = 2 * _value_roundoff(t1 * direction, tau) / (t1 - t0) if tol is None else tol
-            comparisons[f"slope deficit along {ray}"] = (max(0.0, slope - grown), allowed)
+            comparisons[f"slope deficit along {ray}"] = (excess(slope - grown), allowed)
             details[f"objective along {ray}"] = {"t": (t0, t1), "value": (g0, g1), "slope >=": float(slope)}
     _add_symbolic(comparisons, details, symbolic_derivation)
     return A5.worst_of(comparisons, details)
 
 
+@A5.subjects("soft_value", conjugate=(np.inf,))
 def check_biconjugate(
     q,
     tau: float,
@@ -237,6 +239,7 @@ def _lagrange_multiplier(q, tau) -> float:
     return float(soft_value(q, tau)) - tau
 
 
+@A6.subjects("multiplier", "indmax", "symbolic_derivation")
 def check_kkt(
     q,
     tau: float,
@@ -279,10 +282,10 @@ def check_kkt(
     normal = pi >= _TINY
     if tau > 0:
         stationarity = q[normal] - tau * np.log(pi[normal]) - tau - lam
-        below = max(0.0, (q[~normal] - lam - tau - tau * np.log(_TINY)).max(initial=-np.inf))
+        below = excess((q[~normal] - lam - tau - tau * np.log(_TINY)).max(initial=-np.inf))
     else:
         stationarity = q[normal] - lam
-        below = max(0.0, (q[~normal] - lam).max(initial=-np.inf))
+        below = excess((q[~normal] - lam).max(initial=-np.inf))
     comparisons = {
         "max |dL/dpi_a| on the support": (np.abs(stationarity).max() if normal.any() else np.inf, rnd),
         "dL/dpi_a sign condition where pi_a underflows": (below, rnd),
@@ -320,13 +323,14 @@ def _tau_derivative(q: np.ndarray, tau: float, soft_value) -> tuple[float, float
         return abs(3 * (w @ centred**2) + w @ centred**3) / t**2
 
     r = _value_roundoff(q, 1.1 * tau)
-    bound_m = 2 * max(third(tau * s) for s in (0.9, 1.0, 1.1))
+    bound_m = 2 * largest(*(third(tau * s) for s in (0.9, 1.0, 1.1)))
     h = min(tau / 10, (3 * r / max(bound_m, 1e-300)) ** (1 / 3))
     up, down = tau + h, tau - h
     derivative = (float(soft_value(q, up)) - float(soft_value(q, down))) / (up - down)
     return derivative, h**2 * bound_m / 6 + r / h, h
 
 
+@A7.subjects("soft_value", "indmax", "entropy", "symbolic_derivation")
 def check_bounds_and_limits(
     q,
     tau: float,
@@ -378,15 +382,15 @@ def check_bounds_and_limits(
     below = q[~argmax]
     gap = top - below.max() if below.size else np.inf
     comparisons = {
-        "max q - F (lower bound)": (max(0.0, top - value), rnd),
-        "F - max q - tau log K (upper bound)": (max(0.0, value - top - tau * np.log(k)), rnd),
+        "max q - F (lower bound)": (excess(top - value), rnd),
+        "F - max q - tau log K (upper bound)": (excess(value - top - tau * np.log(k)), rnd),
         "|F - f·q - tau H(f)| (the gap is the entropy)": (abs(value - f @ q - tau * h_f), rnd),
     }
     details = {"instance": _instance(name, q, tau), "H(f)": h_f}
     if tau > 0:
         derivative, bound, step = _tau_derivative(q, tau, soft_value)
         comparisons["|dF/dtau - H(f)| (central difference)"] = (abs(derivative - h_f), 2 * bound)
-        comparisons["-dF/dtau (must be >= 0)"] = (max(0.0, -derivative), 2 * bound)
+        comparisons["-dF/dtau (must be >= 0)"] = (excess(-derivative), 2 * bound)
         details["dF/dtau"] = {"central difference": derivative, "step": step, "error bound": bound}
     else:
         step = gap / 40 if np.isfinite(gap) else 1.0
@@ -400,15 +404,15 @@ def check_bounds_and_limits(
         details["limit bounds (tau: F - max - tau log m, |f - hardmax|_1)"] = limits = {}
         for j in range(1, 5):
             t = spread * 10.0**-j
-            excess = float(soft_value(q, t)) - top - t * np.log(m)
+            over = float(soft_value(q, t)) - top - t * np.log(m)
             tail = np.exp(-gap / t)
             limits[f"{t:.3g}"] = (float(t * (k - m) / m * tail), float(2 * (k - m) * tail))
             comparisons[f"F - max - tau log m outside [0, bound], tau={t:.3g}"] = (
-                max(0.0, -excess, excess - t * (k - m) / m * tail),
+                largest(0.0, -over, over - t * (k - m) / m * tail),
                 _value_roundoff(q, t),
             )
             comparisons[f"|f - hardmax|_1 above its bound, tau={t:.3g}"] = (
-                max(0.0, np.abs(np.asarray(indmax(q, t)) - hardmax).sum() - 2 * (k - m) * tail),
+                excess(np.abs(np.asarray(indmax(q, t)) - hardmax).sum() - 2 * (k - m) * tail),
                 _nats_roundoff(k),
             )
     scale = 1.0 + np.abs(q).max()

@@ -14,21 +14,27 @@ error of the reference Q* (soft policy iteration, exact linear solves).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+from scipy.special import logsumexp
 
 from checks.base import (
     EPS,
     CheckResult,
     Claim,
     exact_optimum,
+    exact_tolerance,
     fold,
     instance_label,
+    largest,
     register,
     value_scale,
 )
 from checks.suite import mdp_cases
 from mdps.finite import FiniteMDP
 from theory.bellman import soft_bellman_operator, soft_state_value
+from theory.solvers import ConvergenceWarning, soft_value_iteration
 
 __all__ = [
     "D1",
@@ -102,9 +108,10 @@ def _contraction_ratio(mdp, tau, operator, q1, q2) -> tuple[float, float]:
     """(‖TQ₁ − TQ₂‖/‖Q₁ − Q₂‖, the round-off allowed in that ratio)."""
     gap = _sup(q1 - q2)
     ratio = _sup(operator(mdp, q1, tau) - operator(mdp, q2, tau)) / gap
-    return ratio, 2 * _operator_roundoff(mdp, tau, max(_sup(q1), _sup(q2))) / gap
+    return ratio, 2 * _operator_roundoff(mdp, tau, largest(_sup(q1), _sup(q2))) / gap
 
 
+@D1.subjects("operator")
 def check_contraction(
     mdp: FiniteMDP, tau: float, *, seed: int = 0, operator=soft_bellman_operator, tol: float | None = None
 ) -> CheckResult:
@@ -203,6 +210,7 @@ D2 = Claim(
 )
 
 
+@D2.subjects("operator")
 def check_convergence(
     mdp: FiniteMDP, tau: float, *, seed: int = 0, operator=soft_bellman_operator, tol: float | None = None
 ) -> CheckResult:
@@ -213,7 +221,9 @@ def check_convergence(
     (a posteriori), until either bound falls below 1e-9·(1 + ‖V‖) (below it the comparisons
     are between rounding errors).
     Q* comes from soft policy iteration (exact linear solves, another algorithm) with its
-    certified error e*. Source: seed deck, "Algorithm: Soft Q-Iteration"; Haarnoja et al. 2017,
+    certified error e*. Also, theory's soft value iteration reports its residuals
+    ‖V_n − V_{n−1}‖∞ (the data of its certificate): they are replayed here
+    (:func:`_replayed_residuals`). Source: seed deck, "Algorithm: Soft Q-Iteration"; Haarnoja et al. 2017,
     Theorem 3.
 
     Tolerance (``slack``): 2e* + δ/(1 − γ) with δ the round-off of one application of T at the
@@ -239,13 +249,13 @@ def check_convergence(
         err0 = _sup(q - star.q)
         n = _max_sweeps(gamma, err0, _FLOOR * scale)
         prior = post = -np.inf
-        magnitude = max(_sup(q), _sup(star.q))
+        magnitude = largest(_sup(q), _sup(star.q))
         for k in range(1, n + 1):
             q_prev, q = q, operator(mdp, q, tau)
             err, post_bound = _sup(q - star.q), gamma / (1 - gamma) * _sup(q - q_prev)
-            prior = max(prior, err - gamma**k * err0)
-            post = max(post, err - post_bound)
-            magnitude = max(magnitude, _sup(q))
+            prior = largest(prior, err - gamma**k * err0)
+            post = largest(post, err - post_bound)
+            magnitude = largest(magnitude, _sup(q))
             if post_bound < _FLOOR * scale:  # Q_k is certified within the floor: the rest is noise
                 n = k
                 break
@@ -254,11 +264,40 @@ def check_convergence(
         cases[f"{label}: a priori γ^k"] = (prior, allowed)
         cases[f"{label}: a posteriori γ/(1−γ)"] = (post, allowed)
         sweeps[label] = n
+    cases["soft_value_iteration's residuals = ‖V_n − V_{n−1}‖ replayed"] = _replayed_residuals(mdp, tau, tol)
 
     return D2.worst_of(
         cases,
         {"instance": instance_label(mdp, tau), "sweeps": sweeps, "q_star_error_bound": star.error_bound},
     )
+
+
+#: Sweeps of soft value iteration whose reported residuals D2 replays (the first ones; the rest
+#: repeat the same computation).
+_REPLAYED_SWEEPS = 40
+
+
+def _replayed_residuals(mdp: FiniteMDP, tau: float, tol: float | None) -> tuple[float, float]:
+    """(max_n |residuals[n] − ‖V_{n+1} − V_n‖∞|, allowance) for theory's soft value iteration.
+
+    Its SolveResult reports residuals[n] = ‖V_{n+1} − V_n‖∞ from V_0 = 0 (the sweeps, the
+    certificate's raw data): the first _REPLAYED_SWEEPS are replayed here with scipy's
+    logsumexp (max at τ = 0), V = 0 on terminal states. Each replayed iterate differs from the
+    solver's by at most δ/(1 − γ), δ the round-off of one sweep, so a residual by 2δ/(1 − γ).
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        res = soft_value_iteration(mdp, tau, tol=exact_tolerance(mdp, tau), max_iter=_REPLAYED_SWEEPS)
+    v, worst, magnitude = np.zeros(mdp.n_states), 0.0, 0.0
+    for reported in res.residuals:
+        q = mdp.R + mdp.gamma * mdp.expected_next(v)
+        v_next = tau * logsumexp(q / tau, axis=1) if tau > 0 else q.max(axis=1)
+        v_next = np.where(mdp.terminal, 0.0, v_next)
+        worst = largest(worst, abs(reported - _sup(v_next - v)))
+        magnitude = largest(magnitude, _sup(q))
+        v = v_next
+    allowed = 2 * _operator_roundoff(mdp, tau, magnitude) / (1 - mdp.gamma)
+    return worst, allowed if tol is None else tol
 
 
 @register(D2)
@@ -278,6 +317,7 @@ D5 = Claim(
 )
 
 
+@D5.subjects("operator", "shift_factor", "bracket_factor")
 def check_monotone_bounds(
     mdp: FiniteMDP,
     tau: float,
@@ -322,7 +362,7 @@ def check_monotone_bounds(
     cases: dict[str, tuple[float, float]] = {}
 
     def allowance(*tables) -> float:
-        return _operator_roundoff(mdp, tau, max(_sup(t) for t in tables)) if tol is None else tol
+        return _operator_roundoff(mdp, tau, largest(*(_sup(t) for t in tables))) if tol is None else tol
 
     q1 = scale * rng.normal(size=shape)
     gaps = {f"random gap {g:g}": g * np.abs(rng.normal(size=shape)) for g in (1e-8, 1.0, 1e3)}
@@ -352,7 +392,7 @@ def check_monotone_bounds(
             q = operator(mdp, q, tau)
             v_prev, v = v, soft_state_value(q, tau, terminal=mdp.terminal)
             sweeps += 1
-            magnitude = max(magnitude, _sup(q))
+            magnitude = largest(magnitude, _sup(q))
             d = v - v_prev
             lo, hi = float(d.min()), float(d.max())
             if mdp.terminal.any():
@@ -361,7 +401,7 @@ def check_monotone_bounds(
                 lo, hi = min(lo, 0.0), max(hi, 0.0)
             below = _largest(v + bracket_factor * lo - star.v)
             above = _largest(star.v - v - bracket_factor * hi)
-            worst = max(worst, below, above)
+            worst = largest(worst, below, above)
             if gamma / (1 - gamma) * (hi - lo) < _FLOOR * scale:
                 break
         slack = star.error_bound + _operator_roundoff(mdp, tau, magnitude) * (1 + gamma) / (1 - gamma)

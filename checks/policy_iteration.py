@@ -2,7 +2,8 @@
 
 The solvers against each other: independent oracles, and policy iteration's rates.
 D3: soft value iteration agrees with every independent method that applies to the instance:
-soft policy iteration (exact linear solves, a different algorithm); the one-state closed form
+soft policy iteration (exact linear solves, a different algorithm) and the hybrid soft_solve
+(value iteration handing over to policy iteration); the one-state closed form
 V = F_τ(r)/(1 − γ); backward induction on acyclic MDPs; at τ = 0 a linear program
 (scipy.optimize.linprog, no shared code); for τ > 0 the reward-scale identity Q*_τ[r] = τ Q*_1[r/τ].
 D4: soft policy iteration is Newton's method (rate γ, superlinear finish); modified policy
@@ -40,6 +41,7 @@ from theory.softmax import soft_value
 from theory.solvers import (
     soft_backward_induction,
     soft_policy_iteration,
+    soft_solve,
     soft_value_iteration,
 )
 
@@ -61,6 +63,7 @@ D3 = Claim(
 )
 
 
+@D3.subjects("solver")
 def check_oracles(
     mdp: FiniteMDP, tau: float, *, solver=soft_value_iteration, tol: float | None = None
 ) -> CheckResult:
@@ -86,6 +89,13 @@ def check_oracles(
 
     pi = soft_policy_iteration(mdp, tau, tol=tol)
     compare("soft policy iteration", res.q, pi.q, res.error_bound + pi.error_bound + round_off)
+    hybrid = soft_solve(mdp, tau, tol=tol)
+    compare(
+        "soft_solve (value iteration handing over to policy iteration)",
+        res.q,
+        hybrid.q,
+        res.error_bound + hybrid.error_bound + round_off,
+    )
     if mdp.n_states == 1 and not mdp.terminal[0]:
         closed = soft_value(mdp.R[0], tau) / (1 - mdp.gamma)
         compare("one-state closed form F(r)/(1-γ)", res.v[0], closed, res.error_bound + round_off)
@@ -184,6 +194,7 @@ def _tail_rate(errors: list[float], low: float, high: float) -> float | None:
     return float(np.exp(np.mean(np.log(e[steps + 1] / e[steps]))))
 
 
+@D4.subjects("improve", "claimed_rate")
 def check_newton_policy_iteration(
     mdp: FiniteMDP,
     tau: float,

@@ -19,6 +19,8 @@ import warnings
 
 import numpy as np
 from scipy.optimize import brentq
+from scipy.special import entr
+from scipy.special import softmax as scipy_softmax
 
 from checks.algorithms import _positive_tau, _sup
 from checks.base import (
@@ -26,8 +28,10 @@ from checks.base import (
     CheckResult,
     Claim,
     exact_optimum,
+    excess,
     fold,
     instance_label,
+    largest,
     register,
     roundoff_tolerance,
     value_scale,
@@ -36,7 +40,6 @@ from checks.suite import mdp_cases
 from mdps.finite import FiniteMDP
 from theory.actor_critic import (
     adjust_temperature,
-    average_entropy,
     mixture_projection,
     restricted_soft_policy_iteration,
     soft_policy_evaluation,
@@ -75,6 +78,7 @@ _PI_STOP, _PI_STEPS = 1e-10, 40
 _MIXTURE_MEMBERS = 20
 
 
+@H3.subjects("operator")
 def check_soft_policy_evaluation(
     mdp: FiniteMDP, tau: float, *, seed: int = 0, operator=None, tol: float | None = None
 ) -> CheckResult:
@@ -87,7 +91,10 @@ def check_soft_policy_evaluation(
 
     Tolerance: that a-posteriori bound (T^π is a γ-contraction) plus the round-off of the
     solve and of the sweeps, 2·64·eps·(1 + k)·(1 + ‖V‖)/(1 − γ) (each sweep's error is damped
-    by γ, so the sum is at most 1/(1 − γ) sweeps' worth).
+    by γ, so the sum is at most 1/(1 − γ) sweeps' worth). And the stopping rule that
+    soft_policy_evaluation documents: the bound of its last step is at most the tol asked (a
+    rule that stops early leaves a larger error than promised, which the first comparison,
+    measured against the achieved bound, would accept).
 
     Args:
       mdp: infinite-horizon MDP.
@@ -102,16 +109,18 @@ def check_soft_policy_evaluation(
     scale = 1 + value_scale(mdp, tau)
     pi = rng.dirichlet(np.ones(mdp.n_actions), size=mdp.n_states)
     q0 = 1e3 * scale * rng.uniform(-1, 1, size=(mdp.n_states, mdp.n_actions))
+    asked = 1e-10 * scale
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a broken operator may not converge
-        run = soft_policy_evaluation(
-            mdp, pi, tau, q0=q0, tol=1e-10 * scale, max_iter=20_000, operator=operator
-        )
+        run = soft_policy_evaluation(mdp, pi, tau, q0=q0, tol=asked, max_iter=20_000, operator=operator)
     exact = evaluate_policy(mdp, pi, tau).q
     bound = mdp.gamma / (1 - mdp.gamma) * run.steps[-1]
     allowed = bound + 2 * roundoff_tolerance(mdp, tau) / (1 - mdp.gamma) if tol is None else tol
     return H3.worst_of(
-        {"Lemma 1: ‖T^π…T^π Q₀ − Q^π‖": (_sup(run.q - exact), allowed)},
+        {
+            "Lemma 1: ‖T^π…T^π Q₀ − Q^π‖": (_sup(run.q - exact), allowed),
+            "stopping rule: γ/(1−γ)·‖Q_K − Q_{K−1}‖ <= tol asked": (bound, asked if tol is None else tol),
+        },
         {"instance": instance_label(mdp, tau), "sweeps": int(run.steps.size), "a_posteriori_bound": bound},
     )
 
@@ -142,6 +151,7 @@ def _reduced_mdp(mdp: FiniteMDP, support: np.ndarray) -> tuple[FiniteMDP, np.nda
     return FiniteMDP(P, R, mdp.gamma, terminal=mdp.terminal, name=f"{mdp.name}|support"), cols
 
 
+@H3.subjects("project")
 def check_restricted_policy_iteration(
     mdp: FiniteMDP,
     tau: float,
@@ -161,6 +171,10 @@ def check_restricted_policy_iteration(
       projection g-suboptimal in KL, E_{π_new}[Q^{π_old} − τ log π_new] >= V^{π_old} − τg, and
       unrolling gives Q^{π_new} >= Q^{π_old} − γτg/(1 − γ): allowance τ·g/(1 − γ) plus the
       round-off of two evaluations.
+    - I-projection: π_{k+1} is the argmin (Lemma 2's π_new), not an approximation: its
+      certified gap g <= 64·eps·A·(1 + ℓ), ℓ = 2(1 + ‖V‖)/τ (+ max|log B| for the mixture) the
+      range of the logs in the KL's slope: the round-off of the bisection's last slope (a
+      broken bisection certifies a large gap honestly, which the other two allow for).
     - Theorem 1: the limit π_L dominates the class. Certified slack: with π' = project(Q_L),
       for any π ∈ Π, T^π V_L <= T^{π'} V_L + τg, so V^π − V_L <= (max_s(T^{π'}V_L − V_L)⁺ + τg)/(1 − γ),
       and Q^π − Q_L <= γ times that. "support": |Q_L − Q*| on the allowed actions, Q* the soft
@@ -202,17 +216,26 @@ def check_restricted_policy_iteration(
     def allowance(x):
         return x if tol is None else tol
 
+    # The projection is the argmin (SAC's π_new) to float64 resolution: its certified KL gap is
+    # round-off of a slope Σ_a (B₀ − B₁)(log m − log p) with |log p| <= 2‖Q‖/τ (module docstring).
+    log_range = 2 * (1 + value_scale(mdp, tau)) / tau
+    if policy_class == "mixture":
+        log_range += float(np.abs(np.log(spec)).max())
     cases = {
         "Lemma 2: max −(Q^{π_{k+1}} − Q^{π_k})": (
             float(-run.improvements.min()),
             allowance(tau * run.gaps.max() / (1 - gamma) + 2 * round_off),
-        )
+        ),
+        "I-projection: certified KL gap (argmin to round-off)": (
+            float(run.gaps.max()),
+            allowance(64 * EPS * mdp.n_actions * (1 + log_range)),
+        ),
     }
     v_last = evaluate_policy(mdp, run.pi, tau).v
     final = true_project(run.q, tau, spec)
     # (T^{π'} V_L)(s) = Σ_a π'(Q_L − τ log π') = π'·Q_L + τH(π'), no entropy on terminal states.
     bellman = (final.pi * run.q).sum(axis=1) + tau * np.where(mdp.terminal, 0.0, entropy(final.pi))
-    residual = max(float((bellman - v_last).max()), 0.0)
+    residual = excess(bellman - v_last)
     slack = (residual + tau * float(final.gap.max())) / (1 - gamma) + 2 * round_off
     details = {
         "instance": instance_label(mdp, tau),
@@ -229,14 +252,20 @@ def check_restricted_policy_iteration(
     else:
         weights = rng.dirichlet(np.ones(_MIXTURE_SIZE), size=(_MIXTURE_MEMBERS, mdp.n_states))
         members = np.concatenate([np.einsum("msk,ska->msa", weights, spec), np.moveaxis(spec, 1, 0)])
-        excess = max(float((evaluate_policy(mdp, m, tau).q - run.q).max()) for m in members)
-        cases["Thm 1: max(Q^π − Q_L), π ∈ Π"] = (excess, allowance(slack))
+        worst = largest(*((evaluate_policy(mdp, m, tau).q - run.q).max() for m in members))
+        cases["Thm 1: max(Q^π − Q_L), π ∈ Π"] = (worst, allowance(slack))
         details["members"] = int(members.shape[0])
     return H3.worst_of(cases, details)
 
 
 #: Accuracy to which automatic temperature adjustment must bring the entropy (nats).
 ENTROPY_ACCURACY = 1e-8
+
+
+def _uniform_average_entropy(rewards: np.ndarray, alpha: float) -> float:
+    """(1/S) Σ_s H(f_α(r(s, ·))) by scipy's softmax and entr, independent of theory.softmax and
+    theory.actor_critic: the average entropy with uniform state weights 1/S."""
+    return float(entr(scipy_softmax(rewards / alpha, axis=1)).sum(axis=1).mean())
 
 
 def check_temperature_adjustment(
@@ -258,10 +287,15 @@ def check_temperature_adjustment(
     (γ = 0, where eqs. (13)–(17) are exact; theory-notes §5b caveat). The dual g(α) =
     Σ_s w(s) α log Σ_a e^{r(s,a)/α} − αH̄ is convex with g'(α) = H̄_w(π_α) − H̄ (derived here;
     envelope theorem), so the fixed point is α* with H̄_w(π_{α*}) = H̄, found independently by
-    brentq on log α.
+    brentq on log α. The states are weighted uniformly, w = 1/S, and H̄_w is computed here by
+    scipy (:func:`_uniform_average_entropy`), not by theory.actor_critic.
     - entropy: |H̄_w(π_{α_K}) − H̄| after K steps, allowed ENTROPY_ACCURACY = 1e-8 nats (the
       iteration contracts at rate |1 − lr·dH/dlog α| near α*, reported; 2000 steps of lr 0.5
-      reach 1e-8 for every bandit here) plus the entropy's round-off 64·eps·log A;
+      reach 1e-8 for every bandit here) plus the entropy's round-off 64·eps·log A; for the run
+      with w = 1/S passed explicitly, and for the run with adjust_temperature's default weights
+      (documented uniform; a default of 2/S would halve the entropy reached);
+    - reported entropy: the run's own H̄_w(π_{α_K}) against the one computed here, to round-off
+      64·eps·(1 + A)·(1 + log A);
     - temperature: |log α_K − log α*| allowed (1e-8 + 64·eps·log A)/(dH/dlog α at α*) plus
       brentq's xtol 1e-13: the entropy accuracy carried to log α to first order.
 
@@ -271,30 +305,47 @@ def check_temperature_adjustment(
       alpha0, lr, steps: the dual gradient descent (theory.actor_critic.adjust_temperature).
       sign: +1 descent; −1 ascends (a negative control).
       name: label for the report.
-      tol: replaces both allowances when given.
+      tol: replaces every allowance when given.
     Returns:
       CheckResult of the comparison with the worst margin.
     Raises:
       ValueError: as adjust_temperature.
     """
     rewards = np.asarray(rewards, dtype=np.float64)
-    weights = np.full(rewards.shape[0], 1.0 / rewards.shape[0])
+    S, A = rewards.shape
+    weights = np.full(S, 1.0 / S)
     run = adjust_temperature(rewards, target, alpha0=alpha0, weights=weights, lr=lr, steps=steps, sign=sign)
-    log_star = brentq(
-        lambda x: average_entropy(rewards, np.exp(x), weights) - target, -30.0, 30.0, xtol=1e-13
-    )
+    default = adjust_temperature(rewards, target, alpha0=alpha0, lr=lr, steps=steps, sign=sign)
+
+    def gap(log_alpha):
+        return _uniform_average_entropy(rewards, np.exp(log_alpha)) - target
+
+    log_star = brentq(gap, -30.0, 30.0, xtol=1e-13)
     h = 1e-5  # central difference of H in log α, for the first-order conversion only
     slope = (
-        average_entropy(rewards, np.exp(log_star + h), weights)
-        - average_entropy(rewards, np.exp(log_star - h), weights)
+        _uniform_average_entropy(rewards, np.exp(log_star + h))
+        - _uniform_average_entropy(rewards, np.exp(log_star - h))
     ) / (2 * h)
-    round_off = 64 * EPS * np.log(rewards.shape[1])
+    round_off = 64 * EPS * np.log(A)
     entropy_allowed = ENTROPY_ACCURACY + round_off
+    reached = _uniform_average_entropy(rewards, run.alphas[-1])
+
+    def allowance(x):
+        return x if tol is None else tol
+
     cases = {
-        "|H(π_α) − H̄|": (abs(run.entropies[-1] - target), entropy_allowed if tol is None else tol),
+        "|H(π_α) − H̄|": (abs(reached - target), allowance(entropy_allowed)),
+        "default weights: |H̄_{1/S}(π_α) − H̄|": (
+            abs(_uniform_average_entropy(rewards, default.alphas[-1]) - target),
+            allowance(entropy_allowed),
+        ),
+        "reported H̄_w(π_α) − H̄_w computed here": (
+            abs(run.entropies[-1] - reached),
+            allowance(64 * EPS * (1 + A) * (1 + np.log(A))),
+        ),
         "|log α − log α*|": (
             abs(np.log(run.alphas[-1]) - log_star),
-            entropy_allowed / slope + 1e-13 if tol is None else tol,
+            allowance(entropy_allowed / slope + 1e-13),
         ),
     }
     return H3.worst_of(
@@ -302,6 +353,7 @@ def check_temperature_adjustment(
         {
             "instance": f"{name}, target={target:g}",
             "alpha_final": float(run.alphas[-1]),
+            "alpha_final_default_weights": float(default.alphas[-1]),
             "alpha_star": float(np.exp(log_star)),
             "entropy_final": float(run.entropies[-1]),
             "contraction_rate": abs(1 - lr * slope),

@@ -33,7 +33,7 @@ from checks._softmax_common import (
     _q_tau_suite,
     _value_roundoff,
 )
-from checks.base import EPS, CheckResult, Claim, fold, register
+from checks.base import EPS, CheckResult, Claim, excess, fold, largest, register
 from checks.suite import q_vector_suite, temperature_suite
 from theory.softmax import entropy as shannon_entropy
 from theory.softmax import kl, soft_indmax, soft_value
@@ -65,6 +65,7 @@ _LSE_THIRD_DERIVATIVE = 1 / (6 * np.sqrt(3))
 
 
 # --- A1 ------------------------------------------------------------------------------------------
+@A1.subjects("entropy")
 def check_entropy(p, *, entropy=shannon_entropy, name: str = "", tol: float | None = None) -> CheckResult:
     """A1 on one distribution: 0 ≤ H(p) ≤ log K, with the "iff" parts made quantitative.
 
@@ -89,14 +90,14 @@ def check_entropy(p, *, entropy=shannon_entropy, name: str = "", tol: float | No
     h, log_k = float(entropy(p)), float(np.log(k))
     uniform = np.full(k, 1.0 / k)
     comparisons = {
-        "H >= 0": (max(0.0, -h), tol),
-        "H <= log K": (max(0.0, h - log_k), tol),
-        "H >= -log max p (H = 0 only at a vertex)": (max(0.0, -np.log(p.max()) - h), tol),
+        "H >= 0": (excess(-h), tol),
+        "H <= log K": (excess(h - log_k), tol),
+        "H >= -log max p (H = 0 only at a vertex)": (excess(-np.log(p.max()) - h), tol),
         "log K - H >= ½|p - u|₁² (H = log K only at uniform)": (
-            max(0.0, 0.5 * np.abs(p - uniform).sum() ** 2 - (log_k - h)),
+            excess(0.5 * np.abs(p - uniform).sum() ** 2 - (log_k - h)),
             tol,
         ),
-        "H(vertex) = 0": (max(abs(float(entropy(e))) for e in np.eye(k)), tol),
+        "H(vertex) = 0": (largest(*(abs(float(entropy(e))) for e in np.eye(k))), tol),
         "H(uniform) = log K": (abs(float(entropy(uniform)) - log_k), tol),
     }
     return A1.worst_of(comparisons, {"instance": _instance(name, p, None), "H": h})
@@ -123,6 +124,7 @@ def battery_entropy(*, seed: int, size: str) -> CheckResult:
 
 
 # --- A2 ------------------------------------------------------------------------------------------
+@A2.subjects("indmax", "soft_value", "symbolic_derivation")
 def check_gradient(
     q,
     tau: float,
@@ -167,7 +169,7 @@ def check_gradient(
     details = {"instance": _instance(name, q, tau)}
     if tau == 0.0:
         allowed = _nats_roundoff(k) if tol is None else tol
-        comparisons["f_0 on the simplex"] = (max(0.0, -f.min()) + abs(f.sum() - 1.0), allowed)
+        comparisons["f_0 on the simplex"] = (excess(-f.min()) + abs(f.sum() - 1.0), allowed)
         comparisons["f_0·q = max q (subgradient of max)"] = (
             abs(f @ q - q.max()),
             (_value_roundoff(q, 0.0) if tol is None else tol),
@@ -203,6 +205,7 @@ def battery_gradient(*, seed: int, size: str) -> CheckResult:
 
 
 # --- A3 ------------------------------------------------------------------------------------------
+@A3.subjects("soft_value", "indmax")
 def check_duality(
     q,
     tau: float,
@@ -247,7 +250,7 @@ def check_duality(
     details = {"instance": _instance(name, q, tau)}
     comparisons = {"|f·q + tau H(f) - F|": (abs(f @ q + tau * _entropy_nats(f) - value), rnd)}
     if tau == 0.0:
-        comparisons["pi·q <= F_0"] = (max(0.0, pi @ q - value), rnd)
+        comparisons["pi·q <= F_0"] = (excess(pi @ q - value), rnd)
     else:
         divergence = float(kl(pi, f))
         if np.isfinite(divergence):
@@ -292,6 +295,7 @@ def battery_duality(*, seed: int, size: str) -> CheckResult:
 
 
 # --- A4 ------------------------------------------------------------------------------------------
+@A4.subjects("soft_value", "indmax")
 def check_per_action(
     q,
     tau: float,

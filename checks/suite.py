@@ -2,7 +2,9 @@
 
 One function builds the MDPs every exact check uses, so that every claim is tried on the same,
 reproducible problems: random Garnet MDPs (dense and sparse), an acyclic MDP, a one-state MDP,
-a chain, a slippery gridworld and a cliff walk; and the temperatures they are tried at.
+a chain, a slippery gridworld and a cliff walk, and (default and full sizes) a sparse Garnet
+large enough that policy evaluation takes the matrix-free Krylov path of theory.bellman; and
+the temperatures they are tried at.
 """
 
 from __future__ import annotations
@@ -11,8 +13,21 @@ import numpy as np
 
 from mdps.finite import FiniteMDP
 from mdps.generators import chain, cliff_walk, garnet, gridworld, random_dag
+from theory.bellman import DIRECT_SOLVE_MAX_STATES
 
-__all__ = ["SIZES", "mdp_cases", "mdp_suite", "q_vector_suite", "temperature_suite"]
+__all__ = [
+    "KRYLOV_STATES",
+    "SIZES",
+    "krylov_garnet",
+    "mdp_cases",
+    "mdp_suite",
+    "q_vector_suite",
+    "temperature_suite",
+]
+
+#: States of :func:`krylov_garnet`: above theory.bellman.DIRECT_SOLVE_MAX_STATES, where sparse
+#: policy evaluation leaves sparse LU for matrix-free BiCGSTAB (no smaller instance reaches it).
+KRYLOV_STATES = DIRECT_SOLVE_MAX_STATES + 100
 
 SIZES = ("quick", "default", "full")
 
@@ -22,14 +37,28 @@ def _check_size(size: str) -> None:
         raise ValueError(f"size must be one of {SIZES}, got {size!r}")
 
 
-def mdp_suite(seed: int, size: str = "default") -> list[FiniteMDP]:
+def krylov_garnet(seed: int) -> FiniteMDP:
+    """A sparse Garnet with KRYLOV_STATES = 600 states, A = 3, b = 3, γ = 0.9.
+
+    Its exact policy evaluations (theory.bellman.evaluate_policy) run the Jacobi-preconditioned
+    BiCGSTAB solve, checked to a direct solve's residual; every check that evaluates a policy
+    on it compares that solve with an independent answer (B3 its series, D3 soft value
+    iteration, B2 and C3 the certified optimum).
+    """
+    return garnet(KRYLOV_STATES, 3, 3, gamma=0.9, seed=seed, sparse=True)
+
+
+def mdp_suite(seed: int, size: str = "default", *, krylov: bool | None = None) -> list[FiniteMDP]:
     """The seeded MDPs of a battery: more and larger Garnets as ``size`` grows.
 
     Args:
       seed: seeds every random instance (instance i uses ``seed + i``).
       size: ``"quick"``, ``"default"`` or ``"full"``.
+      krylov: append :func:`krylov_garnet` (seeded ``seed``), the one instance evaluated by the
+        Krylov solve; default: at the default and full sizes, not at quick size (where a cheap
+        claim opts in, to keep ``--quick`` fast).
     Returns:
-      A list of FiniteMDP, the same for the same (seed, size).
+      A list of FiniteMDP, the same for the same (seed, size, krylov).
     """
     _check_size(size)
     n_random = {"quick": 2, "default": 6, "full": 20}[size]
@@ -45,7 +74,8 @@ def mdp_suite(seed: int, size: str = "default") -> list[FiniteMDP]:
         g = gammas[i % len(gammas)]
         randoms.append(garnet(8 + 4 * i, 3, 3, gamma=g, seed=seed + i, sparse=bool(i % 2)))
         randoms.append(random_dag(6 + i, 3, gamma=g, seed=seed + i))
-    return fixed + randoms
+    large = [krylov_garnet(seed)] if (size != "quick" if krylov is None else krylov) else []
+    return fixed + randoms + large
 
 
 def temperature_suite(size: str = "default") -> tuple[float, ...]:
@@ -78,13 +108,13 @@ def q_vector_suite(seed: int, size: str = "default") -> list[np.ndarray]:
 
 
 def mdp_cases(
-    seed: int, size: str = "default", *, positive_tau: bool = False
+    seed: int, size: str = "default", *, positive_tau: bool = False, krylov: bool | None = None
 ) -> list[tuple[FiniteMDP, float]]:
     """Every (MDP, τ) pair of the suites: ``mdp_suite`` × ``temperature_suite``, in a fixed order.
 
     Args:
-      seed, size: as :func:`mdp_suite`.
+      seed, size, krylov: as :func:`mdp_suite`.
       positive_tau: leave out τ = 0 (for claims about τ > 0).
     """
     taus = [t for t in temperature_suite(size) if t > 0 or not positive_tau]
-    return [(m, t) for m in mdp_suite(seed, size) for t in taus]
+    return [(m, t) for m in mdp_suite(seed, size, krylov=krylov) for t in taus]

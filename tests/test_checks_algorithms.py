@@ -3,6 +3,9 @@
 H1, H2, H4 are in checks/algorithms.py, H3 in checks/soft_actor_critic.py.
 """
 
+import inspect
+import types
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -11,6 +14,8 @@ from scipy.special import softmax
 
 import checks.algorithms as algorithms
 import checks.soft_actor_critic as soft_actor_critic
+import theory.actor_critic as actor_critic
+import theory.composition as composition
 from checks.algorithms import check_composition, check_path_consistency, check_pg_soft_q_equivalence
 from checks.soft_actor_critic import (
     check_restricted_policy_iteration,
@@ -18,10 +23,11 @@ from checks.soft_actor_critic import (
     check_temperature_adjustment,
 )
 from mdps.finite import FiniteMDP
-from mdps.generators import cliff_walk, garnet, gridworld
+from mdps.generators import cliff_walk, garnet, gridworld, random_dag
 from mdps.strategies import finite_mdps, temperatures
 from theory.actor_critic import Projection, support_projection
 from theory.bellman import evaluate_policy
+from theory.composition import composition_bounds
 from theory.policy_gradient import soft_objective
 
 STOCHASTIC = garnet(8, 3, 3, gamma=0.9, seed=1)
@@ -231,3 +237,78 @@ def test_battery_quick_passes_and_is_deterministic(battery):
 def test_battery_rejects_unknown_size():
     with pytest.raises(ValueError, match="size"):
         algorithms.battery_path_consistency(seed=0, size="huge")
+
+
+# --- mutants of theory/ that the batteries must reject -------------------------------------------
+def mutated(module, old: str, new: str):
+    """A copy of ``module`` with the one occurrence of ``old`` in its source replaced by ``new``."""
+    source = inspect.getsource(module)
+    assert source.count(old) == 1, old
+    copy = types.ModuleType(f"{module.__name__}_mutant")
+    exec(compile(source.replace(old, new), module.__file__, "exec"), copy.__dict__)
+    return copy
+
+
+def test_H3_rejects_default_state_weights_of_2_over_S(monkeypatch):
+    """adjust_temperature's default weights are 1/S; 2/S would drive the average entropy to H̄/2."""
+    rewards = np.random.default_rng(1).normal(size=(4, 4))
+    assert check_temperature_adjustment(rewards, 0.5 * np.log(4)).passed
+    mutant = mutated(
+        actor_critic, "np.full(S, 1.0 / S) if weights is None", "np.full(S, 2.0 / S) if weights is None"
+    )
+    monkeypatch.setattr(soft_actor_critic, "adjust_temperature", mutant.adjust_temperature)
+    res = check_temperature_adjustment(rewards, 0.5 * np.log(4))
+    _assert_rejected(res)
+    assert res.details["worst"].startswith("default weights")
+    assert not soft_actor_critic.battery_soft_actor_critic(seed=0, size="quick").passed
+
+
+DAG = random_dag(7, 3, gamma=0.9, seed=2)
+
+
+@pytest.mark.parametrize("tau", [1e-3, 0.5, 10.0])
+def test_H4_identical_tasks_with_terminal_states_have_zero_bound_terms(tau):
+    res = check_composition(DAG, DAG.R, tau)
+    assert res.passed, res.details
+    assert res.details["instance"].endswith("identical tasks")
+    assert res.details["max_C*"] == 0.0 and res.details["max_D*"] == 0.0  # the reference: exactly 0
+    b = composition_bounds(DAG, DAG.R, tau)
+    assert np.abs(b.d_star).max() <= 1e-12 and np.abs(b.c_star).max() <= 1e-12
+
+
+def test_H4_rejects_a_divergence_counted_on_terminal_states(monkeypatch):
+    """τD_{1/2} = 1 in place of 0 on terminal states inflates C* and D* (D* = 0.88 on identical
+    tasks): the bounds stay true (looser), the reference terms catch it."""
+    mutant = mutated(
+        composition,
+        "np.where(mdp.terminal, 0.0, tau * renyi_half",
+        "np.where(mdp.terminal, 1.0, tau * renyi_half",
+    )
+    assert np.abs(mutant.composition_bounds(DAG, DAG.R, 0.5).d_star).max() > 0.1
+    monkeypatch.setattr(algorithms, "composition_bounds", mutant.composition_bounds)
+    res = check_composition(DAG, DAG.R, 0.5)
+    _assert_rejected(res)
+    assert res.details["worst"].startswith("term:")
+    assert not algorithms.battery_composition(seed=0, size="quick").passed
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in log:RuntimeWarning")
+def test_H3_rejects_a_broken_bisection_in_the_mixture_projection(monkeypatch):
+    """A bisection stepping to (low − high)/2 certifies its large KL gap honestly; Lemma 2 and
+    Theorem 1 allow for a g-suboptimal projection, the argmin comparison does not."""
+    mutant = mutated(actor_critic, "mid = (low + high) / 2", "mid = (low - high) / 2")
+    monkeypatch.setattr(soft_actor_critic, "mixture_projection", mutant.mixture_projection)
+    res = check_restricted_policy_iteration(STOCHASTIC, 0.5, policy_class="mixture")
+    _assert_rejected(res)
+    assert res.details["worst"].startswith("I-projection")
+
+
+def test_H3_rejects_soft_policy_evaluation_stopping_early(monkeypatch):
+    """A stopping factor γ/(2 − γ) for γ/(1 − γ): the iterate's error is what its own last step
+    bounds (Lemma 1 holds), but larger than the tol asked."""
+    factor = "factor = mdp.gamma / ({} - mdp.gamma)"
+    mutant = mutated(actor_critic, factor.format(1), factor.format(2))
+    monkeypatch.setattr(soft_actor_critic, "soft_policy_evaluation", mutant.soft_policy_evaluation)
+    res = check_soft_policy_evaluation(STOCHASTIC, 0.5)
+    _assert_rejected(res)
+    assert res.details["worst"].startswith("stopping rule")

@@ -4,12 +4,17 @@ D1, D2, D5 are in checks/iteration.py, D3–D4 in checks/policy_iteration.py; D3
 tests/test_checks.py.
 """
 
+import inspect
+import sys
+import types
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 
 import checks.iteration as iteration
 import checks.policy_iteration as policy_iteration
+import theory.solvers as solvers
 from checks.iteration import check_contraction, check_convergence, check_monotone_bounds
 from checks.policy_iteration import check_newton_policy_iteration
 from mdps.generators import chain, garnet, gridworld, random_dag
@@ -257,3 +262,21 @@ def test_chain_instance_passes_every_check():
     for check in (check_contraction, check_convergence, check_newton_policy_iteration, check_monotone_bounds):
         res = check(mdp, 0.1)
         assert res.passed, (check.__name__, res.details)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the mutant's own ConvergenceWarning class
+@pytest.mark.parametrize("mdp", MDPS, ids=MDP_IDS)
+def test_D2_rejects_misreported_value_iteration_residuals(monkeypatch, mdp):
+    """theory's soft value iteration reporting min |V_n − V_{n−1}| for the sup-norm: its certificate
+    still holds, but the residuals it reports (a convergence diagnostic) are wrong."""
+    source = inspect.getsource(solvers)
+    old = "residuals.append(float(np.abs(v_next - v).max()))\n        v_mid"
+    assert source.count(old) == 1  # in _iterate_certified, not in backward induction
+    mutant = types.ModuleType("solvers_mutant")
+    monkeypatch.setitem(sys.modules, mutant.__name__, mutant)  # its dataclasses look themselves up
+    code = compile(source.replace(old, old.replace(".max()", ".min()")), solvers.__file__, "exec")
+    exec(code, mutant.__dict__)
+    monkeypatch.setattr(iteration, "soft_value_iteration", mutant.soft_value_iteration)
+    res = check_convergence(mdp, 0.5)
+    _assert_rejected(res)
+    assert res.details["worst"].startswith("soft_value_iteration's residuals")

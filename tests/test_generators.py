@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
+from checks.suite import SIZES, mdp_suite
 from mdps.finite import FiniteMDP
-from mdps.generators import chain, cliff_walk, d_chain, garnet, gridworld
+from mdps.generators import chain, cliff_walk, d_chain, garnet, gridworld, random_dag
 
 UP, RIGHT, DOWN, LEFT = range(4)
 
@@ -345,3 +346,39 @@ def test_bad_arguments_raise(call, match):
     # type of each is pinned in tests/test_inputs_mdps.py.
     with pytest.raises((TypeError, ValueError), match=match):
         call()
+
+
+# --- random_dag: rows supported on every later state, Dirichlet(1) ---------------------------------
+@given(st.integers(1, 10), st.integers(1, 4), seeds)
+def test_random_dag_rows_are_stochastic_on_every_later_state(S, A, seed):
+    """Documented: for s < S−1, P(·|s, a) ~ Dirichlet(1) over s+1, …, S−1 (so S − 1 − s
+    successors, all with positive probability); the last state is terminal and loops on itself."""
+    mdp = random_dag(S, A, gamma=0.9, seed=seed)
+    P = mdp.dense_P()
+    np.testing.assert_allclose(P.sum(axis=2), 1.0, rtol=0, atol=1e-14)
+    for s in range(S - 1):
+        support = P[s] > 0  # [A, S]
+        assert (support == (np.arange(S) > s)).all(), (s, P[s])
+    assert P[S - 1, :, S - 1].tolist() == [1.0] * A and mdp.terminal.tolist() == [False] * (S - 1) + [True]
+    assert mdp.max_successors == max(S - 1, 1)
+    assert mdp.acyclic_depth is not None and mdp.acyclic_depth <= S - 1
+
+
+def test_random_dag_probabilities_are_dirichlet_one():
+    # Under Dirichlet(1) over m later states, P(s+1 | s, a) ~ Beta(1, m − 1): KS test at 1 %.
+    mdp = random_dag(6, 200, seed=3)
+    P = mdp.dense_P()
+    first = P[0, :, 1]  # m = 5 successors from state 0
+    assert stats.kstest(first, stats.beta(1, 4).cdf).pvalue > 0.01
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("seed", [0, 1, 12345])
+def test_battery_dags_are_not_deterministic_chains(size, seed):
+    """A random_dag that degenerated into s → s + 1 would make every acyclic check trivial."""
+    dags = [m for m in mdp_suite(seed, size) if m.name.startswith("random_dag")]
+    assert dags
+    for mdp in dags:
+        P = mdp.dense_P()[~mdp.terminal]
+        assert (P > 0).sum(axis=2).max() >= 2 and mdp.max_successors == mdp.n_states - 1, mdp.name
+        assert not np.isin(P, (0.0, 1.0)).all(), mdp.name  # stochastic rows, not a deterministic graph
