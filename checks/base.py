@@ -197,20 +197,20 @@ def first_nonfinite(x, allow: tuple[float, ...] = (), where: str = "") -> str | 
     strings are always finite. Values in ``allow`` (e.g. ``+inf`` for a convex conjugate off
     its domain, ``-inf`` for a log-probability) are not reported.
     """
-    if isinstance(x, (bool, np.bool_, int, np.integer, str, bytes)) or x is None:
-        return None
-    if isinstance(x, (float, np.floating, complex, np.complexfloating)):
-        return None if np.isfinite(x) or x in allow else f"{where} = {x!r}"
-    if isinstance(x, np.ndarray):
-        if x.dtype.kind not in "fc" or x.size == 0:
+    if isinstance(x, np.ndarray):  # first: the common case, on the hot path of every hook call
+        if x.dtype.kind not in "fc" or np.isfinite(x).all():
             return None
         bad = ~np.isfinite(x)
-        if allow and bad.any():
+        if allow:
             bad &= ~np.isin(x, allow)
         if not bad.any():
             return None
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         return f"{where}[{', '.join(map(str, idx))}] = {x[idx]!r}"
+    if isinstance(x, (bool, np.bool_, int, np.integer, str, bytes)) or x is None:
+        return None
+    if isinstance(x, (float, np.floating, complex, np.complexfloating)):
+        return None if np.isfinite(x) or x in allow else f"{where} = {x!r}"
     if type(x).__module__.startswith("sympy"):
         import sympy as sp  # only reached with sympy subjects (the A checks' derivations)
 
