@@ -187,9 +187,9 @@ G3b = Claim(
 )
 
 #: The counterexample: (k, d, tree seeds, budgets). On these eight binary trees of depth 3 the
-#: soft- and reward-optimal root actions coincide, UCT's failure rate is 0.00 at 16 and 64
-#: simulations on every tree and MENTS's 0.15–0.43 and 0.02–0.43 (pooled 0.27 and 0.17; 200 runs
-#: per tree, measured once when the counterexample was chosen).
+#: soft- and reward-optimal root actions coincide, UCT's failure rate at 16 and 64 simulations
+#: is at most 0.01 on every tree and MENTS's 0.15–0.43 and 0.02–0.43 (pooled 0.27 and 0.17; 200
+#: runs per tree, measured once when the counterexample was chosen).
 COUNTEREXAMPLE = (2, 3, tuple(range(8)), (16, 64))
 
 
@@ -214,10 +214,10 @@ def check_ments_vs_uct(
     each budget, one-sided Clopper–Pearson bounds at level β = α/(2·budgets): UCT is
     significantly lower when upper(p_UCT) < lower(p_MENTS). If the slide held there
     (p_MENTS <= p_UCT), that would need a bound to miss, so the refutation is wrong with
-    probability <= α. Reproduction: with 800 runs per algorithm (100 per tree), MENTS
-    at the smaller of its measured pooled rates (0.17) and UCT at 0.01 (measured: 0.00), the exact
-    binomial probability that a budget does not separate is 2e-15 (tests/test_checks_mcts.py), so
-    the row is REFUTED at every seed unless the engines change.
+    probability <= α. Reproduction: with 800 runs per algorithm (100 per tree), MENTS at the
+    smaller of its measured pooled rates (0.17) and UCT at 0.01 (measured pooled: at most 0.007),
+    the exact binomial probability that a budget does not separate is 2e-15
+    (tests/test_checks_mcts.py), so the row is REFUTED at every seed unless the engines change.
 
     Args:
       seed: seeds the searches; runs_per_tree: runs per tree and algorithm.

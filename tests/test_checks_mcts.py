@@ -272,7 +272,7 @@ def test_G3b_fails_when_the_counterexample_does_not_reproduce():
 
 def test_G3b_reproduces_with_overwhelming_probability():
     # Exact: with 800 runs per algorithm, MENTS at the counterexample's smaller pooled rate (0.17
-    # at 64 simulations; 0.27 at 16) and UCT at 0.01 (measured: 0.00 on every tree), the
+    # at 64 simulations; 0.27 at 16) and UCT at 0.01 (measured: at most 0.01 on every tree), the
     # probability that upper(p_UCT) >= lower(p_MENTS) at a budget is about 2e-15.
     n, beta = 800, CLAIM_FALSE_ALARM / 4
     bounds = np.array([rate_bounds(np.arange(n) < k, beta)[2:] for k in range(n + 1)])
