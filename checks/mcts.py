@@ -1,32 +1,45 @@
 """Claims G1–G2 (slides "Maximum entropy monte-carlo planning"): the MENTS and UCT engines.
 
 G1: MENTS's root soft-value estimate F_τ(Q_sft(root, ·)) converges to the exact soft value
-V*_τ(root) (backward induction, D3), not to the value of hard-max backups.
+V*_τ(root) (backward induction, D3), not to the value of hard-max backups, also when the
+horizon stops the search above the tree's leaves.
 G2: MENTS's tree policy is E2W, λ_s = min(1, ε|A|/log(Σ_a N(s, a) + 1)), its backups are
 Q_sft(s, a) = r + F_τ(Q_sft(s', ·)) (leaf: the mean observation), its final action argmax root
 Q_sft; UCT's are UCB1 and mean backups: checked exactly on the final statistics of searches on
 hand-made trees.
-G3–G4 (failure rates against simulations, and the D-chain) live in :mod:`checks.planning`,
-which imports the search settings and the confidence level below from this module.
+G3a, G3b, G4 (failure rates against simulations, MENTS against UCT, and the D-chain) live in
+:mod:`checks.planning`, which imports the search settings and the bound helper below.
 
 Search settings of every experiment (fixed in advance, not tuned on the results): τ = 0.1,
 ε = 0.1 and leaf noise σ = 0.05 as in the public re-implementation of the synthetic-tree
 experiment (ments-notes §3); UCT's constant c = √2, UCB1's for rewards in [0, 1] (Auer et al.
-2002), and UCT recommends the action of largest mean (max value). Statistical statements use
-95 % intervals: CLT (mean ± 1.96·sd/√R) for mean errors, Clopper–Pearson for proportions.
+2002), and UCT recommends the action of largest mean (max value).
+
+Statistics (checks.stats). Every statistical comparison is an exact one-sided Clopper–Pearson
+bound on the probability of a per-run event (a run is one independent search), the claim at a
+finite budget being the null hypothesis: a comparison fails only when the bound shows the data
+significantly against the claim. A claim's :data:`checks.stats.CLAIM_FALSE_ALARM` is split by
+:func:`checks.stats.bonferroni` over its instances and over every bound an instance computes; on
+the event that all bounds cover their probabilities (probability >= 1 − CLAIM_FALSE_ALARM) no
+comparison of a true claim can fail. Runs pooled over several trees have a Poisson-binomial count,
+whose tails beyond one unit from the mean are no heavier than the binomial's at the average
+probability (Hoeffding 1956, "On the distribution of the number of successes in independent
+trials"), so the bounds stay valid for the average over the pooled trees.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy.special import logsumexp
 from scipy.special import softmax as scipy_softmax
-from scipy.stats import norm
 
 from checks.base import EPS, CheckResult, Claim, fold, register
+from checks.stats import CLAIM_FALSE_ALARM, bonferroni, clopper_pearson
 from mdps.finite import FiniteMDP
 from mdps.generators import d_chain
-from mdps.trees import synthetic_tree, tree_from_leaf_means, tree_mdp
+from mdps.trees import SyntheticTree, synthetic_tree, tree_from_leaf_means, tree_mdp
 from theory.bandit import e2w_distribution, inverse_cdf_sample
 from theory.mcts import (
     ments,
@@ -38,23 +51,23 @@ from theory.softmax import soft_value
 from theory.solvers import soft_backward_induction
 
 __all__ = [
+    "DELTA_MIN",
     "EPSILON",
     "G1",
     "G2",
-    "LEVEL",
     "SIGMA",
     "TAU",
     "UCT_C",
     "check_search_rules",
     "check_soft_value_convergence",
+    "discriminating_trees",
+    "edge_reward_tree_mdp",
     "hand_made_trees",
+    "rate_bounds",
 ]
 
 TAU, EPSILON, SIGMA = 0.1, 0.1, 0.05
 UCT_C = float(np.sqrt(2.0))
-#: Confidence level of every interval.
-LEVEL = 0.95
-_Z = float(norm.ppf(0.5 + LEVEL / 2))
 _SIZES = ("quick", "default", "full")
 
 
@@ -63,16 +76,21 @@ def _check_size(size: str) -> None:
         raise ValueError(f"size must be one of {_SIZES}, got {size!r}")
 
 
-def _mean_band(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(mean, low, high) over the last axis: the CLT 95 % interval mean ± 1.96·sd/√R."""
-    mean = samples.mean(axis=-1)
-    half = _Z * samples.std(axis=-1, ddof=1) / np.sqrt(samples.shape[-1])
-    return mean, mean - half, mean + half
+def rate_bounds(events: np.ndarray, beta: float) -> tuple[int, int, float, float]:
+    """(count, runs, lower, upper) for the probability of a per-run event: one-sided exact bounds.
 
+    ``lower`` and ``upper`` are each a one-sided Clopper–Pearson bound at level ``beta`` (the
+    two-sided interval at 2β of :func:`checks.stats.clopper_pearson`): P(p < lower) <= β and
+    P(p > upper) <= β.
 
-def _hard_max(q: np.ndarray, tau: float) -> np.ndarray:
-    """Hard-max backup max_a Q(s', a): the τ = 0 backup (UCT-like target), a wrong one for MENTS."""
-    return q.max(axis=-1)
+    Args:
+      events: ``[R]`` bool, the event in each independent run.
+      beta: the level of each bound.
+    """
+    events = np.asarray(events, dtype=bool)
+    k, n = int(events.sum()), int(events.size)
+    lo, hi = clopper_pearson(k, n, 2 * beta)
+    return k, n, lo, hi
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,48 +98,133 @@ def _hard_max(q: np.ndarray, tau: float) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 G1 = Claim(
     "G1",
-    "MENTS's Q_sft(s,a) = r + F_τ(Q_sft(s',·)) gives F_τ(Q_sft(root,·)) → V*_τ(root) (backward induction)",
+    "MENTS's Q_sft(s,a) = r + F_τ(Q_sft(s',·)) gives F_τ(Q_sft(root,·)) → V*_τ(root) (backward "
+    "induction, also with a horizon above the leaves)",
     "seed deck, 'Maximum entropy monte-carlo planning' (softmax backup); Xiao et al. 2019",
+    false_alarm=CLAIM_FALSE_ALARM,
 )
+
+#: Smallest distance δ between the soft target and the hard-backup limit of a G1 instance: below
+#: it the two are not told apart at the budgets of the plan (δ/2 = 0.01 is several standard
+#: errors σ/√N of a leaf mean visited N >= 100 times, 0.005 at σ = 0.05).
+DELTA_MIN = 0.02
+
+
+def _hard_max(q: np.ndarray, tau: float) -> np.ndarray:
+    """Hard-max backup max_a Q(s', a): the τ = 0 backup (UCT-like target), a wrong one for MENTS."""
+    return q.max(axis=-1)
+
+
+def _targets(mdp: FiniteMDP, tau: float) -> tuple[float, float]:
+    """(V*_τ(root), δ): the soft target and its distance to the hard-backup limit F_τ(Q*_0(root, ·))."""
+    v_soft = float(soft_backward_induction(mdp, tau).v[0])
+    return v_soft, v_soft - float(soft_value(soft_backward_induction(mdp, 0.0).q[0], tau))
+
+
+def edge_reward_tree_mdp(tree: SyntheticTree, horizon: int) -> FiniteMDP:
+    """The synthetic tree with a reward on every edge, searched to a horizon H below its depth.
+
+    Action a at internal node i moves to child i·k + 1 + a and pays that edge's value w ~ U[0, 1)
+    (so a path's return is its unnormalised path sum); the last level ends the episode. With
+    H < d the horizon, not a terminal state, ends every simulation: the search's leaf edges are
+    those leaving depth H − 1, and V*_τ(root) is backward induction over H stages.
+
+    Args:
+      tree: a SyntheticTree of depth d.
+      horizon: H, 1 <= H <= d.
+    Returns:
+      FiniteMDP with the states and transitions of :func:`mdps.trees.tree_mdp`, horizon H.
+    """
+    base = tree_mdp(tree)
+    k, n_int = tree.branching, tree.n_internal
+    if not 1 <= horizon <= tree.depth:
+        raise ValueError(f"horizon must be in [1, d = {tree.depth}], got {horizon!r}")
+    child = np.arange(n_int)[:, None] * k + 1 + np.arange(k)
+    R = np.zeros((n_int + 1, k))
+    R[:n_int] = tree.edge_values[child]
+    name = f"{tree.name}, edge rewards, H={horizon}"
+    return FiniteMDP(base.P, R, 1.0, horizon=horizon, terminal=base.terminal, name=name)
+
+
+def discriminating_trees(
+    branching: int, depth: int, n_trees: int, *, seed: int, horizon: int | None = None, tau: float = TAU
+) -> list[FiniteMDP]:
+    """The first ``n_trees`` synthetic trees (seeds seed, …, seed + 99) whose δ >= :data:`DELTA_MIN`.
+
+    δ = V*_τ(root) − F_τ(Q*_0(root, ·)), exact: the selection looks at no search. With ``horizon``
+    the trees are :func:`edge_reward_tree_mdp` at that horizon, otherwise :func:`tree_mdp`.
+    About 30 % of (k, d) = (2, 3) trees and half of the (4, 3) trees at H = 2 are skipped; none of
+    the larger shapes.
+
+    Raises:
+      ValueError: fewer than ``n_trees`` qualify among 100 seeds.
+    """
+    out = []
+    for s in range(seed, seed + 100):
+        tree = synthetic_tree(branching, depth, seed=s)
+        mdp = tree_mdp(tree) if horizon is None else edge_reward_tree_mdp(tree, horizon)
+        if _targets(mdp, tau)[1] >= DELTA_MIN:
+            out.append(mdp)
+            if len(out) == n_trees:
+                return out
+    raise ValueError(
+        f"fewer than {n_trees} trees (k={branching}, d={depth}) with δ >= {DELTA_MIN} in 100 seeds"
+    )
 
 
 def check_soft_value_convergence(
-    mdp: FiniteMDP,
+    mdps: FiniteMDP | Sequence[FiniteMDP],
     tau: float = TAU,
     *,
     epsilon: float = EPSILON,
     sigma: float = SIGMA,
     checkpoints=(10, 100, 1000),
-    n_runs: int = 100,
+    n_runs: int = 25,
     seed: int = 0,
+    alpha: float = CLAIM_FALSE_ALARM,
     backup_value=soft_value,
 ) -> CheckResult:
-    """G1 on one tree: the error e_t = |F_τ(Q̂_sft(root, ·)) − V*_τ(root)| shrinks to the soft target.
+    """G1 on one tree or several of one shape: F_τ(Q̂_sft(root, ·)) ends near V*_τ(root), not near
+    the hard-backup limit.
 
-    Per run and checkpoint t, e_t; its mean over R runs with the 95 % CLT band. Two comparisons:
-    - shrinks: upper(e_last) − lower(e_first) <= 0;
-    - reaches the soft target, not the hard one: upper(e_last) <= δ/2, where
-      δ = V*_τ(root) − F_τ(Q*_0(root, ·)) is how far the limit of hard-max backups below the
-      root lies from the soft target: the estimate must be significantly closer to the soft
-      target than to the hard one (a search converging to the hard-max limit ends with e ≈ δ).
-    V*_τ and Q*_0 are exact (``theory.solvers.soft_backward_induction``, CLAIMS D3).
+    Per run r and checkpoint t, the error e_t = F_τ(Q̂_sft(root, ·)) − V*_τ(root) on the run's
+    tree, and δ = V*_τ(root) − F_τ(Q*_0(root, ·)) > 0, the distance from the soft target to the
+    limit of hard-max backups below the root (a search converging there ends with e ≈ −δ).
+    V*_τ and Q*_0 are exact (``theory.solvers.soft_backward_induction`` over the MDP's horizon,
+    CLAIMS D3). The claim at the last budget T, as two per-run events whose probability must not
+    be significantly above 1/2 (the median run satisfies the claim):
+    - soft target: |e_T| >= δ/2 (the run is no closer to V*_τ than to the hard-backup limit);
+    - shrinks: |e_T| >= |e_first| (the error did not fall).
+    A non-finite estimate counts as the event. Each is tested by a one-sided Clopper–Pearson lower
+    bound at level α/2 on its probability over the R runs (pooled over the trees, see the module
+    docstring): measured = the lower bound, tolerance 1/2. If both probabilities are <= 1/2, the
+    check fails with probability <= α (exactly: binomial tails); MENTS on the trees of the plan
+    has them at about 0.05–0.25 at T = 1000, broken backups near 1. The error's distribution is
+    bimodal (most runs converge, a few have not yet found the best leaf), which is why the claim
+    is stated for the median run and not with a CLT band on the mean.
 
     Args:
-      mdp: a tree MDP (:func:`theory.mcts.search_tree`) of depth >= 2.
+      mdps: a tree MDP (:func:`theory.mcts.search_tree`), or several of equal (S, A, H), searched
+        together with ``n_runs`` runs each.
       tau: τ > 0; epsilon, sigma: MENTS's ε and the leaf noise σ.
-      checkpoints: increasing simulation counts; n_runs: R; seed: seeds the search.
+      checkpoints: increasing simulation counts; n_runs: runs per tree; seed: seeds the search.
+      alpha: false-alarm level of this instance (both comparisons).
       backup_value: the search's node value (F_τ; a hard max is the negative control).
     Returns:
-      CheckResult; ``details`` has the error curve with its band, δ and a one-line summary.
+      CheckResult; ``details`` has the error curve (median |e|, share of runs within δ/2, with
+      bounds), the δ's and a one-line summary.
     Raises:
-      ValueError: δ <= 0 (depth 1: soft and hard backups below the root coincide).
+      ValueError: δ <= 0 on a tree (depth 1: soft and hard backups below the root coincide).
     """
-    v_soft = soft_backward_induction(mdp, tau).v[0]
-    delta = float(v_soft - soft_value(soft_backward_induction(mdp, 0.0).q[0], tau))
-    if not delta > 0:
-        raise ValueError(f"{mdp.name}: soft and hard targets coincide (δ = {delta}); use depth >= 2")
+    forest = [mdps] if isinstance(mdps, FiniteMDP) else list(mdps)
+    targets = [_targets(m, tau) for m in forest]
+    for m, (_, delta) in zip(forest, targets):
+        if not delta > 0:
+            raise ValueError(f"{m.name}: soft and hard targets coincide (δ = {delta}); use depth >= 2")
+    v_soft = np.repeat([v for v, _ in targets], n_runs)
+    delta = np.repeat([d for _, d in targets], n_runs)
     res = ments(
-        mdp,
+        forest if len(forest) > 1 else forest[0],
         tau=tau,
         epsilon=epsilon,
         sigma=sigma,
@@ -130,53 +233,87 @@ def check_soft_value_convergence(
         seed=seed,
         backup_value=backup_value,
     )
-    err = np.abs(soft_value(res.root_q, tau) - v_soft)  # [T, R]
-    mean, low, high = _mean_band(err)
+    err = soft_value(res.root_q, tau) - v_soft  # [T, R]
+    # "not (< x)": a NaN estimate counts as the event, so a broken search cannot pass by NaN.
+    far = ~(np.abs(err) < delta / 2)  # [T, R]
+    grew = ~(np.abs(err[-1]) < np.abs(err[0]))
+    beta = bonferroni(alpha, 2)
+    k_far, n, lo_far, _ = rate_bounds(far[-1], beta)
+    k_grew, _, lo_grew, _ = rate_bounds(grew, beta)
     curve = [
-        {"simulations": int(t), "mean_error": float(m), "band95": (float(lo), float(hi))}
-        for t, m, lo, hi in zip(res.checkpoints, mean, low, high)
+        {
+            "simulations": int(t),
+            "median_abs_error": float(np.median(np.abs(e))),
+            "share_within_half_delta": float(1 - f.mean()),
+        }
+        for t, e, f in zip(res.checkpoints, err, far)
     ]
-    instance = f"{mdp.name}, tau={tau:g}"
+    name = forest[0].name if len(forest) == 1 else f"{len(forest)} trees like {forest[0].name}"
+    instance = f"{name}, tau={tau:g}"
+    T, t0 = int(res.checkpoints[-1]), int(res.checkpoints[0])
     return G1.worst_of(
         {
-            "shrinks: upper(e_last) − lower(e_first)": (float(high[-1] - low[0]), 0.0),
-            "soft target: upper(e_last) vs δ/2": (float(high[-1]), delta / 2),
+            "soft target: lower bound of P(|e_T| >= δ/2)": (lo_far, 0.5),
+            "shrinks: lower bound of P(|e_T| >= |e_first|)": (lo_grew, 0.5),
         },
         {
             "instance": instance,
             "summary": (
-                f"{instance}: |V̂ − V*_τ| at t={int(res.checkpoints[-1])}: {mean[-1]:.3g} "
-                f"[{low[-1]:.3g}, {high[-1]:.3g}] (95 % CLT, {n_runs} runs), from {mean[0]:.3g} at "
-                f"t={int(res.checkpoints[0])}; δ (hard-backup limit) = {delta:.3g}"
+                f"{instance}: at t={T}, {n - k_far}/{n} runs within δ/2 of V*_τ (P(not) >= "
+                f"{lo_far:.3g} at level {beta:.2g}, must be <= 1/2); median |V̂ − V*_τ| "
+                f"{curve[-1]['median_abs_error']:.3g}, from {curve[0]['median_abs_error']:.3g} at t={t0}; "
+                f"δ (hard-backup limit) in [{min(d for _, d in targets):.3g}, "
+                f"{max(d for _, d in targets):.3g}]"
             ),
             "error_curve": curve,
-            "delta_soft_vs_hard": delta,
-            "v_soft_root": float(v_soft),
-            "settings": {"epsilon": epsilon, "sigma": sigma, "runs": n_runs},
-            "ci_method": "CLT, mean ± 1.96·sd/√R over runs",
+            "runs_not_within_half_delta": k_far,
+            "runs_error_not_fallen": k_grew,
+            "runs": n,
+            "bound_level": beta,
+            "delta_soft_vs_hard": [d for _, d in targets],
+            "v_soft_root": [v for v, _ in targets],
+            "settings": {"epsilon": epsilon, "sigma": sigma, "runs_per_tree": n_runs},
+            "ci_method": "one-sided Clopper–Pearson bounds (checks.stats), runs pooled over trees",
         },
     )
 
 
+#: size -> ((k, d) shapes, trees per shape, runs per tree, budgets). Every size adds the
+#: horizon instance :data:`_G1_HORIZON`.
 _G1_PLAN = {
-    "quick": (((2, 3),), 100, (10, 100, 1000)),
-    "default": (((2, 3), (4, 3), (3, 4)), 100, (10, 100, 1000, 3000)),
-    "full": (((2, 3), (4, 3), (3, 4), (8, 3), (4, 5)), 200, (10, 100, 1000, 10000)),
+    "quick": (((2, 3),), 4, 25, (10, 100, 1000)),
+    "default": (((2, 3), (4, 3), (3, 4)), 4, 25, (10, 100, 1000, 3000)),
+    "full": (((2, 3), (4, 3), (3, 4), (8, 3), (4, 5)), 8, 25, (10, 100, 1000, 10000)),
 }
+#: (k, d, H): trees of depth 3 with rewards on every edge, searched to horizon 2, so that
+#: simulations end at a non-terminal state (a leaf rule that waits for a terminal state would
+#: back up F_τ(Q_init) = τ log k there and converge τ log k above V*_τ).
+_G1_HORIZON = (4, 3, 2)
 
 
 @register(G1)
 def battery_soft_value_convergence(*, seed: int, size: str) -> CheckResult:
-    """G1 on synthetic trees (k, d) of the plan, one tree each, seeded."""
+    """G1 on the (k, d) shapes of the plan and the horizon instance, each pooled over seeded trees.
+
+    Instance i draws its trees from seeds seed + 1000·i, …, seed + 1000·i + 99
+    (:func:`discriminating_trees`) and searches with seed + 1000·i + 500 (a stream apart from
+    its trees'); the claim's false-alarm level is split evenly over the instances.
+    """
     _check_size(size)
-    shapes, n_runs, marks = _G1_PLAN[size]
+    shapes, n_trees, n_runs, marks = _G1_PLAN[size]
+    k, d, H = _G1_HORIZON
+    instances = [
+        discriminating_trees(k_, d_, n_trees, seed=seed + 1000 * i) for i, (k_, d_) in enumerate(shapes)
+    ]
+    instances.append(discriminating_trees(k, d, n_trees, seed=seed + 1000 * len(shapes), horizon=H))
+    alpha = bonferroni(CLAIM_FALSE_ALARM, len(instances))
     return fold(
         G1,
         (
             check_soft_value_convergence(
-                tree_mdp(synthetic_tree(k, d, seed=seed + i)), checkpoints=marks, n_runs=n_runs, seed=seed + i
+                trees, checkpoints=marks, n_runs=n_runs, seed=seed + 1000 * i + 500, alpha=alpha
             )
-            for i, (k, d) in enumerate(shapes)
+            for i, trees in enumerate(instances)
         ),
     )
 
@@ -195,9 +332,10 @@ G2 = Claim(
 def hand_made_trees() -> dict[str, FiniteMDP]:
     """Small trees whose every statistic can be recomputed by hand.
 
-    A binary tree of depth 2 (also with rewards on every edge), a ternary tree of depth 2, and
-    the D-chain with D = 4, R_f = 1/2 (unequal depths, one terminal state shared by every leaf
-    edge).
+    A binary tree of depth 2 (also with rewards on every edge), a ternary tree of depth 2, the
+    D-chain with D = 4, R_f = 1/2 (unequal depths, one terminal state shared by every leaf
+    edge), and a binary tree of depth 3 with edge rewards searched to horizon 2 (simulations end
+    at a non-terminal state: the leaf rule is the horizon's).
     """
     return {
         "binary d=2": tree_mdp(tree_from_leaf_means(2, [0.0, 1.0, 0.6, 0.5], name="binary d=2")),
@@ -208,6 +346,7 @@ def hand_made_trees() -> dict[str, FiniteMDP]:
             tree_mdp(tree_from_leaf_means(2, [0.0, 1.0, 0.6, 0.5])), [[0.3, -0.2], [0.1, 0.0], [0.0, 0.4]]
         ),
         "d-chain D=4": d_chain(4, 0.5),
+        "binary d=3, horizon 2": edge_reward_tree_mdp(synthetic_tree(2, 3, seed=0), 2),
     }
 
 

@@ -1,21 +1,33 @@
-"""Claims G1–G4 (checks/mcts.py: G1–G2, checks/planning.py: G3–G4): MENTS and UCT, with negative controls."""
+"""Claims G1–G4 (checks/mcts.py: G1–G2, checks/planning.py: G3a, G3b, G4): MENTS and UCT, with
+negative controls and the exact binomial arguments behind the statistical levels."""
+
+import dataclasses
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 import checks.mcts as mcts
 import checks.planning as planning
+import theory.mcts
+from checks.base import FAIL, PASS, REFUTED, registered
 from checks.mcts import (
     check_search_rules,
     check_soft_value_convergence,
+    discriminating_trees,
+    edge_reward_tree_mdp,
     hand_made_trees,
+    rate_bounds,
 )
-from checks.planning import check_d_chain_misalignment, check_failure_rates
+from checks.planning import check_d_chain_misalignment, check_failure_rates, check_ments_vs_uct
+from checks.stats import CLAIM_FALSE_ALARM
 from mdps.trees import synthetic_tree, tree_mdp
 from theory.bandit import e2w_distribution, inverse_cdf_sample
-from theory.softmax import soft_indmax
+from theory.mcts import ments
+from theory.softmax import soft_indmax, soft_value
+from theory.solvers import soft_backward_induction
 
 
 def _assert_rejected(res):
@@ -28,21 +40,69 @@ def hard_max_backup(q, tau):
     return q.max(axis=-1)
 
 
+# --- the levels: exact binomial arguments -------------------------------------------------------
+@pytest.mark.parametrize("n", [100, 200, 400])
+@pytest.mark.parametrize("beta", [1e-2, CLAIM_FALSE_ALARM / 8])
+def test_one_sided_bounds_miss_with_probability_at_most_beta(n, beta):
+    # Exact: over every count k, P_p(lower(k) > p) and P_p(upper(k) < p) are binomial tails <= β,
+    # for p on a grid (the worst p sits just below a jump of the bound).
+    bounds = np.array([rate_bounds(np.arange(n) < k, beta)[2:] for k in range(n + 1)])
+    for p in np.linspace(0.0, 1.0, 201):
+        pmf = stats.binom.pmf(np.arange(n + 1), n, p)
+        assert pmf[bounds[:, 0] > p].sum() <= beta * (1 + 1e-9)
+        assert pmf[bounds[:, 1] < p].sum() <= beta * (1 + 1e-9)
+
+
+def test_G1_fails_a_true_claim_with_probability_at_most_its_level():
+    # A G1 comparison fails when the lower bound of P(event) exceeds 1/2. At the worst p allowed
+    # by the claim (p = 1/2) that has probability <= β, exactly; at p = 0.25 (the largest share
+    # of runs not within δ/2 measured on the plan's trees at t = 1000) it is below 1e-12.
+    n, beta = 100, CLAIM_FALSE_ALARM / 4
+    fails = np.array([rate_bounds(np.arange(n) < k, beta)[2] > 0.5 for k in range(n + 1)])
+    assert stats.binom.pmf(np.arange(n + 1), n, 0.5)[fails].sum() <= beta
+    assert stats.binom.pmf(np.arange(n + 1), n, 0.25)[fails].sum() < 1e-12
+
+
+@pytest.mark.parametrize(
+    "battery, bounds_per_instance",
+    [
+        (mcts.battery_soft_value_convergence, lambda w: 2),
+        (planning.battery_failure_rates, lambda w: 2 * len(w["table"])),
+        (planning.battery_d_chain_misalignment, lambda w: len(w["recommendations"])),
+    ],
+)
+def test_batteries_spend_exactly_the_claim_level(battery, bounds_per_instance):
+    res = battery(seed=0, size="quick")
+    w = res.details["worst_case"]
+    spent = w["bound_level"] * bounds_per_instance(w) * res.cases
+    claim = next(c for c, b in registered() if b is battery)
+    assert claim.false_alarm == CLAIM_FALSE_ALARM
+    assert spent == pytest.approx(CLAIM_FALSE_ALARM, rel=1e-12)
+
+
+def test_registry_has_G3a_and_G3b_and_no_G3():
+    ids = {c.id: c for c, _ in registered()}
+    assert "G3" not in ids
+    assert {"G1", "G2", "G3a", "G3b", "G4"} <= set(ids)
+    assert ids["G2"].false_alarm == 0
+    assert all(ids[c].false_alarm == CLAIM_FALSE_ALARM for c in ("G1", "G3a", "G3b", "G4"))
+
+
 # --- G1 ----------------------------------------------------------------------------------------------
 @settings(max_examples=2)
 @given(st.sampled_from([(2, 3), (3, 3)]), st.integers(0, 2**10))
 def test_G1_passes_on_generated_trees(shape, seed):
-    mdp = tree_mdp(synthetic_tree(*shape, seed=seed))
-    res = check_soft_value_convergence(mdp, checkpoints=(10, 3000), n_runs=40, seed=seed)
+    trees = discriminating_trees(*shape, 2, seed=seed)
+    res = check_soft_value_convergence(trees, checkpoints=(10, 3000), n_runs=20, seed=seed)
     assert res.passed, res.details
 
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_G1_rejects_hard_max_backups(seed):
     # Hard-max backups converge to F_τ(Q*_0(root, ·)), a distance δ from the soft target.
-    mdp = tree_mdp(synthetic_tree(4, 3, seed=seed))
+    trees = discriminating_trees(4, 3, 2, seed=seed)
     res = check_soft_value_convergence(
-        mdp, checkpoints=(10, 100, 1000), n_runs=60, seed=seed, backup_value=hard_max_backup
+        trees, checkpoints=(10, 100, 1000), n_runs=25, seed=seed, backup_value=hard_max_backup
     )
     _assert_rejected(res)
     assert res.details["worst"].startswith("soft target")
@@ -51,6 +111,52 @@ def test_G1_rejects_hard_max_backups(seed):
 def test_G1_rejects_a_depth_one_tree_where_soft_and_hard_coincide():
     with pytest.raises(ValueError, match="coincide"):
         check_soft_value_convergence(tree_mdp(synthetic_tree(3, 1, seed=0)))
+
+
+def test_horizon_instance_stops_above_the_leaves():
+    tree = synthetic_tree(4, 3, seed=0)
+    mdp = edge_reward_tree_mdp(tree, 2)
+    assert mdp.horizon == 2 < tree.depth
+    # V*_τ over two stages: F_τ over root edges of w + F_τ(w' of the grandchildren).
+    w = tree.edge_values
+    q1 = w[5:21].reshape(4, 4)
+    v_root = soft_value(w[1:5] + soft_value(q1, 0.1), 0.1)
+    assert soft_backward_induction(mdp, 0.1).v[0] == pytest.approx(v_root, rel=1e-14)
+    # Simulations end on the depth-1 edges, which enter non-terminal states.
+    search = theory.mcts.search_tree(mdp)
+    assert search.leaf_edge[1:5].all() and not search.leaf_edge[0].any()
+    assert not np.asarray(mdp.terminal)[search.successor[1:5]].any()
+
+
+def waits_for_terminal_states(monkeypatch):
+    """The engine with the leaf rule ``depth == H + 1``: only terminal states end a simulation, so
+    at the horizon it backs up F_τ(Q_init = 0) = τ log k and converges τ log k above V*_τ."""
+    real = theory.mcts.search_tree
+
+    def search_tree(mdp):
+        tree = real(mdp)
+        leaf = np.asarray(mdp.terminal)[tree.successor] | (tree.depth == tree.horizon + 1)[:, None]
+        return dataclasses.replace(tree, leaf_edge=leaf)
+
+    monkeypatch.setattr(theory.mcts, "search_tree", search_tree)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_G1_rejects_a_leaf_rule_that_ignores_the_horizon(monkeypatch, seed):
+    trees = discriminating_trees(4, 3, 2, seed=seed, horizon=2)
+    waits_for_terminal_states(monkeypatch)
+    # The mutation is live: the root estimate converges to V*_τ + τ log 4.
+    res = ments(trees[0], tau=0.1, epsilon=0.1, sigma=0.05, checkpoints=(1000,), n_runs=5, seed=seed)
+    shift = np.median(soft_value(res.root_q[-1], 0.1)) - soft_backward_induction(trees[0], 0.1).v[0]
+    assert shift == pytest.approx(0.1 * np.log(4), abs=0.01)
+    _assert_rejected(check_soft_value_convergence(trees, n_runs=25, seed=seed))
+    assert mcts.battery_soft_value_convergence(seed=seed, size="quick").verdict == FAIL
+
+
+def test_G2_rejects_a_leaf_rule_that_ignores_the_horizon(monkeypatch):
+    waits_for_terminal_states(monkeypatch)
+    res = check_search_rules(hand_made_trees()["binary d=3, horizon 2"], n_simulations=100, n_runs=5)
+    _assert_rejected(res)
 
 
 # --- G2 ----------------------------------------------------------------------------------------------
@@ -121,25 +227,59 @@ def test_G2_sampler_under_test_is_the_engines():
     assert check_search_rules.__kwdefaults__["sampler"] is inverse_cdf_sample
 
 
-# --- G3 ----------------------------------------------------------------------------------------------
+# --- G3a, G3b ----------------------------------------------------------------------------------------
 def forgetful_backup(q, tau):
     """Backs up 0 whatever the subtree holds: root Q = r = 0, so MENTS always proposes action 0."""
     return np.zeros(q.shape[0])
 
 
-def test_G3_passes_on_small_trees():
+def test_G3a_passes_on_small_trees():
     res = check_failure_rates(2, 2, n_trees=4, runs_per_tree=50, checkpoints=(4, 64, 512), seed=1)
     assert res.passed, res.details
     table = res.details["table"]
     assert [row["simulations"] for row in table] == [4, 64, 512]
-    assert all(lo <= p <= hi for row in table for p, lo, hi in (row["ments"], row["uct"]))
+    assert all(lo <= p <= hi for row in table for p, lo, hi in (row["ments"],))
 
 
-def test_G3_rejects_a_search_that_does_not_learn():
+@pytest.mark.parametrize("seed", [0, 1])
+def test_G3a_rejects_a_search_that_does_not_learn(seed):
+    # Constant recommendations: p_T = p_1 ≈ 3/4 on k = 4 trees, which does not halve.
     res = check_failure_rates(
-        4, 2, n_trees=4, runs_per_tree=50, checkpoints=(4, 64, 256), seed=0, backup_value=forgetful_backup
+        4, 2, n_trees=8, runs_per_tree=50, checkpoints=(4, 64, 256), seed=seed, backup_value=forgetful_backup
     )
     _assert_rejected(res)
+    assert res.details["worst"].startswith("halves")
+
+
+def test_G3b_is_refuted_by_a_reproducible_counterexample():
+    a, b = check_ments_vs_uct(seed=3), check_ments_vs_uct(seed=3)
+    assert a == b and a.verdict == REFUTED and a.expected
+    assert a.measured < 0 == a.tolerance
+    text = a.counterexample
+    assert "synthetic_tree(2, 3, seed=s) for s in 0..7" in text and "check_ments_vs_uct(seed=3)" in text
+    assert "\n" not in text and "at 16 simulations" in text and "at 64 simulations" in text
+
+
+def test_G3b_fails_when_the_counterexample_does_not_reproduce():
+    # MENTS against MENTS: no significant difference, so nothing is refuted.
+    def ments_as_baseline(mdps, *, c, **kw):
+        return ments(mdps, tau=0.1, epsilon=0.1, **kw)
+
+    res = check_ments_vs_uct(seed=0, baseline=ments_as_baseline)
+    assert res.verdict == FAIL and res.measured >= 0
+    assert res.counterexample.startswith("did not reproduce")
+
+
+def test_G3b_reproduces_with_overwhelming_probability():
+    # Exact: with 800 runs per algorithm, MENTS at the counterexample's smaller pooled rate (0.17
+    # at 64 simulations; 0.27 at 16) and UCT at 0.01 (measured: at most 0.01 on every tree), the
+    # probability that upper(p_UCT) >= lower(p_MENTS) at a budget is about 2e-15.
+    n, beta = 800, CLAIM_FALSE_ALARM / 4
+    bounds = np.array([rate_bounds(np.arange(n) < k, beta)[2:] for k in range(n + 1)])
+    pm = stats.binom.pmf(np.arange(n + 1), n, 0.17)
+    pu = stats.binom.pmf(np.arange(n + 1), n, 0.01)
+    no_separation = bounds[:, 1][:, None] >= bounds[:, 0][None, :]  # [k_uct, k_ments]
+    assert (pu[:, None] * pm[None, :])[no_separation].sum() < 1e-12
 
 
 # --- G4 ----------------------------------------------------------------------------------------------
@@ -171,17 +311,18 @@ def test_G4_rejects_a_ments_with_hard_max_backups():
 
 # --- batteries ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "battery",
+    "battery, verdict",
     [
-        mcts.battery_soft_value_convergence,
-        mcts.battery_search_rules,
-        planning.battery_failure_rates,
-        planning.battery_d_chain_misalignment,
+        (mcts.battery_soft_value_convergence, PASS),
+        (mcts.battery_search_rules, PASS),
+        (planning.battery_failure_rates, PASS),
+        (planning.battery_ments_vs_uct, REFUTED),
+        (planning.battery_d_chain_misalignment, PASS),
     ],
 )
-def test_battery_quick_passes_and_is_deterministic(battery):
+def test_battery_quick_gives_its_verdict_and_is_deterministic(battery, verdict):
     a, b = battery(seed=0, size="quick"), battery(seed=0, size="quick")
-    assert a.passed, a.details
+    assert a.verdict == verdict, a.details
     assert a == b
 
 
