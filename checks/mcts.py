@@ -80,12 +80,14 @@ def rate_bounds(events: np.ndarray, beta: float) -> tuple[int, int, float, float
     """(count, runs, lower, upper) for the probability of a per-run event: one-sided exact bounds.
 
     ``lower`` and ``upper`` are each a one-sided Clopper–Pearson bound at level ``beta`` (the
-    two-sided interval at 2β of :func:`checks.stats.clopper_pearson`): P(p < lower) <= β and
-    P(p > upper) <= β.
+    two-sided interval at 2β of :func:`checks.stats.clopper_pearson`): for the true probability
+    p, P(lower > p) <= β and P(upper < p) <= β over the runs' randomness.
 
     Args:
       events: ``[R]`` bool, the event in each independent run.
       beta: the level of each bound.
+    Returns:
+      (events counted, R, lower, upper).
     """
     events = np.asarray(events, dtype=bool)
     k, n = int(events.sum()), int(events.size)
@@ -259,8 +261,8 @@ def check_soft_value_convergence(
         {
             "instance": instance,
             "summary": (
-                f"{instance}: at t={T}, {n - k_far}/{n} runs within δ/2 of V*_τ (P(not) >= "
-                f"{lo_far:.3g} at level {beta:.2g}, must be <= 1/2); median |V̂ − V*_τ| "
+                f"{instance}: at t={T}, {n - k_far}/{n} runs within δ/2 of V*_τ (lower bound of "
+                f"P(not within) {lo_far:.3g} at level {beta:.2g}, claim <= 1/2); median |V̂ − V*_τ| "
                 f"{curve[-1]['median_abs_error']:.3g}, from {curve[0]['median_abs_error']:.3g} at t={t0}; "
                 f"δ (hard-backup limit) in [{min(d for _, d in targets):.3g}, "
                 f"{max(d for _, d in targets):.3g}]"
