@@ -192,6 +192,7 @@ F1 = Claim(
 _FORMULA_TIMES = np.array([0, 1, 2, 3, 5, 10, 30, 100, 1000, 10**5, 10**9])
 
 
+@F1.subjects("distribution")
 def check_e2w_sampling(
     r,
     tau: float,
@@ -336,6 +337,7 @@ def _relative_gap(subject, reference) -> float:
     return float(np.max(np.where(np.isfinite(gap), gap, np.inf)))
 
 
+@F2.subjects("allocation")
 def check_error_rate(
     r,
     tau: float,

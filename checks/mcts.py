@@ -174,6 +174,7 @@ def discriminating_trees(
     )
 
 
+@G1.subjects("backup_value")
 def check_soft_value_convergence(
     mdps: FiniteMDP | Sequence[FiniteMDP],
     tau: float = TAU,
@@ -413,6 +414,7 @@ def _count_and_parent_errors(tree, counts: np.ndarray, n_sims: int) -> int:
     return bad + int(np.sum(counts[:, 0, :].sum(axis=-1) != n_sims))
 
 
+@G2.subjects("tree_policy", "backup_value")
 def check_search_rules(
     mdp: FiniteMDP,
     tau: float = TAU,

@@ -59,6 +59,7 @@ G3a = Claim(
 )
 
 
+@G3a.subjects("backup_value")
 def check_failure_rates(
     branching: int,
     depth: int,
@@ -318,6 +319,7 @@ def _gap_mp(n: int, final_reward: float, tau):
     return v - left[0]
 
 
+@G4.subjects("backup_value")
 def check_d_chain_misalignment(
     n: int = 10,
     final_reward: float = 0.5,

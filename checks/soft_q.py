@@ -64,6 +64,7 @@ E2_RELATIVE_ERROR = 0.1
 E2_EXCEEDANCE = 0.1
 
 
+@E2.subjects("learner")
 def check_sampled_soft_q_learning(
     mdp: FiniteMDP,
     tau: float,

@@ -231,6 +231,7 @@ def _initial_spread(target: BoltzmannMixture) -> float:
     return max(target.sd, float(np.sqrt(((target.means - centre) ** 2).sum(-1)).max()))
 
 
+@E3.subjects("direction")
 def check_svgd_boltzmann(
     target: BoltzmannMixture,
     *,
@@ -286,6 +287,7 @@ def check_svgd_boltzmann(
     return E3.worst_of(fit.pop("comparisons"), {"instance": instance, "particles": n_particles, **fit})
 
 
+@E3.subjects("direction")
 def check_amortised_sampler(
     target: BoltzmannMixture,
     *,

@@ -2,6 +2,7 @@
 negative controls and the exact binomial arguments behind the statistical levels."""
 
 import dataclasses
+import inspect
 
 import numpy as np
 import pytest
@@ -224,7 +225,7 @@ def test_G2_rejects_broken_rules(broken, name):
 
 
 def test_G2_sampler_under_test_is_the_engines():
-    assert check_search_rules.__kwdefaults__["sampler"] is inverse_cdf_sample
+    assert inspect.signature(check_search_rules).parameters["sampler"].default is inverse_cdf_sample
 
 
 # --- G3a, G3b ----------------------------------------------------------------------------------------

@@ -336,7 +336,7 @@ HOOKS = [
         soft_value,
     ),
     (
-        "G3 backup_value",
+        "G3a backup_value",
         planning.check_failure_rates,
         (2, 2),
         {"n_trees": 1, "runs_per_tree": 5, "checkpoints": (4, 16)},
@@ -405,23 +405,6 @@ VALUES = [
     ),
 ]
 
-#: Rows of checks owned elsewhere (checks/{mcts,planning,bandit}.py) that do not give FAIL: the
-#: NaN or inf reaches theory.mcts / theory.bandit, which reject it (ValueError: q must be finite)
-#: or index out of range with it (an inf-weighted inverse-CDF draw): an ERROR row, not a FAIL.
-#: Kept as strict xfail so that a fix shows up.
-OWNED_ELSEWHERE = {
-    "F1 distribution-inf",
-    "F2 allocation-inf",
-    "G1 backup_value-nan",
-    "G1 backup_value-inf",
-    "G2 tree_policy-inf",
-    "G2 backup_value-nan",
-    "G2 backup_value-inf",
-    "G3 backup_value-nan",
-    "G3 backup_value-inf",
-    "G4 backup_value-nan",
-    "G4 backup_value-inf",
-}
 #: Poisoned outputs that are the true answer: F*_τ is +inf off the simplex.
 TRUE_ANSWER = {"A5 conjugate off the simplex-inf"}
 #: Rows whose small instance is too small for a statistical check to pass with the real hook (its
@@ -433,14 +416,7 @@ SUBJECTS = {"nan": float("nan"), "inf": float("inf")}
 
 def _params(rows):
     return [
-        pytest.param(
-            row,
-            kind,
-            id=f"{row[0]}-{kind}",
-            marks=[pytest.mark.xfail(reason="owned elsewhere", strict=True)]
-            if f"{row[0]}-{kind}" in OWNED_ELSEWHERE
-            else [],
-        )
+        pytest.param(row, kind, id=f"{row[0]}-{kind}")
         for row in rows
         for kind in SUBJECTS
         if f"{row[0]}-{kind}" not in TRUE_ANSWER
