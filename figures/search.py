@@ -1,4 +1,4 @@
-"""Figures of tree search (claims G3, G4): MENTS against UCT on synthetic trees, and the D-chain,
+"""Figures of tree search (claims G3a, G3b, G4): MENTS against UCT on synthetic trees, and the D-chain,
 where the soft optimum MENTS converges to is not the reward optimum.
 
 Source: seed deck, slides "Algorithm: Maximum entropy monte-carlo planning"; Xiao et al. 2019
@@ -38,13 +38,13 @@ __all__ = [
 
 #: Level of the Clopper–Pearson intervals.
 LEVEL = 0.99
-#: Search parameters: those of the G3 battery (checks.planning; defined in checks.mcts): MENTS
+#: Search parameters: those of the G3a battery (checks.planning; defined in checks.mcts): MENTS
 #: τ and ε, UCT's c, and the Gaussian leaf noise σ.
 SEARCH = {"tau": TAU, "epsilon": EPSILON, "c": UCT_C, "sigma": SIGMA}
 
 
 # ---------------------------------------------------------------------------------------------
-# 9. ments_vs_uct (G3)
+# 9. ments_vs_uct (G3a, G3b)
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class MentsUctData:
@@ -68,7 +68,7 @@ def ments_vs_uct_data(*, seed: int = 0, size: str = "quick") -> MentsUctData:
 
     MENTS's target is the soft-optimal root action argmax_a Q*_τ(root, a), UCT's the optimal
     one argmax_a Q*_0(root, a) (exact, :func:`theory.mcts.root_soft_q`). Source: seed deck,
-    "Algorithm: Maximum entropy monte-carlo planning" (convergence against UCT); CLAIMS G3.
+    "Algorithm: Maximum entropy monte-carlo planning" (convergence against UCT); CLAIMS G3 (checks G3a, G3b).
     Trees k = 4, d = 3 (seeds ``seed``, ``seed + 1``, …): 3 trees × 50 runs up to 200
     simulations (quick), 10 trees × 200 runs up to 2 000 (default); :data:`SEARCH` parameters.
     """
