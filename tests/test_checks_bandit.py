@@ -194,6 +194,17 @@ def test_F2_uniform_sampling_does_not_attain_the_optimal_constant(name):
     assert all(not k.startswith("tracks") for k in failing), failing
 
 
+def test_F2_beats_uniform_is_always_compared_and_fails_for_a_worse_allocation():
+    """Sampling from the softmax of −r (the worst arms most) is significantly worse than uniform."""
+    r, tau, sigma = BANDITS["K=3"]
+    anti = oracle_allocation(-r, tau)
+    res = check_error_rate(r, tau, sigma, checkpoints=(300, 1000), n_runs=1500, allocation=anti)
+    measured, allowed = res.details["comparisons"]["beats uniform: lower bound − uniform's t·E_t"]
+    assert measured > allowed, res.details["comparisons"]
+    ok = check_error_rate(*BANDITS["K=2"], checkpoints=(300, 1000), n_runs=1000)
+    assert "beats uniform: lower bound − uniform's t·E_t" in ok.details["comparisons"]
+
+
 # --- batteries --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("battery", [bandit.battery_e2w_sampling, bandit.battery_error_rate])
 def test_batteries_pass_quick_and_are_deterministic(battery):
