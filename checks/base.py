@@ -33,6 +33,9 @@ __all__ = [
     "CheckResult",
     "Claim",
     "NonFiniteSubject",
+    "NotApplicable",
+    "Probe",
+    "SubjectError",
     "exact_optimum",
     "exact_tolerance",
     "excess",
@@ -40,6 +43,7 @@ __all__ = [
     "fold",
     "instance_label",
     "largest",
+    "probe",
     "register",
     "registered",
     "roundoff_tolerance",
@@ -189,6 +193,16 @@ class NonFiniteSubject(Exception):
     """
 
 
+class SubjectError(Exception):
+    """The subject under test answered with something unusable: a wrong shape or type, or it
+    raised (checks.subjects). The check that called it reports FAIL with this message."""
+
+
+class NotApplicable(Exception):
+    """No instance of a claim's battery can be given to the subjects under test (their
+    conventions rule every one out, e.g. a τ = 0 solver and a claim about τ > 0)."""
+
+
 def first_nonfinite(x, allow: tuple[float, ...] = (), where: str = "") -> str | None:
     """Where the first NaN or ±inf in ``x`` is, e.g. ``".q[0, 1] = nan"``, or None if there is none.
 
@@ -278,12 +292,16 @@ class Claim:
     ``false_alarm`` is the probability, by design, that the claim's battery fails at one seed
     although the claim holds: 0 for exact checks, ``checks.stats.CLAIM_FALSE_ALARM`` for
     statistical ones (``python -m checks --calibrate`` measures it).
+
+    ``roles`` are the roles of :mod:`checks.subjects` whose subject the claim's checks call
+    (``checks.verify`` runs the claim when one of them is given a foreign implementation).
     """
 
     id: str
     statement: str
     source: str
     false_alarm: float = 0.0
+    roles: tuple[str, ...] = ()
 
     def result(
         self,
@@ -315,7 +333,13 @@ class Claim:
         )
 
     def subjects(self, *names: str, **allowing: tuple[float, ...]):
-        """Decorator of a check function: its subject parameters must give finite numbers.
+        """Decorator of a check function: its subjects must give finite, usable answers.
+
+        A check takes its subjects as one ``subjects=`` (a :class:`checks.subjects.Subjects`),
+        whose calls raise :class:`SubjectError` or :class:`NonFiniteSubject` on an unusable or
+        non-finite answer; the decorated check turns either into its FAIL. The parameters
+        listed here are the check's own further seams (the project's derived quantities that
+        its negative controls replace), guarded the same way:
 
         ``names`` (and the keys of ``allowing``) are the check's keyword parameters that carry
         the subject: hooks (callables, the defaults included) and injected values (a policy, a
@@ -349,7 +373,7 @@ class Claim:
                             if where is not None:
                                 raise NonFiniteSubject(f"subject {name!r} is not finite: {name}{where}")
                     return check(*bound.args, **bound.kwargs)
-                except NonFiniteSubject as err:
+                except (NonFiniteSubject, SubjectError) as err:
                     label = _label(bound.arguments)
                     return self.result(
                         measured=math.nan,
@@ -420,21 +444,48 @@ def fold(claim: Claim, results: Iterable[CheckResult]) -> CheckResult:
     )
 
 
-#: battery(*, seed: int, size: "quick" | "default" | "full") -> CheckResult
+#: battery(*, seed: int, size: "quick" | "default" | "full", subjects=OWN) -> CheckResult
 Battery = Callable[..., CheckResult]
 _REGISTRY: dict[str, tuple[Claim, Battery]] = {}
 
 
-def register(claim: Claim) -> Callable[[Battery], Battery]:
-    """Decorator: register ``battery(*, seed, size) -> CheckResult`` under ``claim.id``."""
+@dataclass(frozen=True)
+class Probe:
+    """How ``checks.verify`` shrinks a failure of a claim to the smallest failing instance.
+
+    Attributes:
+      draws: the names of the check's positional arguments, each drawn by hypothesis in order:
+        ``"mdp"`` (a FiniteMDP), ``"tau"``, ``"q"`` (a vector ``[K]``), ``"q_table"`` (``[S, A]``
+        for the drawn MDP), ``"p"`` (a distribution ``[K]``), ``"pi"`` (a policy for the drawn
+        MDP), ``"n_total"`` (a visit count >= 0), ``"epsilon"`` (E2W's ε > 0).
+      check: ``check(*instance, subjects=...) -> CheckResult`` on one instance.
+    """
+
+    draws: tuple[str, ...]
+    check: Callable[..., CheckResult]
+
+
+_PROBES: dict[str, Probe] = {}
+
+
+def register(claim: Claim, *, probe: Probe | None = None) -> Callable[[Battery], Battery]:
+    """Decorator: register ``battery(*, seed, size, subjects) -> CheckResult`` under ``claim.id``;
+    ``probe``: how to shrink a failure of it (claims with ``roles``)."""
 
     def deco(fn: Battery) -> Battery:
         if claim.id in _REGISTRY:
             raise ValueError(f"claim {claim.id} is registered twice")
         _REGISTRY[claim.id] = (claim, fn)
+        if probe is not None:
+            _PROBES[claim.id] = probe
         return fn
 
     return deco
+
+
+def probe(claim_id: str) -> Probe | None:
+    """The registered :class:`Probe` of a claim, or None."""
+    return _PROBES.get(claim_id)
 
 
 def _claim_order(claim_id: str):
@@ -447,17 +498,21 @@ def registered() -> list[tuple[Claim, Battery]]:
     return [_REGISTRY[k] for k in sorted(_REGISTRY, key=_claim_order)]
 
 
-def run_battery(claim: Claim, battery: Battery, *, seed: int, size: str) -> CheckResult:
+def run_battery(claim: Claim, battery: Battery, *, seed: int, size: str, subjects=None) -> CheckResult:
     """Run one battery in isolation: an exception becomes that claim's ERROR row.
 
     The row carries the exception's type and message (``details["error"]``) and the traceback
-    (``details["traceback"]``); the caller goes on with the other claims.
+    (``details["traceback"]``); the caller goes on with the other claims. ``subjects`` (a
+    ``checks.subjects.Subjects``) is passed on when given; :class:`NotApplicable` propagates.
     """
     try:
-        res = battery(seed=seed, size=size)
+        given = {} if subjects is None else {"subjects": subjects}
+        res = battery(seed=seed, size=size, **given)
         if not isinstance(res, CheckResult) or res.claim != claim.id:
             raise TypeError(f"battery of {claim.id} returned {type(res).__name__}, not its CheckResult")
         return res
+    except NotApplicable:
+        raise
     except Exception as err:  # noqa: BLE001 - isolating the check is the point
         return CheckResult(
             claim.id,

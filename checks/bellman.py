@@ -30,6 +30,8 @@ from checks.base import (
     EPS,
     CheckResult,
     Claim,
+    Probe,
+    exact_optimum,
     exact_tolerance,
     excess,
     fold,
@@ -41,9 +43,10 @@ from checks.base import (
     solve_roundoff,
     value_scale,
 )
+from checks.subjects import OWN, Subjects, solver_comparisons, solver_tolerance
 from checks.suite import mdp_cases, mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
-from theory.bellman import DIRECT_SOLVE_MAX_STATES, evaluate_policy, soft_bellman_operator, soft_state_value
+from theory.bellman import DIRECT_SOLVE_MAX_STATES, evaluate_policy, soft_state_value
 from theory.softmax import entropy, kl
 from theory.solvers import soft_value_iteration
 
@@ -68,6 +71,7 @@ B1 = Claim(
     "B1",
     "soft Bellman equation: Q* = r + γ P V*, V* = F_τ(Q*) = τ log Σ_a exp(Q*/τ)",
     "seed deck, 'Redefinition: Bellman function'; Haarnoja et al. 2017, Thm 2",
+    roles=("solver", "bellman_operator"),
 )
 B2 = Claim(
     "B2",
@@ -106,50 +110,52 @@ def _require_positive_tau(tau: float, claim: Claim) -> None:
 
 
 # --- B1 ----------------------------------------------------------------------------------------
-@B1.subjects("solver", "operator")
-def check_soft_bellman(
-    mdp: FiniteMDP, tau: float, *, solver=soft_value_iteration, operator=soft_bellman_operator, tol=None
-) -> CheckResult:
-    """B1 on one instance: the residual of the certified optimum under the soft Bellman operator.
+@B1.subjects()
+def check_soft_bellman(mdp: FiniteMDP, tau: float, *, subjects: Subjects = OWN) -> CheckResult:
+    """B1 on one instance: the solver's answer satisfies the soft Bellman equation.
 
-    ‖T Q̂ − Q̂‖∞ <= ‖T Q̂ − T Q*‖ + ‖Q* − Q̂‖ <= (1 + γ)β (T is a γ-contraction, T Q* = Q*), plus
-    round-off of one sweep; and V̂ = F_τ(Q̂) state by state, to round-off.
+    The solver (``subjects.solver``) is asked for ``solver_tolerance`` = 1e-10·(1 + ‖V‖) and
+    compared with the certified optimum of soft policy iteration (``exact_optimum``, bound β):
+    its error must be within tol + β (and within its own ``error_bound``, if it claims one; see
+    ``checks.subjects.solver_comparisons``). Then ‖T Q̂ − Q̂‖∞ <= ‖T Q̂ − T Q*‖ + ‖Q* − Q̂‖ <=
+    (1 + γ)(tol + β) (T is a γ-contraction, T Q* = Q*), plus round-off of one sweep, with T the
+    operator under test (``subjects.bellman_operator``); and V̂ = F_τ(Q̂) state by state.
 
     Source: seed deck, "Redefinition: Bellman function"; Haarnoja et al. 2017, Thm 2.
 
     Args:
       mdp: infinite-horizon MDP.
       tau: temperature τ >= 0 (0: the classical Bellman optimality equation).
-      solver: ``solver(mdp, tau, tol=...) -> SolveResult`` giving Q̂, V̂ and β (negative
-        controls pass a solver at the wrong temperature).
-      operator: ``operator(mdp, q, tau) -> [S, A]``, the soft Bellman operator (negative
-        controls pass a hard-max one).
-      tol: certified accuracy asked of the solver (default 1e-12·(1 + ‖V‖)).
+      subjects: the ``solver`` and ``bellman_operator`` under test.
     Returns:
-      CheckResult; ``measured`` is the worst of ‖T Q̂ − Q̂‖∞ and ‖V̂ − F_τ(Q̂)‖∞ against its allowance.
+      CheckResult; ``measured`` is the worst of the solver's error, ‖T Q̂ − Q̂‖∞ and
+      ‖V̂ − F_τ(Q̂)‖∞ against its allowance.
     """
-    res = solver(mdp, tau, tol=exact_tolerance(mdp, tau) if tol is None else tol)
+    tol = solver_tolerance(mdp, tau)
     round_off = roundoff_tolerance(mdp, tau)
-    residual = np.abs(operator(mdp, res.q, tau) - res.q)
+    ref = exact_optimum(mdp, tau)
+    res = subjects.solver(mdp, tau, tol)
+    residual = np.abs(subjects.bellman_operator(mdp, res.q, tau) - res.q)
     v_gap = np.abs(res.v - soft_state_value(res.q, tau, terminal=mdp.terminal))
     entries = {
-        "|TQ - Q|": (residual.max(), (1 + mdp.gamma) * res.error_bound + round_off),
+        **solver_comparisons(res, ref, tol, round_off),
+        "|TQ - Q|": (residual.max(), (1 + mdp.gamma) * (tol + ref.error_bound) + round_off),
         "|V - F_tau(Q)|": (v_gap.max(), round_off),
     }
     worst_sa = tuple(int(i) for i in np.unravel_index(residual.argmax(), residual.shape))
     return B1.worst_of(
         entries,
-        {"instance": instance_label(mdp, tau), "error_bound": res.error_bound, "worst_(s,a)": worst_sa},
+        {"instance": instance_label(mdp, tau), "tol": tol, "worst_(s,a)": worst_sa},
     )
 
 
-@register(B1)
-def battery_soft_bellman(*, seed: int, size: str) -> CheckResult:
+@register(B1, probe=Probe(("mdp", "tau"), check_soft_bellman))
+def battery_soft_bellman(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
     """B1 over the seeded MDP suite at every suite temperature (τ = 0: the classical equation)."""
-    return fold(B1, (check_soft_bellman(m, t) for m, t in mdp_cases(seed, size)))
+    cases = subjects.admit(B1, mdp_cases(seed, size))
+    return fold(B1, (check_soft_bellman(m, t, subjects=subjects) for m, t in cases))
 
 
-# --- B2 ----------------------------------------------------------------------------------------
 def _deterministic_policies(n_states: int, n_actions: int, rng: np.random.Generator, limit: int):
     """All A^S deterministic policies when A^S <= limit, else ``limit`` drawn at random. [S, A] each."""
     eye = np.eye(n_actions)

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.extra import numpy as nps
 
+from mdps.conventions import Conventions
 from mdps.finite import FiniteMDP
 from mdps.validation import check_bool, check_int, check_real
 
@@ -276,6 +277,7 @@ def finite_mdps(
     sparse=None,
     terminal=None,
     max_reward=1.0,
+    conventions=None,
 ) -> st.SearchStrategy[FiniteMDP]:
     """Small finite MDPs that pass :class:`~mdps.finite.FiniteMDP` validation.
 
@@ -300,11 +302,16 @@ def finite_mdps(
       terminal: None for a drawn (possibly empty) set of terminal states, True for at least
         one terminal state, False for none.
       max_reward: the largest |r(s, a)|, in (0, 1e6].
+      conventions: a :class:`~mdps.conventions.Conventions` of the code under test, or None.
+        Given, P is dense (code that reads plain arrays reads ``mdp.P`` or
+        ``conventions.arrays(mdp)``), and there are no terminal states unless
+        ``conventions.terminal_states``; ``sparse``/``terminal`` must then be left None.
     Returns:
       A strategy of :class:`FiniteMDP` (infinite horizon).
     Raises:
       InvalidArgument: for a bad size or bounds in the wrong order, γ outside [0, 1),
-        non-bool ``sparse``/``terminal`` other than None, or max_reward outside (0, 1e6].
+        non-bool ``sparse``/``terminal`` other than None, max_reward outside (0, 1e6], or
+        ``conventions`` not a Conventions, or given together with ``sparse``/``terminal``.
     """
     n_states = _sizes(min_states, max_states, "min_states", "max_states")
     n_actions = _sizes(min_actions, max_actions, "min_actions", "max_actions")
@@ -312,6 +319,12 @@ def finite_mdps(
         gammas = st.floats(0.0, 0.99)
     else:
         gammas = st.just(_check_real(gamma, "gamma", low=0.0, high=1.0, open_high=True))
+    if conventions is not None:
+        if not isinstance(conventions, Conventions):
+            raise InvalidArgument(f"conventions must be a Conventions, got {conventions!r}")
+        if sparse is not None or terminal is not None:
+            raise InvalidArgument("give conventions, or sparse/terminal, not both")
+        sparse, terminal = False, (None if conventions.terminal_states else False)
     if sparse is not None:
         sparse = _check_bool(sparse, "sparse")
     if terminal is not None:

@@ -15,6 +15,7 @@ from checks.bellman import (
     check_soft_bellman,
     check_temperature_limits,
 )
+from checks.subjects import OWN
 from mdps import FiniteMDP
 from mdps.generators import garnet, random_dag
 from mdps.strategies import finite_mdps, policies, temperatures
@@ -55,12 +56,12 @@ def hard_max_operator(mdp, q, tau):
 @pytest.mark.parametrize("mdp", MDPS, ids=IDS)
 @pytest.mark.parametrize("broken", ["hard max solver", "wrong temperature solver", "hard max operator"])
 def test_B1_rejects_hard_max_and_wrong_temperature(mdp, broken):
-    kwargs = {
-        "hard max solver": {"solver": hard_max_solver},
-        "wrong temperature solver": {"solver": wrong_temperature_solver},
-        "hard max operator": {"operator": hard_max_operator},
+    subjects = {
+        "hard max solver": OWN.replace(solver=hard_max_solver),
+        "wrong temperature solver": OWN.replace(solver=wrong_temperature_solver),
+        "hard max operator": OWN.replace(bellman_operator=hard_max_operator),
     }[broken]
-    assert_rejected(check_soft_bellman(mdp, 0.5, **kwargs))
+    assert_rejected(check_soft_bellman(mdp, 0.5, subjects=subjects))
 
 
 # --- B2 ------------------------------------------------------------------------------------------

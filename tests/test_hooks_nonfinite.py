@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import math
 
 import numpy as np
@@ -37,6 +38,7 @@ import checks.softmax as softmax_checks
 import checks.svgd as svgd
 import theory.symbolic as symbolic
 from checks.base import FAIL
+from checks.subjects import OWN, ROLES
 from mdps import FiniteMDP
 from mdps.generators import chain, garnet, random_dag
 from mdps.trees import synthetic_tree, tree_mdp
@@ -181,7 +183,7 @@ HOOKS = [
     ),
     # B
     ("B1 solver", bellman.check_soft_bellman, (GARNET, TAU), {}, "solver", soft_value_iteration),
-    ("B1 operator", bellman.check_soft_bellman, (GARNET, TAU), {}, "operator", soft_bellman_operator),
+    ("B1 operator", bellman.check_soft_bellman, (GARNET, TAU), {}, "bellman_operator", soft_bellman_operator),
     (
         "B2 solver",
         bellman.check_boltzmann_optimal,
@@ -423,11 +425,19 @@ def _params(rows):
     ]
 
 
+def _hook(check, name: str, fn) -> dict:
+    """The keyword argument that injects ``fn``: ``subjects=`` for a role of checks.subjects,
+    else the check's own parameter ``name``."""
+    if name in ROLES and "subjects" in inspect.signature(check).parameters:
+        return {"subjects": OWN.replace(**{name: fn})}
+    return {name: fn}
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize(("row", "kind"), _params(HOOKS))
 def test_nonfinite_hook_fails(row, kind):
     _, check, args, kwargs, hook, real = row
-    res = check(*args, **kwargs, **{hook: poisoned(real, SUBJECTS[kind])})
+    res = check(*args, **kwargs, **_hook(check, hook, poisoned(real, SUBJECTS[kind])))
     assert res.verdict == FAIL, (res.verdict, res.measured, res.tolerance, res.details.get("comparisons"))
 
 
@@ -445,7 +455,7 @@ def test_nonfinite_value_fails(row, kind):
 def test_real_hook_passes(row, kind):
     """Sanity of the table: the unpoisoned hook passes on the same instance (so FAIL is the poison's)."""
     _, check, args, kwargs, hook, real = row
-    res = check(*args, **kwargs, **{hook: real})
+    res = check(*args, **kwargs, **_hook(check, hook, real))
     assert res.passed, (res.verdict, res.measured, res.tolerance, res.details.get("comparisons"))
 
 

@@ -1,0 +1,430 @@
+"""Subjects: what is under test, in roles that anyone's code can play.
+
+A *role* is a plain-numpy signature that third-party code can meet without importing this
+project (P dense ``[S, A, S]`` with rows summing to 1, R ``[S, A]``, γ a float in [0, 1), τ > 0
+unless the conventions allow τ = 0, q ``[..., K]`` or ``[S, A]``, π ``[S, A]``):
+
+====================== =================================== ================================================
+role                   signature                           returns
+====================== =================================== ================================================
+``soft_value``         ``f(q, tau)``                       F_τ over the last axis, ``[...]``
+``soft_indmax``        ``f(q, tau)``                       f_τ, the shape of q
+``entropy``            ``f(p)``                            H over the last axis, ``[...]``
+``bellman_operator``   ``f(P, R, gamma, q, tau)``          (TQ)(s,a) = R + γ Σ P F_τ(Q(s',·)), ``[S, A]``
+``policy_evaluation``  ``f(P, R, gamma, pi, tau)``         ``(q, v)``: soft Q^π ``[S, A]``, V^π ``[S]``
+``solver``             ``f(P, R, gamma, tau, tol)``        ``(q, v)``, or an object with ``.q``, ``.v``
+                                                           and optionally ``.error_bound``
+``policy_improvement`` ``f(q, tau)``                       π̃ = f_τ(q) row-wise, ``[S, A]``
+``e2w``                ``f(q_hat, n_total, tau, epsilon)`` the E2W sampling distribution ``[K]``
+====================== =================================== ================================================
+
+A :class:`Subject` is the one mechanism that carries an implementation into a check. The check
+calls it in the project's own terms (a :class:`~mdps.finite.FiniteMDP` for the MDP roles, τ);
+the subject adapts the arguments to its :class:`~mdps.conventions.Conventions` (τ or β = 1/τ,
+P ``[S, A, S]`` or ``[A, S, S]``, terminal states or not), calls the implementation, and returns
+float arrays of the promised shapes. Checks take every role at once, as one :class:`Subjects`
+value (``subjects=``); :data:`OWN` is the project's own implementation of each role.
+
+The subject is never trusted: checks compare its answers with the project's independent
+computations, and a solver's own ``error_bound`` must contain its actual error and be at most
+the ``tol`` it was asked for (:func:`solver_comparisons`). Whatever a foreign subject does
+wrong (a wrong shape, an exception, NaN or inf for finite input) is its failure: a
+:class:`SubjectError` (or :class:`~checks.base.NonFiniteSubject`), which the check reports as
+FAIL, never as its own ERROR.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from checks.base import NonFiniteSubject, NotApplicable, SubjectError, first_nonfinite
+from mdps.conventions import Conventions
+from mdps.finite import FiniteMDP
+from theory.bandit import e2w_distribution
+from theory.bellman import boltzmann_policy, evaluate_policy, soft_bellman_operator
+from theory.softmax import entropy, soft_indmax, soft_value
+from theory.solvers import DEFAULT_RTOL, SolveResult, soft_value_iteration, value_scale
+
+__all__ = [
+    "MDP_ROLES",
+    "OWN",
+    "ROLES",
+    "NotApplicable",
+    "Role",
+    "SolverAnswer",
+    "Subject",
+    "SubjectError",
+    "Subjects",
+    "solver_comparisons",
+    "solver_tolerance",
+]
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role a subject can play.
+
+    Attributes:
+      name: the role's name, a keyword of :class:`Subjects`.
+      signature: how a foreign implementation is called.
+      returns: what it must return.
+      own: the project's implementation, called in the project's terms (``mdp`` for P, R, γ).
+    """
+
+    name: str
+    signature: str
+    returns: str
+    own: Callable
+
+
+ROLES: dict[str, Role] = {
+    r.name: r
+    for r in (
+        Role("soft_value", "f(q, tau)", "F_τ over the last axis, [...]", soft_value),
+        Role("soft_indmax", "f(q, tau)", "f_τ, the shape of q", soft_indmax),
+        Role("entropy", "f(p)", "H over the last axis, [...]", entropy),
+        Role(
+            "bellman_operator",
+            "f(P, R, gamma, q, tau)",
+            "(TQ)(s,a) = R + γ Σ P F_τ(Q(s',·)), [S, A]",
+            soft_bellman_operator,
+        ),
+        Role(
+            "policy_evaluation",
+            "f(P, R, gamma, pi, tau)",
+            "(q, v): soft Q^π [S, A], V^π [S]",
+            evaluate_policy,
+        ),
+        Role(
+            "solver",
+            "f(P, R, gamma, tau, tol)",
+            "(q, v), or an object with .q, .v and optionally .error_bound",
+            soft_value_iteration,
+        ),
+        Role("policy_improvement", "f(q, tau)", "π̃ = f_τ(q) row-wise, [S, A]", boltzmann_policy),
+        Role("e2w", "f(q_hat, n_total, tau, epsilon)", "the E2W sampling distribution [K]", e2w_distribution),
+    )
+}
+
+#: The roles that take an MDP (P, R, γ).
+MDP_ROLES = frozenset({"bellman_operator", "policy_evaluation", "solver"})
+
+
+@dataclass(frozen=True)
+class SolverAnswer:
+    """A solver's answer in the project's terms.
+
+    Attributes:
+      q: ``[S, A]`` its Q. v: ``[S]`` its V.
+      error_bound: the bound it claims on max |q − q*| and max |v − v*|; None if it claims none.
+    """
+
+    q: np.ndarray
+    v: np.ndarray
+    error_bound: float | None
+
+
+def _as_array(x, shape: tuple[int, ...], what: str) -> np.ndarray:
+    """``x`` as float64 of ``shape``, or SubjectError naming what was expected."""
+    try:
+        a = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise SubjectError(f"{what} must return real numbers, got {type(x).__name__}: {err}") from None
+    if a.shape != tuple(shape):
+        raise SubjectError(f"{what} must return shape {tuple(shape)}, got {a.shape}")
+    return a
+
+
+def _pair(out, what: str):
+    """(q, v) from a tuple/list of two or an object with ``.q`` and ``.v``."""
+    if hasattr(out, "q") and hasattr(out, "v"):
+        return out.q, out.v
+    if isinstance(out, (tuple, list)) and len(out) == 2:
+        return out
+    raise SubjectError(f"{what} must return (q, v) or an object with .q and .v, got {type(out).__name__}")
+
+
+def _label(fn) -> str:
+    """``module:qualname`` of a callable, as the CLI's ``--subject`` takes it."""
+    module, name = getattr(fn, "__module__", None), getattr(fn, "__qualname__", None)
+    return f"{module}:{name}" if module and name else repr(fn)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One implementation playing one role.
+
+    Attributes:
+      role: a key of :data:`ROLES`.
+      fn: the implementation.
+      conventions: how ``fn`` reads its arguments (a foreign implementation, called with the
+        role's plain-numpy signature); None: ``fn`` is called in the project's own terms
+        (``fn(mdp, q, tau)``, …: the project's implementation, or a negative control of it).
+      label: how to import ``fn`` (``package.module:attr``), for counterexample code.
+    Raises:
+      ValueError: an unknown role. TypeError: ``fn`` not callable, conventions of a wrong type.
+
+    Call it as ``subject(*args)`` with the role's arguments in the project's terms: ``(q, tau)``,
+    ``(p,)``, ``(mdp, q, tau)``, ``(mdp, pi, tau)``, ``(mdp, tau, tol)``,
+    ``(q_hat, n_total, tau, epsilon)``; a native ``fn`` is called the same way, except a
+    solver, called ``fn(mdp, tau, tol=tol)`` like theory.solvers'. It returns float arrays of
+    the promised shapes (a :class:`SolverAnswer` for a solver; ``(q, v)`` for a policy
+    evaluation).
+    """
+
+    role: str
+    fn: Callable
+    conventions: Conventions | None = None
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"unknown role {self.role!r}; the roles are {', '.join(ROLES)}")
+        if not callable(self.fn):
+            raise TypeError(f"the {self.role} subject must be callable, got {self.fn!r}")
+        if self.conventions is not None and not isinstance(self.conventions, Conventions):
+            raise TypeError(f"conventions must be a Conventions or None, got {self.conventions!r}")
+        if not self.label:
+            object.__setattr__(self, "label", _label(self.fn))
+
+    @property
+    def foreign(self) -> bool:
+        """Whether ``fn`` is called with the role's plain-numpy signature."""
+        return self.conventions is not None
+
+    def accepts(self, mdp: FiniteMDP | None = None, tau: float | None = None) -> bool:
+        """Whether the battery may give this subject ``mdp`` and temperature ``tau``."""
+        if self.conventions is None:
+            return True
+        return (mdp is None or self.conventions.accepts(mdp)) and (
+            tau is None or self.conventions.accepts_tau(tau)
+        )
+
+    def __call__(self, *args):
+        finite_input = first_nonfinite(args) is None
+        try:
+            out = getattr(self, f"_{self.role}")(*args)
+        except (SubjectError, NonFiniteSubject):
+            raise
+        except Exception as err:
+            if not self.foreign:
+                raise  # the project's own code raising: the check's ERROR
+            why = f"{type(err).__name__}: {err}"
+            raise SubjectError(f"{self.role} subject {self.label} raised {why}") from err
+        if finite_input:  # finite in, finite out (a check may pass -inf, e.g. a log-probability)
+            where = first_nonfinite(out)
+            if where is not None:
+                raise NonFiniteSubject(
+                    f"{self.role} subject {self.label} returned a non-finite value "
+                    f"for finite input: output{where}"
+                )
+        return out
+
+    # --- calling fn, one adapter per role ---------------------------------------------------------
+    def _tau(self, tau: float) -> float:
+        return self.conventions.temperature_argument(tau)
+
+    def _call_mdp(self, mdp: FiniteMDP, *rest):
+        P, R, gamma = self.conventions.arrays(mdp)
+        if self.conventions.terminal_states:
+            return self.fn(P, R, gamma, *rest, terminal=mdp.terminal.copy())
+        return self.fn(P, R, gamma, *rest)
+
+    def _q_role(self, q, tau, shape_of, what: str):
+        q = np.asarray(q, dtype=np.float64)
+        out = self.fn(q, tau) if not self.foreign else self.fn(q.copy(), self._tau(tau))
+        return _as_array(out, shape_of(q), what)
+
+    def _soft_value(self, q, tau):
+        return self._q_role(q, tau, lambda q: q.shape[:-1], "soft_value(q, tau)")
+
+    def _soft_indmax(self, q, tau):
+        return self._q_role(q, tau, np.shape, "soft_indmax(q, tau)")
+
+    def _policy_improvement(self, q, tau):
+        return self._q_role(q, tau, np.shape, "policy_improvement(q, tau)")
+
+    def _entropy(self, p):
+        p = np.asarray(p, dtype=np.float64)
+        return _as_array(self.fn(p.copy() if self.foreign else p), p.shape[:-1], "entropy(p)")
+
+    def _e2w(self, q_hat, n_total, tau, epsilon):
+        q_hat = np.asarray(q_hat, dtype=np.float64)
+        what = "e2w(q_hat, n_total, tau, epsilon)"
+        if not self.foreign:
+            return _as_array(self.fn(q_hat, n_total, tau, epsilon), q_hat.shape, what)
+        # The role is one distribution [K] per call: a batch [..., K] is asked row by row.
+        t = np.broadcast_to(np.asarray(n_total), q_hat.shape[:-1])
+        rows = q_hat.reshape(-1, q_hat.shape[-1])
+        ts = t.reshape(-1)
+        out = np.empty_like(rows)
+        for i in range(rows.shape[0]):
+            n = ts[i].item()
+            out[i] = _as_array(
+                self.fn(rows[i].copy(), n, self._tau(tau), epsilon),
+                rows.shape[-1:],
+                what,
+            )
+        return out.reshape(q_hat.shape)
+
+    def _bellman_operator(self, mdp: FiniteMDP, q, tau):
+        what = "bellman_operator(P, R, gamma, q, tau)"
+        if not self.foreign:
+            return _as_array(self.fn(mdp, q, tau), mdp.R.shape, what)
+        out = self._call_mdp(mdp, np.array(q, dtype=np.float64), self._tau(tau))
+        return _as_array(out, mdp.R.shape, what)
+
+    def _policy_evaluation(self, mdp: FiniteMDP, pi, tau):
+        what = "policy_evaluation(P, R, gamma, pi, tau)"
+        if not self.foreign:
+            out = self.fn(mdp, pi, tau)
+        else:
+            out = self._call_mdp(mdp, np.array(pi, dtype=np.float64), self._tau(tau))
+        q, v = _pair(out, what)
+        return _as_array(q, mdp.R.shape, f"{what}'s q"), _as_array(v, mdp.R.shape[:1], f"{what}'s v")
+
+    def _solver(self, mdp: FiniteMDP, tau, tol) -> SolverAnswer:
+        what = "solver(P, R, gamma, tau, tol)"
+        if not self.foreign:
+            out = self.fn(mdp, tau, tol=float(tol))
+        else:
+            out = self._call_mdp(mdp, self._tau(tau), float(tol))
+        q, v = _pair(out, what)
+        bound = getattr(out, "error_bound", None)
+        if bound is not None:
+            try:
+                bound = float(bound)
+            except (TypeError, ValueError):
+                raise SubjectError(f"{what}'s error_bound must be a number, got {bound!r}") from None
+        q = _as_array(q, mdp.R.shape, f"{what}'s q")
+        return SolverAnswer(q, _as_array(v, mdp.R.shape[:1], f"{what}'s v"), bound)
+
+
+def _own(role: str) -> Subject:
+    fn = ROLES[role].own
+    return Subject(role, fn, None, _label(fn))
+
+
+@dataclass(frozen=True)
+class Subjects:
+    """Every role's subject, as one value: what a check or a battery is given (``subjects=``).
+
+    Build with :meth:`of` (foreign implementations, in their conventions) or :meth:`replace`
+    (the project's terms: negative controls of its own functions); :data:`OWN` is the project's
+    own implementation of every role.
+    """
+
+    soft_value: Subject = dataclasses.field(default_factory=lambda: _own("soft_value"))
+    soft_indmax: Subject = dataclasses.field(default_factory=lambda: _own("soft_indmax"))
+    entropy: Subject = dataclasses.field(default_factory=lambda: _own("entropy"))
+    bellman_operator: Subject = dataclasses.field(default_factory=lambda: _own("bellman_operator"))
+    policy_evaluation: Subject = dataclasses.field(default_factory=lambda: _own("policy_evaluation"))
+    solver: Subject = dataclasses.field(default_factory=lambda: _own("solver"))
+    policy_improvement: Subject = dataclasses.field(default_factory=lambda: _own("policy_improvement"))
+    e2w: Subject = dataclasses.field(default_factory=lambda: _own("e2w"))
+
+    def __post_init__(self) -> None:
+        for role in ROLES:
+            s = getattr(self, role)
+            if not isinstance(s, Subject) or s.role != role:
+                raise TypeError(f"subjects.{role} must be a Subject of role {role!r}, got {s!r}")
+
+    @classmethod
+    def of(cls, conventions: Conventions | None = None, **implementations: Callable) -> Subjects:
+        """Foreign implementations of some roles (the rest: the project's own).
+
+        Args:
+          conventions: how the implementations read their arguments (default ``Conventions()``).
+          **implementations: ``role=callable`` (or ``role=Subject``), roles as in :data:`ROLES`.
+        Raises:
+          ValueError: an unknown role, or none given. TypeError: a value that is not callable.
+        """
+        conventions = Conventions() if conventions is None else conventions
+        if not isinstance(conventions, Conventions):
+            raise TypeError(f"conventions must be a Conventions, got {conventions!r}")
+        unknown = sorted(set(implementations) - set(ROLES))
+        if unknown:
+            raise ValueError(f"unknown role(s) {', '.join(unknown)}; the roles are {', '.join(ROLES)}")
+        if not implementations:
+            raise ValueError(f"give at least one role=implementation; the roles are {', '.join(ROLES)}")
+        return cls(
+            **{
+                role: fn if isinstance(fn, Subject) else Subject(role, fn, conventions)
+                for role, fn in implementations.items()
+            }
+        )
+
+    def replace(self, **native: Callable) -> Subjects:
+        """These subjects with some roles played by ``native`` callables in the project's terms
+        (``bellman_operator=f(mdp, q, tau)``, ``solver=f(mdp, tau, tol)``, …): the negative
+        controls of the project's own functions."""
+        unknown = sorted(set(native) - set(ROLES))
+        if unknown:
+            raise ValueError(f"unknown role(s) {', '.join(unknown)}; the roles are {', '.join(ROLES)}")
+        return dataclasses.replace(self, **{r: Subject(r, fn) for r, fn in native.items()})
+
+    @property
+    def given(self) -> tuple[str, ...]:
+        """The roles not played by the project's own implementation."""
+        return tuple(r for r in ROLES if getattr(self, r).fn is not ROLES[r].own)
+
+    def accepts(self, roles, mdp: FiniteMDP | None = None, tau: float | None = None) -> bool:
+        """Whether every subject of ``roles`` may be given ``mdp`` and ``tau``."""
+        return all(getattr(self, r).accepts(mdp, tau) for r in roles)
+
+    def admit(self, claim, cases: list, key: Callable = lambda case: (case[0], case[1])) -> list:
+        """The cases of ``claim``'s battery its subjects may be given.
+
+        Args:
+          claim: a :class:`~checks.base.Claim` (its ``roles`` are the subjects asked).
+          cases: the battery's cases; key: ``key(case) -> (mdp or None, tau or None)``.
+        Raises:
+          NotApplicable: when no case is left.
+        """
+        kept = [c for c in cases if self.accepts(claim.roles, *key(c))]
+        if not kept:
+            raise NotApplicable(
+                f"claim {claim.id}: no instance of its battery suits the conventions of its "
+                f"subject(s) {', '.join(r for r in claim.roles if r in self.given)}"
+            )
+        return kept
+
+
+#: The project's own implementation of every role.
+OWN = Subjects()
+
+
+def solver_tolerance(mdp: FiniteMDP, tau: float) -> float:
+    """The certified accuracy a check asks of a subject solver: 1e-10·(1 + M), M the a-priori
+    bound on ‖V‖ (theory.solvers.DEFAULT_RTOL; within reach of float64 up to γ = 0.99)."""
+    return DEFAULT_RTOL * (1 + value_scale(mdp, tau))
+
+
+def solver_comparisons(
+    answer: SolverAnswer, reference: SolveResult, tol: float, round_off: float
+) -> dict[str, tuple[float, float]]:
+    """The comparisons that keep a solver honest, as (measured, allowed) pairs for
+    :meth:`~checks.base.Claim.worst_of`.
+
+    - its error: max(|q − q*|, |v − v*|) against the independent certified ``reference``
+      (bound β_ref), allowed ``tol + β_ref + round_off`` (it was asked for ``tol``);
+    - if it claims an ``error_bound``: that the bound is at most ``tol``, and that it contains
+      the error: |q − q*| − error_bound <= β_ref + round_off.
+
+    Args:
+      answer: the subject's answer; reference: the project's certified optimum of the same
+        instance; tol: the accuracy it was asked for; round_off: float64 slack of the compare.
+    """
+    error = float(max(np.abs(answer.q - reference.q).max(), np.abs(answer.v - reference.v).max()))
+    out = {"solver error max|q - q*|": (error, tol + reference.error_bound + round_off)}
+    if answer.error_bound is not None:
+        out["solver's error_bound <= tol"] = (answer.error_bound, tol)
+        out["solver error within its own error_bound"] = (
+            error - answer.error_bound,
+            reference.error_bound + round_off,
+        )
+    return out
