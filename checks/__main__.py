@@ -1,7 +1,7 @@
 """``python -m checks``: run the proof-check battery and print one row per claim.
 
 Usage: ``python -m checks [--quick | --full] [--only B1,B2] [--seed N] [--json PATH] [--list]
-[--calibrate N [--jobs J]]``.
+[--calibrate N [--jobs J]] [--subject ROLE=package.module:attr ... [--convention NAME=VALUE ...]]``.
 ``--seed`` takes an integer in [0, SEED_MAX] (``mdps.validation.SEED_MAX`` = 2**63 - 1 - 10**6,
 so that every instance seed N + i of a suite stays a valid seed).
 
@@ -16,12 +16,22 @@ reproduced). Exit status: 0 when every verdict is PASS or REFUTED, 1 when any is
 ``--calibrate N`` runs the selected claims at N seeds instead (``checks.calibrate``) and prints
 each claim's failures, observed rate with its Clopper–Pearson interval and stated false-alarm
 level; exit 1 when an exact claim failed or the battery failed at more than 1 % of the seeds.
+
+``--subject ROLE=package.module:attr`` (repeatable) checks your own implementation instead
+(``checks.verify``): every claim that calls one of the given roles runs with it, at the size
+the flags say (``--quick`` recommended; ``--only`` restricts the claims), then a hypothesis
+search of each claim's instances; every failure is printed with its smallest failing instance,
+as code that re-runs it.
+``--convention NAME=VALUE`` (repeatable; ``temperature=beta``, ``transitions=ASS``,
+``terminal_states=true``, ``temperatures=zero|all``) says how the implementations read their
+arguments (mdps.conventions.Conventions). Exit 1 when the subject fails a claim.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import json
 import os
 import sys
@@ -32,6 +42,9 @@ import numpy as np
 import checks  # noqa: F401  (importing the package registers every battery)
 from checks.base import ERROR, FAIL, PASS, REFUTED, registered, run_battery
 from checks.calibrate import SEED_STRIDE, calibrate
+from checks.subjects import ROLES
+from checks.verify import verify
+from mdps.conventions import Conventions
 from mdps.validation import SEED_MAX, check_seed
 
 
@@ -69,7 +82,44 @@ def _parse(argv):
         help=f"run the claims at N seeds (seed + k·{SEED_STRIDE}) and print their failure rates",
     )
     p.add_argument("--jobs", type=int, default=1, metavar="J", help="processes for --calibrate (default 1)")
+    p.add_argument(
+        "--subject",
+        action="append",
+        metavar="ROLE=MODULE:ATTR",
+        help=f"check your implementation of ROLE (repeatable); roles: {', '.join(ROLES)}",
+    )
+    p.add_argument(
+        "--convention",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="how the subjects read their arguments: temperature=tau|beta, transitions=SAS|ASS, "
+        "terminal_states=true|false, temperatures=positive|zero|all (repeatable)",
+    )
     return p.parse_args(argv)
+
+
+def _load(spec: str) -> tuple[str, object]:
+    """``ROLE=package.module:attr`` -> (role, the object), or ValueError saying what is wrong."""
+    role, sep, target = spec.partition("=")
+    if not sep or role not in ROLES:
+        raise ValueError(
+            f"--subject takes ROLE=package.module:attr with ROLE one of {', '.join(ROLES)}; got {spec!r}"
+        )
+    module, sep, attr = target.partition(":")
+    if not sep or not module or not attr:
+        raise ValueError(f"--subject {role}= takes package.module:attr, got {target!r}")
+    try:
+        obj = importlib.import_module(module)
+    except ImportError as err:
+        raise ValueError(f"--subject {spec!r}: cannot import {module!r}: {err}") from None
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise ValueError(f"--subject {spec!r}: {module!r} has no attribute {attr!r}")
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise ValueError(f"--subject {spec!r}: {target} is not callable")
+    return role, obj
 
 
 def _fmt(x: float) -> str:
@@ -140,7 +190,33 @@ def main(argv=None) -> int:
         except ValueError as err:
             return _usage_error(str(err))
 
+    subjects, conventions = {}, None
+    if args.subject:
+        if args.calibrate is not None:
+            return _usage_error("--subject and --calibrate do not go together")
+        if "" not in sys.path and os.getcwd() not in sys.path:
+            sys.path.insert(0, os.getcwd())  # a user's module in the working directory
+        try:
+            for spec in args.subject:
+                role, fn = _load(spec)
+                if role in subjects:
+                    raise ValueError(f"--subject gives role {role!r} twice")
+                subjects[role] = fn
+            conventions = Conventions.parse(args.convention)
+        except (ValueError, TypeError) as err:
+            return _usage_error(str(err))
+    elif args.convention:
+        return _usage_error("--convention says how a --subject reads its arguments; give a --subject")
+
     mode = "full" if args.full else "quick" if args.quick else "default"
+    if subjects:
+        only = None if args.only is None else [c.id for c, _ in claims]
+        report = verify(claims=only, seed=args.seed, size=mode, conventions=conventions, **subjects)
+        print(report)
+        if args.json:
+            with open(args.json, "w") as fh:
+                json.dump([_jsonable(dataclasses.asdict(r)) for r in report.results.values()], fh, indent=2)
+        return 0 if report.passed else 1
     if args.calibrate is not None:
         cal = calibrate(claims, n_seeds=args.calibrate, size=mode, seed=args.seed, jobs=args.jobs)
         print("\n".join(cal.table()))

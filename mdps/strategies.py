@@ -256,11 +256,8 @@ def temperatures(*, allow_zero=True, min_value=1e-12, max_value=1e12) -> st.Sear
     high = _check_real(max_value, "max_value", low=0.0, high=_FLOAT_MAX, open_low=True)
     if low > high:
         raise InvalidArgument(f"Cannot have min_value={min_value!r} > max_value={max_value!r}")
-    special = [low, high]
-    if low <= 1.0 <= high:
-        special.append(1.0)
-    if allow_zero:
-        special.insert(0, 0.0)
+    # Simplest first: hypothesis shrinks a sampled_from towards its first element.
+    special = ([0.0] if allow_zero else []) + ([1.0] if low <= 1.0 <= high else []) + [low, high]
     decades = math.log10(high) - math.log10(low)
     # Rounding in 10^(−d) can land a hair below min_value at d = decades: clamp it back.
     log_uniform = _decades_below(high, decades).map(lambda t: max(t, low))

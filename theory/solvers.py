@@ -54,6 +54,7 @@ __all__ = [
     "ConvergenceWarning",
     "SolveResult",
     "HANDOVER_SWEEPS",
+    "attainable_tolerance",
     "soft_backward_induction",
     "soft_policy_iteration",
     "soft_solve",
@@ -116,6 +117,20 @@ def value_scale(mdp: FiniteMDP, tau: float) -> float:
             f"overflows (max|r| = {np.abs(mdp.R).max():.3g}, tau = {tau:.3g}, gamma = {mdp.gamma!r})"
         )
     return float(m)
+
+
+def attainable_tolerance(mdp: FiniteMDP, tau: float) -> float:
+    """A certified accuracy the solvers reach on ``mdp`` at τ: DEFAULT_RTOL·(1 + M), raised to
+    the float64 floor where that is larger (tiny or huge τ, γ near 1).
+
+    The floor, a priori: the bound of the module docstring is at least ρ(1 + 2κ) with ρ the
+    round-off of a sweep (:func:`_sweep_roundoff`) at ‖V‖ <= 2M + 1 (iterates and the midpoint
+    stay within M of V*, plus the rounding), κ = γ/(1 − γ); 8ρ(1 + 1/(1 − γ)) clears it with
+    room for the bracket's own half-width. Used to ask a solver for something it can deliver.
+    """
+    scale = value_scale(mdp, tau)
+    floor = 8 * _sweep_roundoff(mdp, 2 * scale + 1, tau) * (1 + 1 / (1 - mdp.gamma))
+    return max(DEFAULT_RTOL * (1.0 + scale), floor)
 
 
 def _sweep_roundoff(mdp: FiniteMDP, v_norm: float, tau: float) -> float:
