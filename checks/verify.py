@@ -29,9 +29,11 @@ from hypothesis.errors import NoSuchExample
 
 from checks.base import ERROR, FAIL, PASS, CheckResult, NotApplicable, Probe, probe, registered, run_battery
 from checks.subjects import ROLES, Subject, Subjects
+from checks.suite import SIZES
 from mdps.conventions import Conventions
 from mdps.finite import FiniteMDP
 from mdps.strategies import finite_mdps, policies, q_vectors, simplex_vectors, temperatures
+from mdps.validation import check_bool, check_int, check_seed
 
 __all__ = ["SEARCH_EXAMPLES", "VerifyReport", "hunt", "instance_code", "verify"]
 
@@ -118,6 +120,7 @@ def verify(
     size: str = "quick",
     conventions: Conventions | None = None,
     search: bool = True,
+    search_examples: int = SEARCH_EXAMPLES,
     **implementations: Callable,
 ) -> VerifyReport:
     """Run the claims that exercise the given roles with your implementations in them.
@@ -132,16 +135,23 @@ def verify(
       search: after the seeded suite, search each claim's instances with hypothesis for a
         failing one (:func:`hunt`), and shrink it; a claim the suite passed fails if one is
         found. Either way a failure's ``counterexample`` is the smallest instance, as code.
+      search_examples: instances the search tries per claim.
       **implementations: ``role=callable`` for the roles of :data:`checks.subjects.ROLES`
         (``soft_value``, ``soft_indmax``, ``entropy``, ``bellman_operator``,
         ``policy_evaluation``, ``solver``, ``policy_improvement``, ``e2w``).
     Returns:
       A :class:`VerifyReport`; ``.passed`` and ``.results``.
     Raises:
-      ValueError: no role, an unknown role, an unknown claim id or size.
+      ValueError: no role, an unknown role, an unknown claim id or size, a seed outside
+        [0, SEED_MAX], search_examples below 1.
       TypeError: an implementation that is not callable, or conventions of a wrong type.
     """
     start = time.perf_counter()
+    check_seed(seed)
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {SIZES}, got {size!r}")
+    check_bool(search, "search")
+    check_int(search_examples, "search_examples", low=1)
     subjects = Subjects.of(conventions, **implementations)
     given = set(subjects.given)
     known = {claim.id: (claim, battery) for claim, battery in registered()}
@@ -163,12 +173,12 @@ def verify(
             not_applicable[cid] = str(why)
             continue
         if res.verdict in (PASS, FAIL) and search:
-            found = hunt(claim.id, subjects)
+            found = hunt(claim.id, subjects, max_examples=search_examples)
             if found is not None:
                 code, one = found
                 details = {**res.details, "smallest_failing_instance": one.details}
                 if res.verdict == PASS:  # the seeded suite missed what the search found
-                    details["found_by"] = f"hypothesis search over {SEARCH_EXAMPLES} instances"
+                    details["found_by"] = f"hypothesis search over {search_examples} instances"
                 res = dataclasses.replace(
                     res,
                     verdict=FAIL,
