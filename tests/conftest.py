@@ -4,6 +4,8 @@ Select another with ``HYPOTHESIS_PROFILE=explore pytest`` to search with fresh r
 """
 
 import os
+import sys
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 
@@ -17,3 +19,6 @@ settings.register_profile(
 )
 settings.register_profile("explore", deadline=None, max_examples=1000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# examples/ holds a user's module (my_soft_rl) that tests/test_verify.py also checks.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
