@@ -21,6 +21,7 @@ import numpy as np
 
 from mdps.finite import FiniteMDP
 from theory.bellman import KRYLOV_RTOL
+from theory.roundoff import EPS, roundoff
 from theory.solvers import ConvergenceWarning, SolveResult, soft_policy_iteration
 
 __all__ = [
@@ -49,8 +50,6 @@ __all__ = [
     "value_scale",
 ]
 
-EPS = float(np.finfo(np.float64).eps)
-
 
 def value_scale(mdp: FiniteMDP, tau: float) -> float:
     """A priori bound on ‖V‖∞ of any policy: (‖r‖∞ + τ log A)/(1 − γ) (H steps of it if γ = 1)."""
@@ -61,10 +60,11 @@ def value_scale(mdp: FiniteMDP, tau: float) -> float:
 def roundoff_tolerance(mdp: FiniteMDP, tau: float) -> float:
     """Float64 round-off allowed in comparing two exact answers on ``mdp`` at temperature τ.
 
-    64·eps·(1 + k)·(1 + ‖V‖): a few ulps of the largest value per operation, times the
-    summation length k = max successors per row (Higham's recursive-summation bound).
+    ``theory.roundoff.roundoff`` = 64·eps·(1 + k)·(1 + ‖V‖): a few ulps of the largest value per
+    operation, times the summation length k = max successors per row (Higham's γ_n bound).
     """
-    return 64 * EPS * (1 + mdp.max_successors) * (1 + value_scale(mdp, tau))
+    # operations: the expectation over k successors, plus one for the reward; magnitude: 1 + ‖V‖
+    return roundoff(1 + mdp.max_successors, 1 + value_scale(mdp, tau))
 
 
 def solve_residual(mdp: FiniteMDP, tau: float) -> float:

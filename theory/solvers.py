@@ -48,6 +48,7 @@ import numpy as np
 from mdps.finite import FiniteMDP, check_mdp
 from mdps.validation import check_int, check_policy, check_real, check_tau
 from theory.bellman import KRYLOV_RTOL, _backup_as, _check_q, _evaluate_v, _state_value_as, _sweep
+from theory.roundoff import UNIT_ROUNDOFF
 from theory.softmax import soft_indmax
 
 __all__ = [
@@ -59,8 +60,6 @@ __all__ = [
     "soft_solve",
     "soft_value_iteration",
 ]
-
-_UNIT_ROUNDOFF = np.finfo(np.float64).eps / 2
 
 #: The default ``tol`` is relative: this times 1 + M, M = (‖r‖∞ + τ log A)/(1 − γ) the a-priori
 #: bound on ‖V*‖∞, so that an exact answer of any magnitude certifies without a warning.
@@ -121,7 +120,7 @@ def value_scale(mdp: FiniteMDP, tau: float) -> float:
 def _sweep_roundoff(mdp: FiniteMDP, v_norm: float, tau: float) -> float:
     """ρ: bound on |fl(T V) − T V| for one sweep V ↦ F_τ(r + γPV) with ‖V‖∞ <= ``v_norm``.
 
-    Derivation (u = 2⁻⁵³, k = ``max_successors``, δ = ``row_sum_defect``):
+    Derivation (u = 2⁻⁵³, ``theory.roundoff.UNIT_ROUNDOFF``; k = ``max_successors``, δ = ``row_sum_defect``):
     - the expectation PV sums k products in any order: error <= k·u·Σ_s' P|V| <= k u (1 + δ)‖V‖
       (Higham 2002, §3.1; exact zeros of a dense row add no error);
     - γ·(PV) and + r round once each: u·(‖r‖ + 2(1 + δ)‖V‖);
@@ -138,7 +137,7 @@ def _sweep_roundoff(mdp: FiniteMDP, v_norm: float, tau: float) -> float:
     backup = (mdp.max_successors + 3) * (1 + delta) * v_norm + 2 * r_norm
     log_a = np.log(mdp.n_actions)
     lse = tau * (2 * mdp.n_actions + 7 + 7 * log_a)
-    return 1.01 * _UNIT_ROUNDOFF * (backup + lse)
+    return 1.01 * UNIT_ROUNDOFF * (backup + lse)
 
 
 def _check_solver_args(mdp: FiniteMDP, tau, tol, max_iter) -> tuple[float, float]:
@@ -184,7 +183,7 @@ class _Bracket:
         # rounded up by a few ulps (it multiplies everything else).
         self.beta_hi = gamma + gamma * delta
         gap_hi, gap_lo = (1.0 - gamma) - gamma * delta, (1.0 - gamma) + gamma * delta
-        inflate = 1.0 + 8 * _UNIT_ROUNDOFF
+        inflate = 1.0 + 8 * UNIT_ROUNDOFF
         self.certifiable = gap_hi > 0.0
         self.k_hi = self.beta_hi / gap_hi * inflate if self.certifiable else np.inf
         self.k_lo = (gamma - gamma * delta) / gap_lo * inflate
@@ -208,14 +207,14 @@ class _Bracket:
             lo, hi = min(lo, 0.0), max(hi, 0.0)
         v_norm = float(max(np.abs(v).max(), np.abs(v_next).max()))
         rho = _sweep_roundoff(mdp, v_norm, self.tau)
-        eps = rho + _UNIT_ROUNDOFF * max(hi, -lo) * 1.01
+        eps = rho + UNIT_ROUNDOFF * max(hi, -lo) * 1.01
         up, down = self.offsets(hi + eps, lo - eps)
         up, down = up + rho, down - rho
         center = (up + down) / 2
         v_mid = np.where(mdp.terminal, 0.0, v_next + center)  # V* = 0 there, exactly
         # The midpoint's own rounding: |fl(T̂V + c) − (T̂V + c)| <= u|v_mid|, and up, down,
         # center each carry a few ulps of their size.
-        half = (up - down) / 2 + _UNIT_ROUNDOFF * (2 * float(np.abs(v_mid).max()) + 4 * (abs(up) + abs(down)))
+        half = (up - down) / 2 + UNIT_ROUNDOFF * (2 * float(np.abs(v_mid).max()) + 4 * (abs(up) + abs(down)))
         final = _sweep_roundoff(mdp, float(np.abs(v_mid).max()), self.tau)  # q, v from v_mid
         bound = self.beta_hi * half + final
         exact_up, exact_down = self.offsets(hi, lo)
