@@ -26,8 +26,8 @@ from scipy.optimize import minimize
 from scipy.special import entr
 
 import theory.symbolic as symbolic
-from checks.base import EPS
 from checks.suite import q_vector_suite, temperature_suite
+from theory.roundoff import roundoff
 
 __all__ = ["OPTIMISER_TOL", "SOURCE_CONNECTION", "SOURCE_ENTROPY", "SOURCE_SOFTMAX"]
 
@@ -57,12 +57,14 @@ def _instance(name: str, x: np.ndarray, tau: float | None) -> str:
 def _value_roundoff(q: np.ndarray, tau: float) -> float:
     """64·eps·(1 + K)·(1 + 2‖q‖∞ + τ(1 + log K)): round-off of value-unit quantities."""
     k = q.size
-    return 64 * EPS * (1 + k) * (1 + 2 * np.abs(q).max() + tau * (1 + np.log(k)))
+    # operations: a K-term sum (log-sum-exp, π·q, entropy) and one more; magnitude: the values' size
+    return roundoff(1 + k, 1 + 2 * np.abs(q).max() + tau * (1 + np.log(k)))
 
 
 def _nats_roundoff(k: int) -> float:
     """64·eps·(1 + K)·(1 + log K): round-off of probabilities and entropies in nats."""
-    return 64 * EPS * (1 + k) * (1 + np.log(k))
+    # operations: a K-term sum and one more; magnitude: 1 + log K, the largest entropy in nats
+    return roundoff(1 + k, 1 + np.log(k))
 
 
 def _entropy_nats(p: np.ndarray) -> float:

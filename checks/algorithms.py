@@ -28,7 +28,6 @@ from scipy.special import entr, log_softmax, logsumexp
 from scipy.special import softmax as scipy_softmax
 
 from checks.base import (
-    EPS,
     CheckResult,
     Claim,
     exact_optimum,
@@ -51,6 +50,7 @@ from theory.policy_gradient import (
     soft_q_loss_gradient,
     value_regression_gradient,
 )
+from theory.roundoff import roundoff
 
 __all__ = [
     "H1",
@@ -255,7 +255,9 @@ def check_pg_soft_q_equivalence(
     likelihood_ratio = occupancy[:, None] * pi * (weight - (pi * weight).sum(axis=1, keepdims=True)) / tau
 
     scale = 1 + _sup(theta) + value_scale(mdp, tau)
-    allowed = 64 * EPS * (1 + S + A) * scale / (1 - mdp.gamma) ** 2 if tol is None else tol
+    # operations: sums over S states (occupancy, expectations) and A actions, and one more;
+    # magnitude: the scale, amplified by the two (I − γP)⁻¹ solves behind the gradients
+    allowed = roundoff(1 + S + A, scale) / (1 - mdp.gamma) ** 2 if tol is None else tol
     cases = {
         "∇L_Q = −τ∇η + ∇L_V": (_sup(grad_q_loss - (-tau * grad_eta + grad_v_loss)), allowed),
         "∇η = soft policy-gradient theorem": (_sup(tau * (grad_eta - likelihood_ratio)), allowed),

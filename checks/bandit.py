@@ -58,9 +58,10 @@ import numpy as np
 from scipy.special import softmax
 
 import theory.bandit as bandit_theory
-from checks.base import EPS, CheckResult, Claim, fold, register
+from checks.base import CheckResult, Claim, fold, register
 from checks.stats import CLAIM_FALSE_ALARM, bonferroni, mean_interval, z_quantile
 from theory.bandit import e2w_distribution, simulate
+from theory.roundoff import roundoff
 
 __all__ = ["F1", "F2", "BANDITS", "EPSILON", "check_e2w_sampling", "check_error_rate"]
 
@@ -243,7 +244,8 @@ def check_e2w_sampling(
     r = np.asarray(r, dtype=np.float64)
     k = r.size
     rng = np.random.default_rng(seed)
-    roundoff = 64 * EPS * k if tol is None else tol
+    # operations: the K-term normaliser of a probability; magnitude 1 (probabilities)
+    round_off = roundoff(k, 1.0) if tol is None else tol
     cases: dict[str, tuple[float, float]] = {}
 
     q = np.concatenate([r[None], r + (1 + np.ptp(r)) * rng.normal(size=(8, k))])  # [9, K]
@@ -251,10 +253,10 @@ def check_e2w_sampling(
     lam_ref = _exploration(t, k, epsilon)
     reference = (1 - lam_ref[..., None]) * softmax(q / tau, axis=-1) + lam_ref[..., None] / k
     pi = np.asarray(distribution(np.broadcast_to(q, (t.size, *q.shape)), t, tau, epsilon))
-    cases["formula: max |π − reference|"] = (float(np.abs(pi - reference).max()), roundoff)
+    cases["formula: max |π − reference|"] = (float(np.abs(pi - reference).max()), round_off)
     cases["distribution: max(−min π, |Σπ − 1|)"] = (
         float(max(-pi.min(), np.abs(pi.sum(-1) - 1).max())),
-        roundoff,
+        round_off,
     )
 
     f = softmax(r / tau)
@@ -264,7 +266,7 @@ def check_e2w_sampling(
     lam_err = np.abs(implied - lam_ref[:, 0])
     cases["λ schedule: max |λ̂_t − min(1, ε|A|/log(t+1))|"] = (
         float(np.nanmax(lam_err)) if gap != 0 else 0.0,
-        roundoff / abs(gap) if gap != 0 else roundoff,
+        round_off / abs(gap) if gap != 0 else round_off,
     )
 
     marks = np.asarray(checkpoints)
@@ -420,7 +422,9 @@ def check_error_rate(
     uniform_at_t = t_last * float(_mse_given_counts(r, tau, sigma, np.full(k, t_last / k)))
 
     cases: dict[str, tuple[float, float]] = {}
-    rel = 64 * EPS * (k + 2 * float(np.abs(r).max()) / tau)
+    # relative, magnitude 1; operations: K-term sums, plus the exponent 2 max|r|/τ counted in ulps
+    # (exp turns an argument's rounding into a relative error of the argument's size)
+    rel = roundoff(k + 2 * float(np.abs(r).max()) / tau, 1.0)
     shares = runs.counts / scale[..., None]
     formulas = {
         "e2w_limit (or the limit under test)": (claimed, optimum),

@@ -34,7 +34,8 @@ from checks._softmax_common import (
     _q_tau_suite,
     _value_roundoff,
 )
-from checks.base import EPS, CheckResult, Claim, excess, fold, largest, register
+from checks.base import CheckResult, Claim, excess, fold, largest, register
+from theory.roundoff import roundoff
 from theory.softmax import entropy as shannon_entropy
 from theory.softmax import soft_indmax, soft_value, softmax_conjugate
 
@@ -289,7 +290,8 @@ def check_kkt(
     comparisons = {
         "max |dL/dpi_a| on the support": (np.abs(stationarity).max() if normal.any() else np.inf, rnd),
         "dL/dpi_a sign condition where pi_a underflows": (below, rnd),
-        "|dL/dlambda| = |1 - sum pi|": (abs(1.0 - pi.sum()), 64 * EPS * (1 + q.size)),
+        # operations: the K-term sum of π, and the subtraction from 1; magnitude 1 (probabilities)
+        "|dL/dlambda| = |1 - sum pi|": (abs(1.0 - pi.sum()), roundoff(1 + q.size, 1.0)),
     }
     details = {
         "instance": _instance(name, q, tau),

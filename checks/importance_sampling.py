@@ -34,6 +34,7 @@ from scipy import integrate, stats
 
 from checks.base import CheckResult, Claim, fold, register
 from checks.stats import CLAIM_FALSE_ALARM, bonferroni, z_quantile
+from theory.roundoff import roundoff
 from theory.soft_q import importance_sampled_soft_value
 from theory.softmax import soft_value
 
@@ -285,7 +286,8 @@ def check_importance_sampled_value(
         # V̂ and V both lie between τ·log of the smallest and of the largest weight: with the
         # drawn weights' range (every action of a discrete proposal is drawn, R·M >= 48 000
         # draws) that bounds |V̂ − V| exactly, plus round-off.
-        exact_tol = 64 * np.finfo(float).eps * (1 + abs(v)) * np.log2(2 * sizes[-1])
+        # operations: log2(2M), the depth of numpy's pairwise sum of M weights; magnitude 1 + |V|
+        exact_tol = roundoff(np.log2(2 * sizes[-1]), 1 + abs(v))
         spread = tau * max(r["log_weight_range"] for r in rows)
         cases["near-constant weights: |V̂ − V| <= τ·range(log w)"] = (
             max(r["max_abs_error"] for r in rows),

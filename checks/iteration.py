@@ -20,7 +20,6 @@ import numpy as np
 from scipy.special import logsumexp
 
 from checks.base import (
-    EPS,
     CheckResult,
     Claim,
     exact_optimum,
@@ -34,6 +33,7 @@ from checks.base import (
 from checks.suite import mdp_cases
 from mdps.finite import FiniteMDP
 from theory.bellman import soft_bellman_operator, soft_state_value
+from theory.roundoff import roundoff
 from theory.solvers import ConvergenceWarning, soft_value_iteration
 
 __all__ = [
@@ -68,7 +68,8 @@ def _operator_roundoff(mdp: FiniteMDP, tau: float, magnitude: float) -> float:
     expectation over k successors each err by a few ulps of the largest number in play.
     """
     per_ulp = 1 + np.abs(mdp.R).max() + magnitude + tau * np.log(mdp.n_actions)
-    return 64 * EPS * (1 + mdp.max_successors + mdp.n_actions) * per_ulp
+    # operations: the A-term log-sum-exp, the k-term expectation, and the reward added
+    return roundoff(1 + mdp.max_successors + mdp.n_actions, per_ulp)
 
 
 def _nonterminal_mass(mdp: FiniteMDP) -> np.ndarray:

@@ -35,7 +35,7 @@ import numpy as np
 from scipy.special import logsumexp
 from scipy.special import softmax as scipy_softmax
 
-from checks.base import EPS, CheckResult, Claim, fold, register
+from checks.base import CheckResult, Claim, fold, register
 from checks.stats import CLAIM_FALSE_ALARM, bonferroni, clopper_pearson
 from mdps.finite import FiniteMDP
 from mdps.generators import d_chain
@@ -47,6 +47,7 @@ from theory.mcts import (
     ucb1_distribution,
     uct,
 )
+from theory.roundoff import roundoff
 from theory.softmax import soft_value
 from theory.solvers import soft_backward_induction
 
@@ -472,7 +473,8 @@ def check_search_rules(
     m = ments(mdp, tau=tau, epsilon=epsilon, tree_policy=tree_policy, backup_value=backup_value, **kw)
     u = uct(mdp, c=c, **kw)
     q_scale = max(np.abs(m.q).max(), np.abs(u.q).max())
-    roundoff = 64 * EPS * (1 + A) * (1 + q_scale) if tol is None else tol
+    # operations: an A-term backup (F_τ or mean) and one more; magnitude: 1 + the largest |Q|
+    round_off = roundoff(1 + A, 1 + q_scale) if tol is None else tol
     visited = m.counts > 0
     leaf = np.broadcast_to(tree.leaf_edge, m.q.shape)
     cases: dict[str, tuple[float, float]] = {}
@@ -486,7 +488,7 @@ def check_search_rules(
     pi = np.asarray(tree_policy(q_rows, n_total, tau, epsilon))
     cases["MENTS tree policy vs E2W written out"] = (
         float(np.abs(pi - _reference_e2w(q_rows, n_total, tau, epsilon)).max()),
-        roundoff,
+        round_off,
     )
     soft_child = tau * logsumexp(m.q[:, tree.successor] / tau, axis=-1)  # [R, S, A]
     terminal_child = ~(tree.depth[tree.successor] >= 0)
@@ -494,7 +496,7 @@ def check_search_rules(
     backup_ref = np.where(leaf, m.return_sums / np.maximum(m.counts, 1), tree.reward + soft_child)
     err = np.where(visited, np.abs(m.q - backup_ref), np.abs(m.q))
     err[:, tree.depth < 0] = 0.0  # unreachable and terminal states hold no statistics
-    cases["MENTS backups (inner r + F_τ, leaf W/N, unvisited 0)"] = (float(err.max()), roundoff)
+    cases["MENTS backups (inner r + F_τ, leaf W/N, unvisited 0)"] = (float(err.max()), round_off)
     cases["MENTS final action = argmax Q_sft(root): mismatches"] = (
         float(np.sum(m.recommendations[-1] != np.argmax(m.q[:, 0], axis=-1))),
         0.0,
@@ -505,7 +507,7 @@ def check_search_rules(
     )
 
     u_err = np.where(u.counts > 0, np.abs(u.q - u.return_sums / np.maximum(u.counts, 1)), np.abs(u.q))
-    cases["UCT mean backups Q̄ = W/N"] = (float(u_err.max()), roundoff)
+    cases["UCT mean backups Q̄ = W/N"] = (float(u_err.max()), round_off)
     cases["UCT visits add up: mismatches"] = (
         float(_count_and_parent_errors(tree, u.counts, n_simulations)),
         0.0,
@@ -513,7 +515,7 @@ def check_search_rules(
     uq, un = u.q[:, reach].reshape(-1, A), u.counts[:, reach].reshape(-1, A)
     cases["UCB1 choice = uniform over argmax of Q̄ + c·sqrt(log N/N(a))"] = (
         float(np.abs(ucb1_distribution(uq, un, c) - _reference_ucb1(uq, un, c)).max()),
-        roundoff,
+        round_off,
     )
     if replayable:
         cases["MENTS root draws replayed against E2W written out: mismatches"] = (

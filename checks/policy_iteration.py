@@ -22,7 +22,6 @@ from __future__ import annotations
 import numpy as np
 
 from checks.base import (
-    EPS,
     CheckResult,
     Claim,
     exact_optimum,
@@ -37,6 +36,7 @@ from checks.suite import mdp_cases
 from mdps.finite import FiniteMDP
 from theory.bellman import boltzmann_policy, evaluate_policy, soft_policy_reward
 from theory.lp import LP_FEASIBILITY_TOL, classical_lp_values
+from theory.roundoff import roundoff
 from theory.softmax import soft_value
 from theory.solvers import (
     soft_backward_induction,
@@ -239,7 +239,9 @@ def check_newton_policy_iteration(
     scale = 1 + value_scale(mdp, tau)
     floor = _FLOOR * scale
     star = exact_optimum(mdp, tau)
-    slack = 2 * star.error_bound + 64 * EPS * (1 + mdp.n_states) * scale / (1 - gamma)
+    # operations: the S-term rows of each exact policy evaluation (a linear solve, amplified by
+    # 1/(1 − γ)), and one more; magnitude: 1 + ‖V‖
+    slack = 2 * star.error_bound + roundoff(1 + mdp.n_states, scale) / (1 - gamma)
     allowed = slack if tol is None else tol
     pi0 = np.random.default_rng(seed).dirichlet(np.ones(mdp.n_actions), size=mdp.n_states)
 

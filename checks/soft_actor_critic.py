@@ -24,7 +24,6 @@ from scipy.special import softmax as scipy_softmax
 
 from checks.algorithms import _positive_tau, _sup
 from checks.base import (
-    EPS,
     CheckResult,
     Claim,
     exact_optimum,
@@ -46,6 +45,7 @@ from theory.actor_critic import (
     support_projection,
 )
 from theory.bellman import evaluate_policy
+from theory.roundoff import roundoff
 from theory.softmax import entropy
 
 __all__ = [
@@ -228,7 +228,8 @@ def check_restricted_policy_iteration(
         ),
         "I-projection: certified KL gap (argmin to round-off)": (
             float(run.gaps.max()),
-            allowance(64 * EPS * mdp.n_actions * (1 + log_range)),
+            # operations: the A-term slope; magnitude: 1 + the range of log p
+            allowance(roundoff(mdp.n_actions, 1 + log_range)),
         ),
     }
     v_last = evaluate_policy(mdp, run.pi, tau).v
@@ -326,7 +327,7 @@ def check_temperature_adjustment(
         _uniform_average_entropy(rewards, np.exp(log_star + h))
         - _uniform_average_entropy(rewards, np.exp(log_star - h))
     ) / (2 * h)
-    round_off = 64 * EPS * np.log(A)
+    round_off = roundoff(1, np.log(A))  # one evaluation of an entropy of size <= log A
     entropy_allowed = ENTROPY_ACCURACY + round_off
     reached = _uniform_average_entropy(rewards, run.alphas[-1])
 
@@ -341,7 +342,7 @@ def check_temperature_adjustment(
         ),
         "reported H̄_w(π_α) − H̄_w computed here": (
             abs(run.entropies[-1] - reached),
-            allowance(64 * EPS * (1 + A) * (1 + np.log(A))),
+            allowance(roundoff(1 + A, 1 + np.log(A))),  # an A-term entropy sum, in nats
         ),
         "|log α − log α*|": (
             abs(np.log(run.alphas[-1]) - log_star),

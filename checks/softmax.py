@@ -33,8 +33,9 @@ from checks._softmax_common import (
     _q_tau_suite,
     _value_roundoff,
 )
-from checks.base import EPS, CheckResult, Claim, excess, fold, largest, register
+from checks.base import CheckResult, Claim, excess, fold, largest, register
 from checks.suite import q_vector_suite, temperature_suite
+from theory.roundoff import roundoff
 from theory.softmax import entropy as shannon_entropy
 from theory.softmax import kl, soft_indmax, soft_value
 
@@ -191,7 +192,8 @@ def check_gradient(
         closed = np.exp((q - float(soft_value(q, tau))) / tau)
         comparisons["|f - exp((q - F)/tau)|"] = (
             np.abs(f - closed).max(),
-            2 * r / tau + 64 * EPS * (1 + k) if tol is None else tol,
+            # plus the K-term normaliser's round-off (and one more) on probabilities (magnitude 1)
+            2 * r / tau + roundoff(1 + k, 1.0) if tol is None else tol,
         )
         details["fd_step"] = h
     _add_symbolic(comparisons, details, symbolic_derivation)
