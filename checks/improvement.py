@@ -16,7 +16,6 @@ import numpy as np
 from scipy.special import xlogy
 
 from checks.base import (
-    EPS,
     CheckResult,
     Claim,
     exact_tolerance,
@@ -30,6 +29,7 @@ from checks.base import (
 from checks.suite import mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
 from theory.bellman import boltzmann_policy, evaluate_policy
+from theory.roundoff import roundoff
 from theory.softmax import entropy, kl, soft_value
 from theory.solvers import soft_value_iteration
 
@@ -139,8 +139,8 @@ def check_one_step_identity(mdp: FiniteMDP, tau: float, pi, *, divergence=kl, to
     smallest normal float64, (q_a − F_τ(q))/τ < −708: subnormal or 0, where the KL is imprecise
     or +inf) KL is computed in the log domain, Σ π (log π − (q − F_τ(q))/τ), and the count of
     such states is reported.
-    Allowance per state: 16·(A + 2)·eps·(1 + |F_τ(q)| + max|q| + τ log A + τ KL), round-off of a
-    few sums of A terms of that size.
+    Allowance per state: ``roundoff(A + 2, 1 + |F_τ(q)| + max|q| + τ log A + τ KL)`` =
+    64·(A + 2)·eps·(…), round-off of a few sums of A terms of that size.
 
     Source: seed deck, "Redefinition: policy improvement theorem"; Haarnoja et al. 2017, eq. (19).
 
@@ -182,7 +182,8 @@ def check_one_step_identity(mdp: FiniteMDP, tau: float, pi, *, divergence=kl, to
         + tau * np.log(mdp.n_actions)
         + tau * np.abs(div)
     )
-    allowed = 16 * (mdp.n_actions + 2) * EPS * size if tol is None else np.full_like(size, tol)
+    # operations: the A-term sums (entropy, π·q, KL) and two more; magnitude: size, per state
+    allowed = roundoff(mdp.n_actions + 2, size) if tol is None else np.full_like(size, tol)
     errors = {
         "(i) tau H(pi) + pi.q - (F - tau KL)": np.abs(objective - (soft - tau * div)),
         "(ii) F - (tau H(pi~) + pi~.q)": np.abs(soft - improved),
