@@ -6,7 +6,7 @@ H2: for π_θ = f_τ(Q_θ), V_θ = F_τ(Q_θ): ∇_θ L_Q = −τ ∇_θ η + �
 entropy-regularised policy gradient + value regression), exact expectations.
 H4: Q_Σ >= Q*_C >= Q_Σ − C* and Q^{π_Σ}_C >= Q*_C − D* for the composed reward (r₁ + r₂)/2.
 H3 (soft actor-critic, slide "Other Algorithm II") lives in :mod:`checks.soft_actor_critic`,
-which imports the shared helpers ``_positive_tau`` and ``_sup`` from this module.
+which imports the shared helper ``_sup`` from this module.
 
 Every check solves the soft optimum it needs with a certified error bound e (theory.solvers);
 its tolerance is e propagated through the statement, plus float64 round-off
@@ -40,6 +40,7 @@ from checks.base import (
 from checks.suite import mdp_cases, mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
 from mdps.generators import chain, garnet, gridworld
+from mdps.validation import check_tau
 from theory.bellman import boltzmann_policy, evaluate_policy
 from theory.composition import composition_bounds
 from theory.path_consistency import expected_one_step_residuals, path_residuals
@@ -63,15 +64,8 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------------------------
-# Shared helpers (checks.soft_actor_critic imports _positive_tau and _sup for H3)
+# Shared helpers (checks.soft_actor_critic imports _sup for H3)
 # ---------------------------------------------------------------------------------------------
-def _positive_tau(tau) -> float:
-    t = float(tau)
-    if not (np.isfinite(t) and t > 0):
-        raise ValueError(f"this claim needs a temperature tau > 0, got {tau!r}")
-    return t
-
-
 def _sup(x) -> float:
     return float(np.abs(x).max()) if np.size(x) else 0.0
 
@@ -141,7 +135,7 @@ def check_path_consistency(
     Raises:
       ValueError: τ <= 0.
     """
-    tau = _positive_tau(tau)
+    tau = check_tau(tau, positive=True)
     star = exact_optimum(mdp, tau)
     v = star.v if values is None else np.asarray(values, dtype=np.float64)
     log_pi = log_softmax(star.q / tau, axis=1) if log_policy is None else np.asarray(log_policy, float)
@@ -234,7 +228,7 @@ def check_pg_soft_q_equivalence(
     Raises:
       ValueError: τ <= 0.
     """
-    tau = _positive_tau(tau)
+    tau = check_tau(tau, positive=True)
     S, A = mdp.n_states, mdp.n_actions
     rng = np.random.default_rng(seed)
     if theta is None:
@@ -413,7 +407,7 @@ def check_composition(
     Raises:
       ValueError: τ <= 0.
     """
-    tau = _positive_tau(tau)
+    tau = check_tau(tau, positive=True)
     scale = 1 + value_scale(mdp, tau)
     b = composition_bounds(mdp, reward_2, tau, constant=constant, tol=1e-12 * scale)
     gamma, rho = mdp.gamma, roundoff_tolerance(mdp, tau)

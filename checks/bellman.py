@@ -42,6 +42,7 @@ from checks.base import (
 )
 from checks.suite import mdp_cases, mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
+from mdps.validation import check_tau
 from theory.bellman import DIRECT_SOLVE_MAX_STATES, evaluate_policy, soft_bellman_operator, soft_state_value
 from theory.roundoff import roundoff
 from theory.softmax import entropy, kl
@@ -96,13 +97,6 @@ B5 = Claim(
 PERTURBATION_WEIGHTS = (1e-3, 1e-2, 0.1, 0.5)
 #: All deterministic policies are tried when A^S is at most this; else a random sample of it (B2).
 MAX_DETERMINISTIC = 256
-
-
-def _require_positive_tau(tau: float, claim: Claim) -> None:
-    if not tau > 0:
-        raise ValueError(
-            f"claim {claim.id} is about τ > 0 (at τ = 0 it is the classical statement); got tau={tau!r}"
-        )
 
 
 # --- B1 ----------------------------------------------------------------------------------------
@@ -204,7 +198,7 @@ def check_boltzmann_optimal(
       CheckResult; ``details["smallest_max_gap"]`` is the smallest max_s (V̂ − V^π) over the
       alternatives that differ from π*.
     """
-    _require_positive_tau(tau, B2)
+    check_tau(tau, positive=True, why="claim B2 is about τ > 0: at τ = 0 it is the classical statement")
     rng = np.random.default_rng(seed)
     res = solver(mdp, tau, tol=exact_tolerance(mdp, tau) if tol is None else tol)
     live = ~mdp.terminal
@@ -389,7 +383,7 @@ def check_temperature_limits(
     Returns:
       CheckResult, worst violation against its allowance.
     """
-    _require_positive_tau(tau, B4)
+    check_tau(tau, positive=True, why="claim B4 is about τ > 0: at τ = 0 it is the classical statement")
     grid = (0.0, tau / 4, tau / 2, tau)
     sols = [solver(mdp, t, tol=exact_tolerance(mdp, tau) if tol is None else tol) for t in grid]
     hard, soft = sols[0], sols[-1]
@@ -475,7 +469,7 @@ def check_gaussian_soft_value(
     Returns:
       CheckResult, worst sub-measurement against its allowance (all in their own units).
     """
-    _require_positive_tau(tau, B5)
+    check_tau(tau, positive=True, why="claim B5 is about τ > 0: at τ = 0 it is the classical statement")
     sigma = np.sqrt(tau / k)
     lo, hi = mu - 40 * sigma, mu + 40 * sigma
 

@@ -28,6 +28,7 @@ from checks.base import (
 )
 from checks.suite import mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
+from mdps.validation import check_tau
 from theory.bellman import boltzmann_policy, evaluate_policy
 from theory.roundoff import roundoff
 from theory.softmax import entropy, kl, soft_value
@@ -154,8 +155,7 @@ def check_one_step_identity(mdp: FiniteMDP, tau: float, pi, *, divergence=kl, to
     Returns:
       CheckResult; ``measured`` is the worst identity error over states relative to its allowance.
     """
-    if not tau > 0:
-        raise ValueError(f"claim C2 is about τ > 0 (τ·KL is undefined at τ = 0); got tau={tau!r}")
+    check_tau(tau, positive=True, why="claim C2 is about τ > 0: τ·KL is undefined at τ = 0")
     if mdp.terminal.all():  # no decision anywhere: nothing to check
         return C2.result(
             measured=0.0,

@@ -4,7 +4,7 @@ H3: soft policy evaluation converges to Q^π; KL projection onto a state-wise cl
 restricted soft policy iteration reaches the class optimum; dual gradient descent on the SAC-v2
 temperature loss drives the policy entropy to its target.
 H1, H2 and H4 (slide "Other Algorithm I") live in :mod:`checks.algorithms`, which owns the
-shared helpers ``_positive_tau`` and ``_sup`` imported here.
+shared helper ``_sup`` imported here.
 
 Every check solves the soft optimum it needs with a certified error bound e (theory.solvers);
 its tolerance is e propagated through the statement, plus float64 round-off
@@ -22,7 +22,7 @@ from scipy.optimize import brentq
 from scipy.special import entr
 from scipy.special import softmax as scipy_softmax
 
-from checks.algorithms import _positive_tau, _sup
+from checks.algorithms import _sup
 from checks.base import (
     CheckResult,
     Claim,
@@ -37,6 +37,7 @@ from checks.base import (
 )
 from checks.suite import mdp_cases
 from mdps.finite import FiniteMDP
+from mdps.validation import check_tau
 from theory.actor_critic import (
     adjust_temperature,
     mixture_projection,
@@ -196,7 +197,7 @@ def check_restricted_policy_iteration(
     Raises:
       ValueError: τ <= 0 or an unknown class.
     """
-    tau = _positive_tau(tau)
+    tau = check_tau(tau, positive=True)
     rng = np.random.default_rng(seed)
     true_project, spec, pi0 = _policy_class(mdp, tau, policy_class, rng)
     project = true_project if project is None else project
