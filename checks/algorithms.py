@@ -5,8 +5,7 @@ deterministic MDP (d = 1…5), and in expectation over s' (d = 1) on a stochasti
 H2: for π_θ = f_τ(Q_θ), V_θ = F_τ(Q_θ): ∇_θ L_Q = −τ ∇_θ η + ∇_θ L_V (soft Q-learning gradient =
 entropy-regularised policy gradient + value regression), exact expectations.
 H4: Q_Σ >= Q*_C >= Q_Σ − C* and Q^{π_Σ}_C >= Q*_C − D* for the composed reward (r₁ + r₂)/2.
-H3 (soft actor-critic, slide "Other Algorithm II") lives in :mod:`checks.soft_actor_critic`,
-which imports the shared helper ``_sup`` from this module.
+H3 (soft actor-critic, slide "Other Algorithm II") lives in :mod:`checks.soft_actor_critic`.
 
 Every check solves the soft optimum it needs with a certified error bound e (theory.solvers);
 its tolerance is e propagated through the statement, plus float64 round-off
@@ -35,6 +34,7 @@ from checks.base import (
     instance_label,
     register,
     roundoff_tolerance,
+    sup,
     value_scale,
 )
 from checks.suite import mdp_cases, mdp_suite, temperature_suite
@@ -64,12 +64,8 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------------------------
-# Shared helpers (checks.soft_actor_critic imports _sup for H3)
+# Helpers
 # ---------------------------------------------------------------------------------------------
-def _sup(x) -> float:
-    return float(np.abs(x).max()) if np.size(x) else 0.0
-
-
 def _deterministic_mdps(seed: int, size: str) -> list[FiniteMDP]:
     """Deterministic MDPs for the pathwise identities: chain, gridworld, deterministic Garnets."""
     n = {"quick": 1, "default": 3, "full": 6}[size]
@@ -149,11 +145,11 @@ def check_path_consistency(
             residual, feasible = path_residuals(mdp, v, log_pi, tau, d)
             paths[d] = int(feasible.sum())
             allowed = e * (1 + gamma**d + 2 * sum(gamma**j for j in range(d))) + (d + 1) * round_off
-            cases[f"pathwise d={d}"] = (_sup(residual), allowed if tol is None else tol)
+            cases[f"pathwise d={d}"] = (sup(residual), allowed if tol is None else tol)
     else:
         residual = expected_one_step_residuals(mdp, v, log_pi, tau)
         cases["in expectation d=1"] = (
-            _sup(residual),
+            sup(residual),
             e * (3 + gamma) + 2 * round_off if tol is None else tol,
         )
     form = "pathwise" if pathwise else "expectation"
@@ -248,19 +244,19 @@ def check_pg_soft_q_equivalence(
     weight = exact.q - tau * log_pi - exact.v[:, None]
     likelihood_ratio = occupancy[:, None] * pi * (weight - (pi * weight).sum(axis=1, keepdims=True)) / tau
 
-    scale = 1 + _sup(theta) + value_scale(mdp, tau)
+    scale = 1 + sup(theta) + value_scale(mdp, tau)
     # operations: sums over S states (occupancy, expectations) and A actions, and one more;
     # magnitude: the scale, amplified by the two (I − γP)⁻¹ solves behind the gradients
     allowed = roundoff(1 + S + A, scale) / (1 - mdp.gamma) ** 2 if tol is None else tol
     cases = {
-        "∇L_Q = −τ∇η + ∇L_V": (_sup(grad_q_loss - (-tau * grad_eta + grad_v_loss)), allowed),
-        "∇η = soft policy-gradient theorem": (_sup(tau * (grad_eta - likelihood_ratio)), allowed),
+        "∇L_Q = −τ∇η + ∇L_V": (sup(grad_q_loss - (-tau * grad_eta + grad_v_loss)), allowed),
+        "∇η = soft policy-gradient theorem": (sup(tau * (grad_eta - likelihood_ratio)), allowed),
     }
     return H2.worst_of(
         cases,
         {
             "instance": instance_label(mdp, tau),
-            "grad_norms": {"∇L_Q": _sup(grad_q_loss), "τ∇η": tau * _sup(grad_eta), "∇L_V": _sup(grad_v_loss)},
+            "grad_norms": {"∇L_Q": sup(grad_q_loss), "τ∇η": tau * sup(grad_eta), "∇L_V": sup(grad_v_loss)},
         },
     )
 
@@ -435,7 +431,7 @@ def check_composition(
     c_star_err = d["C*"] + gamma * constant * div_err / (1 - gamma) + rho
     logit_err = ((d["Q*1"] + d["Q*2"]) / 2 + rho) / tau
     kappa = np.expm1(2 * logit_err)
-    sizes = {"C*": _sup(ref.c_star), "D*": _sup(ref.d_star)}
+    sizes = {"C*": sup(ref.c_star), "D*": sup(ref.d_star)}
     reference = {
         "Q_Σ = (Q*₁ + Q*₂)/2": (b.q_sigma, (ref.q_1 + ref.q_2) / 2, (d["Q*1"] + d["Q*2"]) / 2 + rho),
         "Q*_C": (b.q_composed, ref.q_composed, d["Q*C"] + rho),
@@ -453,7 +449,7 @@ def check_composition(
         ),
     }
     for name, (ours, theirs, allowance) in reference.items():
-        cases[f"term: {name} vs reference"] = (_sup(ours - theirs), allowance if tol is None else tol)
+        cases[f"term: {name} vs reference"] = (sup(ours - theirs), allowance if tol is None else tol)
     identical = bool(np.array_equal(np.asarray(reward_2, dtype=np.float64), mdp.R))
     return H4.worst_of(
         cases,

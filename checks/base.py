@@ -47,6 +47,7 @@ __all__ = [
     "run_battery",
     "solve_residual",
     "solve_roundoff",
+    "sup",
     "value_scale",
 ]
 
@@ -175,9 +176,15 @@ def excess(x) -> float:
 
 
 def largest(*values) -> float:
-    """The largest of some numbers, NaN if any is NaN (Python's ``max`` keeps the first of a
-    NaN and a number, whichever order they come in, so a running ``max`` can drop a NaN)."""
+    """The largest of some numbers (or of one array's entries), NaN if any is NaN (Python's ``max``
+    keeps the first of a NaN and a number, whichever order they come in, so a running ``max`` can
+    drop a NaN)."""
     return float(np.max(np.asarray(values, dtype=np.float64)))
+
+
+def sup(x) -> float:
+    """‖x‖∞ = max |x| over all entries of an array, as a float: 0 if it is empty, NaN if any is NaN."""
+    return float(np.abs(x).max()) if np.size(x) else 0.0
 
 
 class NonFiniteSubject(Exception):

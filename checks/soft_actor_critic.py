@@ -3,8 +3,7 @@
 H3: soft policy evaluation converges to Q^π; KL projection onto a state-wise class improves Q;
 restricted soft policy iteration reaches the class optimum; dual gradient descent on the SAC-v2
 temperature loss drives the policy entropy to its target.
-H1, H2 and H4 (slide "Other Algorithm I") live in :mod:`checks.algorithms`, which owns the
-shared helper ``_sup`` imported here.
+H1, H2 and H4 (slide "Other Algorithm I") live in :mod:`checks.algorithms`.
 
 Every check solves the soft optimum it needs with a certified error bound e (theory.solvers);
 its tolerance is e propagated through the statement, plus float64 round-off
@@ -22,7 +21,6 @@ from scipy.optimize import brentq
 from scipy.special import entr
 from scipy.special import softmax as scipy_softmax
 
-from checks.algorithms import _sup
 from checks.base import (
     CheckResult,
     Claim,
@@ -33,6 +31,7 @@ from checks.base import (
     largest,
     register,
     roundoff_tolerance,
+    sup,
     value_scale,
 )
 from checks.suite import mdp_cases
@@ -119,7 +118,7 @@ def check_soft_policy_evaluation(
     allowed = bound + 2 * roundoff_tolerance(mdp, tau) / (1 - mdp.gamma) if tol is None else tol
     return H3.worst_of(
         {
-            "Lemma 1: ‖T^π…T^π Q₀ − Q^π‖": (_sup(run.q - exact), allowed),
+            "Lemma 1: ‖T^π…T^π Q₀ − Q^π‖": (sup(run.q - exact), allowed),
             "stopping rule: γ/(1−γ)·‖Q_K − Q_{K−1}‖ <= tol asked": (bound, asked if tol is None else tol),
         },
         {"instance": instance_label(mdp, tau), "sweeps": int(run.steps.size), "a_posteriori_bound": bound},
@@ -248,7 +247,7 @@ def check_restricted_policy_iteration(
         reduced, cols = _reduced_mdp(mdp, spec)
         star = exact_optimum(reduced, tau)
         cases["Thm 1: |Q_L − Q*_Π| on the support"] = (
-            _sup(np.take_along_axis(run.q, cols, axis=1) - star.q),
+            sup(np.take_along_axis(run.q, cols, axis=1) - star.q),
             allowance(star.error_bound + slack),
         )
     else:
