@@ -60,6 +60,7 @@ from scipy.special import softmax
 import theory.bandit as bandit_theory
 from checks.base import CheckResult, Claim, fold, register
 from checks.stats import CLAIM_FALSE_ALARM, bonferroni, mean_interval, z_quantile
+from checks.suite import check_size
 from theory.bandit import e2w_distribution, simulate
 from theory.roundoff import roundoff
 
@@ -86,11 +87,6 @@ _F1_PLAN = {
     "default": (tuple(BANDITS), 500, (1000, 10000)),
     "full": (tuple(BANDITS), 1000, (1000, 10000, 100000)),
 }
-
-
-def _check_size(size: str) -> None:
-    if size not in _F2_PLAN:
-        raise ValueError(f"size must be one of {tuple(_F2_PLAN)}, got {size!r}")
 
 
 def _instance(r, tau, sigma) -> str:
@@ -308,7 +304,7 @@ def check_e2w_sampling(
 @register(F1)
 def battery_e2w_sampling(*, seed: int, size: str) -> CheckResult:
     """F1 over the battery's bandits, each at its Bonferroni share of CLAIM_FALSE_ALARM."""
-    _check_size(size)
+    check_size(size)
     names, n_runs, marks = _F1_PLAN[size]
     alpha = bonferroni(CLAIM_FALSE_ALARM, len(names))
     return fold(
@@ -495,7 +491,7 @@ def check_error_rate(
 def battery_error_rate(*, seed: int, size: str) -> CheckResult:
     """F2 over the battery's bandits (K = 2 … 10), each at its Bonferroni share of
     CLAIM_FALSE_ALARM."""
-    _check_size(size)
+    check_size(size)
     names, n_runs, marks = _F2_PLAN[size]
     alpha = bonferroni(CLAIM_FALSE_ALARM, len(names))
     results = [

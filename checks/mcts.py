@@ -37,6 +37,7 @@ from scipy.special import softmax as scipy_softmax
 
 from checks.base import CheckResult, Claim, fold, register
 from checks.stats import CLAIM_FALSE_ALARM, bonferroni, clopper_pearson
+from checks.suite import check_size
 from mdps.finite import FiniteMDP
 from mdps.generators import d_chain
 from mdps.trees import SyntheticTree, synthetic_tree, tree_from_leaf_means, tree_mdp
@@ -69,12 +70,6 @@ __all__ = [
 
 TAU, EPSILON, SIGMA = 0.1, 0.1, 0.05
 UCT_C = float(np.sqrt(2.0))
-_SIZES = ("quick", "default", "full")
-
-
-def _check_size(size: str) -> None:
-    if size not in _SIZES:
-        raise ValueError(f"size must be one of {_SIZES}, got {size!r}")
 
 
 def rate_bounds(events: np.ndarray, beta: float) -> tuple[int, int, float, float]:
@@ -303,7 +298,7 @@ def battery_soft_value_convergence(*, seed: int, size: str) -> CheckResult:
     (:func:`discriminating_trees`) and searches with seed + 1000·i + 500 (a stream apart from
     its trees'); the claim's false-alarm level is split evenly over the instances.
     """
-    _check_size(size)
+    check_size(size)
     shapes, n_trees, n_runs, marks = _G1_PLAN[size]
     k, d, H = _G1_HORIZON
     instances = [
@@ -551,7 +546,7 @@ def check_search_rules(
 @register(G2)
 def battery_search_rules(*, seed: int, size: str) -> CheckResult:
     """G2 on the hand-made trees at ε = 0.1 and ε = 1 (where λ's clip to 1 is active at N = 1)."""
-    _check_size(size)
+    check_size(size)
     n_sims, n_runs = {"quick": (60, 10), "default": (300, 20), "full": (1000, 50)}[size]
     cases = [(m, eps) for m in hand_made_trees().values() for eps in (EPSILON, 1.0)]
     return fold(

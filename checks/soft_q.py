@@ -26,7 +26,7 @@ import numpy as np
 
 from checks.base import CheckResult, Claim, fold, register, value_scale
 from checks.stats import CLAIM_FALSE_ALARM, bonferroni, clopper_pearson
-from checks.suite import SIZES
+from checks.suite import check_size
 from mdps.finite import FiniteMDP
 from mdps.generators import garnet, gridworld
 from theory.soft_q import soft_q_learning
@@ -37,8 +37,7 @@ __all__ = ["E2", "check_sampled_soft_q_learning"]
 
 def _pick(size: str, quick, default, full):
     """The value for ``size`` in {"quick", "default", "full"}."""
-    if size not in SIZES:
-        raise ValueError(f"size must be one of {SIZES}, got {size!r}")
+    check_size(size)
     return {"quick": quick, "default": default, "full": full}[size]
 
 

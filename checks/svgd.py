@@ -29,7 +29,7 @@ from scipy.special import logsumexp
 
 from checks.base import CheckResult, Claim, fold, register
 from checks.stats import CLAIM_FALSE_ALARM, bonferroni
-from checks.suite import SIZES
+from checks.suite import check_size
 from theory.soft_q import MLPSampler, amortised_svgd, svgd, svgd_direction
 
 __all__ = ["E3", "BoltzmannMixture", "check_amortised_sampler", "check_svgd_boltzmann"]
@@ -361,8 +361,7 @@ def _boltzmann_targets() -> list[BoltzmannMixture]:
 def battery_svgd_boltzmann(*, seed: int, size: str) -> CheckResult:
     """E3: SVGD particles and the amortised sampler on the 1-D and the 2-D target, each of the
     four checks at a quarter of CLAIM_FALSE_ALARM (Bonferroni)."""
-    if size not in SIZES:
-        raise ValueError(f"size must be one of {SIZES}, got {size!r}")
+    check_size(size)
     n_particles = {"quick": 100, "default": 200, "full": 400}[size]
     amortised_steps = {"quick": 1_000, "default": 1_500, "full": 3_000}[size]
     targets = _boltzmann_targets()
