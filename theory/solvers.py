@@ -47,7 +47,14 @@ import numpy as np
 
 from mdps.finite import FiniteMDP, check_mdp
 from mdps.validation import check_int, check_policy, check_real, check_tau
-from theory.bellman import KRYLOV_RTOL, _backup_as, _check_q, _evaluate_v, _state_value_as, _sweep
+from theory.bellman import (
+    KRYLOV_RTOL,
+    backup_as,
+    check_q,
+    evaluate_policy_v,
+    state_value_as,
+    value_iteration_sweep,
+)
 from theory.roundoff import UNIT_ROUNDOFF
 from theory.softmax import soft_indmax
 
@@ -157,10 +164,10 @@ def _check_solver_args(mdp: FiniteMDP, tau, tol, max_iter) -> tuple[float, float
 
 
 def _result(mdp, v_mid, tau, iterations, residuals, bound, converged, tol, message) -> SolveResult:
-    q_as = _backup_as(mdp, v_mid)
+    q_as = backup_as(mdp, v_mid)
     return SolveResult(
         q=np.ascontiguousarray(q_as.T),
-        v=_state_value_as(q_as, tau, mdp.terminal),
+        v=state_value_as(q_as, tau, mdp.terminal),
         policy=np.ascontiguousarray(soft_indmax(q_as, tau, axis=0).T),
         iterations=iterations,
         residuals=np.asarray(residuals),
@@ -237,7 +244,7 @@ def _iterate_certified(mdp: FiniteMDP, tau: float, tol: float, max_iter: int, v0
     prev_hw = np.inf
     stalled = False
     for n in range(1, max_iter + 1):
-        q_as, v_next = _sweep(mdp, v, tau)
+        q_as, v_next = value_iteration_sweep(mdp, v, tau)
         if not np.isfinite(v_next).all():
             raise ValueError(
                 f"{what} on {mdp.name!r}: a sweep left the float64 range (max|V| > 1.8e308); "
@@ -297,7 +304,7 @@ def _policy_step(mdp: FiniteMDP, tau: float, tol: float):
         # residual·(residual/(1 + ‖V‖)), not residual²: no overflow for values near 1e308.
         target = (1.0 - mdp.gamma) * max(residual * (residual / (1.0 + np.abs(v).max())), floor)
         rtol = max(KRYLOV_RTOL, target / (1.0 + 2 * np.abs(v_next).max()))
-        return _evaluate_v(mdp, improved, tau, x0=v, rtol=rtol)
+        return evaluate_policy_v(mdp, improved, tau, x0=v, rtol=rtol)
 
     return step
 
@@ -324,7 +331,7 @@ def soft_value_iteration(
     t, tol = _check_solver_args(mdp, tau, tol, max_iter)
     v0 = np.zeros(mdp.n_states)
     if q0 is not None:
-        v0 = _state_value_as(np.ascontiguousarray(_check_q(mdp, q0, "q0").T), t, mdp.terminal)
+        v0 = state_value_as(np.ascontiguousarray(check_q(mdp, q0, "q0").T), t, mdp.terminal)
 
     return _iterate_certified(mdp, t, tol, max_iter, v0, _value_step, "soft_value_iteration")
 
@@ -354,7 +361,7 @@ def soft_policy_iteration(
     """
     t, tol = _check_solver_args(mdp, tau, tol, max_iter)
     pi0 = np.full((mdp.n_states, mdp.n_actions), 1.0 / mdp.n_actions) if pi0 is None else pi0
-    v0 = _evaluate_v(mdp, check_policy(pi0, mdp.R.shape, "pi0"), t)
+    v0 = evaluate_policy_v(mdp, check_policy(pi0, mdp.R.shape, "pi0"), t)
     return _iterate_certified(mdp, t, tol, max_iter, v0, _policy_step(mdp, t, tol), "soft_policy_iteration")
 
 
@@ -438,7 +445,7 @@ def soft_backward_induction(mdp: FiniteMDP, tau, horizon: int | None = None) -> 
     v, bound = np.zeros(mdp.n_states), 0.0
     residuals = []
     for _ in range(H):
-        _, v_next = _sweep(mdp, v, t)
+        _, v_next = value_iteration_sweep(mdp, v, t)
         if not np.isfinite(v_next).all():
             raise ValueError(
                 f"soft_backward_induction on {mdp.name!r}: a stage left the float64 range "
