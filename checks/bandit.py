@@ -19,11 +19,11 @@ delta_method_constant and gaussian_mse_given_counts are compared with them (exac
 sub-checks), and the allocation is the subject of the Monte Carlo.
 
 Level. Each claim's battery fails a true claim with probability at most
-``checks.stats.CLAIM_FALSE_ALARM`` (its ``false_alarm``): Bonferroni over its bandits, then over
+``theory.stats.CLAIM_FALSE_ALARM`` (its ``false_alarm``): Bonferroni over its bandits, then over
 each bandit's statistical comparisons (F1: T·K share intervals and one "does not grow"
 comparison; F2: T "tracks", one "attains", one "beats uniform").
 - F1's per-run shares N_t(a)/t are bounded and nearly symmetric; their means over R runs get CLT
-  intervals (``checks.stats.mean_interval``). The "share error does not grow" comparison fails
+  intervals (``theory.stats.mean_interval``). The "share error does not grow" comparison fails
   only when the error is significantly *larger* at the last checkpoint: its level holds by
   construction, and that the shares converge to f_τ(r) is carried by the share intervals, which
   track E2W's expected shares s̄_t → f_τ(r) at every checkpoint.
@@ -59,10 +59,10 @@ from scipy.special import softmax
 
 import theory.bandit as bandit_theory
 from checks.base import CheckResult, Claim, fold, register
-from checks.stats import CLAIM_FALSE_ALARM, bonferroni, mean_interval, z_quantile
 from checks.suite import check_size
 from theory.bandit import e2w_distribution, simulate
 from theory.roundoff import roundoff
+from theory.stats import CLAIM_FALSE_ALARM, bonferroni, mean_interval, z_quantile
 
 __all__ = ["F1", "F2", "BANDITS", "EPSILON", "check_e2w_sampling", "check_error_rate"]
 
@@ -153,7 +153,7 @@ def _skew_corrected_mean(y: np.ndarray, alpha: float, *, two_sided: bool = True,
     z_p − γ̂(2z_p² + 1)/(6√R) + O(1/R), γ̂ the sample skewness. So μ lies within
     ``half`` = z·se of ``centre`` = ȳ + γ̂(2z² + 1)/(6√R)·se, each side missing with
     probability α/2 (two-sided) or the one side asked for with probability α (one-sided),
-    up to O(1/R); z from ``checks.stats`` through ``mean_interval``.
+    up to O(1/R); z from ``theory.stats`` through ``mean_interval``.
     """
     one_side = alpha / 2 if two_sided else alpha
     mean, half = mean_interval(y, 2 * one_side, axis=axis)  # half = z·se, P(Z > z) = one_side
@@ -231,7 +231,7 @@ def check_e2w_sampling(
       seed: seeds the random q̂ and the simulation.
       distribution: the sampler under test, ``distribution(q [..., K], t, tau, epsilon)``.
       alpha: false-alarm probability of this check (the battery passes its Bonferroni share
-        of ``checks.stats.CLAIM_FALSE_ALARM``).
+        of ``theory.stats.CLAIM_FALSE_ALARM``).
       tol: replaces every exact tolerance when given (the statistical ones stay).
     Returns:
       CheckResult of the worst sub-measurement; ``details`` has per-checkpoint mean shares,
@@ -384,7 +384,7 @@ def check_error_rate(
       limit: the claimed constant ``limit(r, tau, sigma)`` under test; None means
         theory.bandit.e2w_limit (looked up when called).
       alpha: false-alarm probability of this check (the battery passes its Bonferroni share
-        of ``checks.stats.CLAIM_FALSE_ALARM``).
+        of ``theory.stats.CLAIM_FALSE_ALARM``).
     Returns:
       CheckResult: ``measured`` and ``tolerance`` of the worst comparison;
       ``details`` has the table (t, estimate, interval, prediction, exact-given-counts), the

@@ -283,7 +283,7 @@ class Claim:
     """A claim of CLAIMS.md: its id, one-line statement and source.
 
     ``false_alarm`` is the probability, by design, that the claim's battery fails at one seed
-    although the claim holds: 0 for exact checks, ``checks.stats.CLAIM_FALSE_ALARM`` for
+    although the claim holds: 0 for exact checks, ``theory.stats.CLAIM_FALSE_ALARM`` for
     statistical ones (``python -m checks --calibrate`` measures it).
     """
 

@@ -15,11 +15,11 @@ Search settings of every experiment (fixed in advance, not tuned on the results)
 experiment (ments-notes §3); UCT's constant c = √2, UCB1's for rewards in [0, 1] (Auer et al.
 2002), and UCT recommends the action of largest mean (max value).
 
-Statistics (checks.stats). Every statistical comparison is an exact one-sided Clopper–Pearson
+Statistics (theory.stats). Every statistical comparison is an exact one-sided Clopper–Pearson
 bound on the probability of a per-run event (a run is one independent search), the claim at a
 finite budget being the null hypothesis: a comparison fails only when the bound shows the data
-significantly against the claim. A claim's :data:`checks.stats.CLAIM_FALSE_ALARM` is split by
-:func:`checks.stats.bonferroni` over its instances and over every bound an instance computes; on
+significantly against the claim. A claim's :data:`theory.stats.CLAIM_FALSE_ALARM` is split by
+:func:`theory.stats.bonferroni` over its instances and over every bound an instance computes; on
 the event that all bounds cover their probabilities (probability >= 1 − CLAIM_FALSE_ALARM) no
 comparison of a true claim can fail. Runs pooled over several trees have a Poisson-binomial count,
 whose tails beyond one unit from the mean are no heavier than the binomial's at the average
@@ -36,7 +36,6 @@ from scipy.special import logsumexp
 from scipy.special import softmax as scipy_softmax
 
 from checks.base import CheckResult, Claim, fold, register
-from checks.stats import CLAIM_FALSE_ALARM, bonferroni, clopper_pearson
 from checks.suite import check_size
 from mdps.finite import FiniteMDP
 from mdps.generators import d_chain
@@ -51,6 +50,7 @@ from theory.mcts import (
 from theory.roundoff import roundoff
 from theory.softmax import soft_value
 from theory.solvers import soft_backward_induction
+from theory.stats import CLAIM_FALSE_ALARM, bonferroni, clopper_pearson
 
 __all__ = [
     "DELTA_MIN",
@@ -76,7 +76,7 @@ def rate_bounds(events: np.ndarray, beta: float) -> tuple[int, int, float, float
     """(count, runs, lower, upper) for the probability of a per-run event: one-sided exact bounds.
 
     ``lower`` and ``upper`` are each a one-sided Clopper–Pearson bound at level ``beta`` (the
-    two-sided interval at 2β of :func:`checks.stats.clopper_pearson`): for the true probability
+    two-sided interval at 2β of :func:`theory.stats.clopper_pearson`): for the true probability
     p, P(lower > p) <= β and P(upper < p) <= β over the runs' randomness.
 
     Args:
@@ -272,7 +272,7 @@ def check_soft_value_convergence(
             "delta_soft_vs_hard": [d for _, d in targets],
             "v_soft_root": [v for v, _ in targets],
             "settings": {"epsilon": epsilon, "sigma": sigma, "runs_per_tree": n_runs},
-            "ci_method": "one-sided Clopper–Pearson bounds (checks.stats), runs pooled over trees",
+            "ci_method": "one-sided Clopper–Pearson bounds (theory.stats), runs pooled over trees",
         },
     )
 

@@ -12,7 +12,7 @@ The engines these experiments run are checked in :mod:`checks.mcts` (G1–G2); t
 settings (τ = 0.1, ε = 0.1, σ = 0.05, UCT's c = √2, fixed in advance) are imported from there,
 where their sources are given, and so is the way statistical comparisons are made: one-sided
 exact (Clopper–Pearson) bounds on failure probabilities of independent runs, the claim as the
-null hypothesis, :data:`checks.stats.CLAIM_FALSE_ALARM` split over every bound a claim computes.
+null hypothesis, :data:`theory.stats.CLAIM_FALSE_ALARM` split over every bound a claim computes.
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ import numpy as np
 
 from checks.base import FAIL, REFUTED, CheckResult, Claim, fold, register
 from checks.mcts import EPSILON, SIGMA, TAU, UCT_C, rate_bounds
-from checks.stats import CLAIM_FALSE_ALARM, bonferroni
 from checks.suite import check_size
 from mdps.generators import d_chain
 from mdps.trees import synthetic_tree, tree_mdp
 from theory.mcts import d_chain_critical_temperature, failure_curve, ments, uct
 from theory.softmax import soft_value
 from theory.solvers import soft_backward_induction
+from theory.stats import CLAIM_FALSE_ALARM, bonferroni
 
 __all__ = [
     "COUNTEREXAMPLE",
