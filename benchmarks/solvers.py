@@ -42,7 +42,7 @@ import warnings
 import numpy as np
 
 from mdps.generators import garnet
-from theory.bellman import _sweep
+from theory.bellman import value_iteration_sweep
 from theory.solvers import soft_policy_iteration, soft_solve, soft_value_iteration
 
 A, B, GAMMA = 4, 10, 0.99
@@ -85,7 +85,7 @@ def naive_value_iteration(mdp, tau: float, tol: float) -> tuple[np.ndarray, int]
     v, n = np.zeros(mdp.n_states), 0
     while True:
         n += 1
-        v_next = _sweep(mdp, v, tau)[1]
+        v_next = value_iteration_sweep(mdp, v, tau)[1]
         done = np.abs(v_next - v).max() <= tol * (1 - mdp.gamma) / mdp.gamma
         v = v_next
         if done:
@@ -176,8 +176,8 @@ def one_size(S: int, args) -> dict:
         from scipy.special import logsumexp
 
         v = np.random.default_rng(1).uniform(size=S)
-        row["sweep_soft_ms"] = 1e3 * best_of(lambda: _sweep(mdp, v, tau))
-        row["sweep_hard_ms"] = 1e3 * best_of(lambda: _sweep(mdp, v, 0.0))
+        row["sweep_soft_ms"] = 1e3 * best_of(lambda: value_iteration_sweep(mdp, v, tau))
+        row["sweep_hard_ms"] = 1e3 * best_of(lambda: value_iteration_sweep(mdp, v, 0.0))
         row["sweep_scipy_ms"] = 1e3 * best_of(
             lambda: tau * logsumexp((mdp.R + GAMMA * mdp.expected_next(v)) / tau, axis=1)
         )

@@ -2,14 +2,14 @@
 
 The slide titles the A claims cite; the stated tolerance of the independent optimisers; the
 round-off tolerances; the sympy verdict; the SLSQP maximiser over the simplex; and the
-(q, τ) instance suite. Private: the public checks live in :mod:`checks.softmax` and
-:mod:`checks.conjugacy`, which import these.
+(q, τ) instance suite. The module is private to the package; its names are public for
+:mod:`checks.softmax` and :mod:`checks.conjugacy`, which import them and hold the public checks.
 
 Tolerances, in the units of each comparison:
 
 - values (F_τ, π·q, τH, τ log π): float64 round-off of a few operations on numbers as large as
   S = 1 + 2‖q‖∞ + τ(1 + log K), summed over K terms (Higham's recursive-summation bound):
-  ``64·eps·(1 + K)·S`` (:func:`_value_roundoff`);
+  ``64·eps·(1 + K)·S`` (:func:`value_roundoff`);
 - probabilities and entropies in nats: ``64·eps·(1 + K)·(1 + log K)``, except where a value
   error is divided by τ or by a finite-difference step (stated where it happens);
 - independent optimisers: their stated tolerance ``OPTIMISER_TOL`` on the objective, relative to
@@ -26,10 +26,24 @@ from scipy.optimize import minimize
 from scipy.special import entr
 
 import theory.symbolic as symbolic
-from checks.base import EPS
 from checks.suite import q_vector_suite, temperature_suite
+from theory.roundoff import roundoff
 
-__all__ = ["OPTIMISER_TOL", "SOURCE_CONNECTION", "SOURCE_ENTROPY", "SOURCE_SOFTMAX"]
+__all__ = [
+    "OPTIMISER_TOL",
+    "SOURCE_CONNECTION",
+    "SOURCE_ENTROPY",
+    "SOURCE_SOFTMAX",
+    "TINY",
+    "add_symbolic",
+    "argmax_over_simplex",
+    "entropy_nats",
+    "nats_roundoff",
+    "objective_scale",
+    "q_tau_suite",
+    "value_roundoff",
+    "vector_label",
+]
 
 SOURCE_ENTROPY = "seed deck, 'Background: entropy regularized policy optimization problem'"
 SOURCE_SOFTMAX = "seed deck, 'Background: Softmax function'"
@@ -44,28 +58,30 @@ OPTIMISER_TOL = 1e-7
 
 #: The smallest positive normal float64: a probability below it has lost relative precision
 #: (or underflowed to 0), so its logarithm says nothing about the exact one.
-_TINY = float(np.finfo(np.float64).tiny)
+TINY = float(np.finfo(np.float64).tiny)
 
 
 # --- shared helpers ----------------------------------------------------------------------------
-def _instance(name: str, x: np.ndarray, tau: float | None) -> str:
+def vector_label(name: str, x: np.ndarray, tau: float | None) -> str:
     """The ``details["instance"]`` label: the given name (or K and the size of x), and τ."""
     label = name or f"K={x.size}, |x|max={np.abs(x).max():.3g}"
     return label if tau is None else f"{label}, tau={tau:g}"
 
 
-def _value_roundoff(q: np.ndarray, tau: float) -> float:
+def value_roundoff(q: np.ndarray, tau: float) -> float:
     """64·eps·(1 + K)·(1 + 2‖q‖∞ + τ(1 + log K)): round-off of value-unit quantities."""
     k = q.size
-    return 64 * EPS * (1 + k) * (1 + 2 * np.abs(q).max() + tau * (1 + np.log(k)))
+    # operations: a K-term sum (log-sum-exp, π·q, entropy) and one more; magnitude: the values' size
+    return roundoff(1 + k, 1 + 2 * np.abs(q).max() + tau * (1 + np.log(k)))
 
 
-def _nats_roundoff(k: int) -> float:
+def nats_roundoff(k: int) -> float:
     """64·eps·(1 + K)·(1 + log K): round-off of probabilities and entropies in nats."""
-    return 64 * EPS * (1 + k) * (1 + np.log(k))
+    # operations: a K-term sum and one more; magnitude: 1 + log K, the largest entropy in nats
+    return roundoff(1 + k, 1 + np.log(k))
 
 
-def _entropy_nats(p: np.ndarray) -> float:
+def entropy_nats(p: np.ndarray) -> float:
     """H(p) in nats by scipy's entr, independent of ``theory.softmax.entropy``."""
     return float(entr(np.clip(p, 0.0, None)).sum())
 
@@ -76,7 +92,7 @@ def _symbolic_failures(derivation) -> tuple[str, ...]:
     return tuple(name for name, expr in derivation().items() if not symbolic.simplifies_to_zero(expr))
 
 
-def _add_symbolic(comparisons: dict, details: dict, derivation) -> None:
+def add_symbolic(comparisons: dict, details: dict, derivation) -> None:
     """Record a sympy derivation's verdict: a comparison (failing residuals, allowed 0) and a line."""
     failures = _symbolic_failures(derivation)
     details["symbolic"] = (
@@ -87,7 +103,7 @@ def _add_symbolic(comparisons: dict, details: dict, derivation) -> None:
     comparisons["sympy residuals not simplifying to 0 (count)"] = (float(len(failures)), 0.0)
 
 
-def _argmax_over_simplex(objective, k: int, jac=None) -> np.ndarray:
+def argmax_over_simplex(objective, k: int, jac=None) -> np.ndarray:
     """An independent maximiser of ``objective`` over the simplex: scipy's SLSQP with the
     constraint Σπ = 1 and bounds 0 <= π <= 1, from the uniform point (``ftol`` 1e-15), then
     restarted twice from its answer (a restart resets SLSQP's quasi-Newton matrix, which is
@@ -110,7 +126,7 @@ def _argmax_over_simplex(objective, k: int, jac=None) -> np.ndarray:
 
 
 def _slsqp(objective, on_simplex, jac, x0: np.ndarray) -> np.ndarray:
-    """One SLSQP run from ``x0`` (see :func:`_argmax_over_simplex`); returns its answer."""
+    """One SLSQP run from ``x0`` (see :func:`argmax_over_simplex`); returns its answer."""
     k = x0.size
     return minimize(
         lambda x: -objective(on_simplex(x)),
@@ -123,12 +139,12 @@ def _slsqp(objective, on_simplex, jac, x0: np.ndarray) -> np.ndarray:
     ).x
 
 
-def _objective_scale(q: np.ndarray, tau: float) -> float:
+def objective_scale(q: np.ndarray, tau: float) -> float:
     """The scale of π·q + τH(π) relative to max q: max(spread of q, τ), or 1 if both are 0."""
     return max(float(q.max() - q.min()), tau) or 1.0
 
 
-def _q_tau_suite(seed: int, size: str):
+def q_tau_suite(seed: int, size: str):
     """(label, q, τ) over the q-vector suite × the temperature suite."""
     return [
         (f"q[{j}] (K={q.size})", q, t)

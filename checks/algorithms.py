@@ -5,8 +5,7 @@ deterministic MDP (d = 1…5), and in expectation over s' (d = 1) on a stochasti
 H2: for π_θ = f_τ(Q_θ), V_θ = F_τ(Q_θ): ∇_θ L_Q = −τ ∇_θ η + ∇_θ L_V (soft Q-learning gradient =
 entropy-regularised policy gradient + value regression), exact expectations.
 H4: Q_Σ >= Q*_C >= Q_Σ − C* and Q^{π_Σ}_C >= Q*_C − D* for the composed reward (r₁ + r₂)/2.
-H3 (soft actor-critic, slide "Other Algorithm II") lives in :mod:`checks.soft_actor_critic`,
-which imports the shared helpers ``_positive_tau`` and ``_sup`` from this module.
+H3 (soft actor-critic, slide "Other Algorithm II") lives in :mod:`checks.soft_actor_critic`.
 
 Every check solves the soft optimum it needs with a certified error bound e (theory.solvers);
 its tolerance is e propagated through the statement, plus float64 round-off
@@ -28,7 +27,6 @@ from scipy.special import entr, log_softmax, logsumexp
 from scipy.special import softmax as scipy_softmax
 
 from checks.base import (
-    EPS,
     CheckResult,
     Claim,
     exact_optimum,
@@ -36,11 +34,13 @@ from checks.base import (
     instance_label,
     register,
     roundoff_tolerance,
+    sup,
     value_scale,
 )
 from checks.suite import mdp_cases, mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
 from mdps.generators import chain, garnet, gridworld
+from mdps.validation import check_tau
 from theory.bellman import boltzmann_policy, evaluate_policy
 from theory.composition import composition_bounds
 from theory.path_consistency import expected_one_step_residuals, path_residuals
@@ -51,6 +51,7 @@ from theory.policy_gradient import (
     soft_q_loss_gradient,
     value_regression_gradient,
 )
+from theory.roundoff import roundoff
 
 __all__ = [
     "H1",
@@ -63,19 +64,8 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------------------------
-# Shared helpers (checks.soft_actor_critic imports _positive_tau and _sup for H3)
+# Helpers
 # ---------------------------------------------------------------------------------------------
-def _positive_tau(tau) -> float:
-    t = float(tau)
-    if not (np.isfinite(t) and t > 0):
-        raise ValueError(f"this claim needs a temperature tau > 0, got {tau!r}")
-    return t
-
-
-def _sup(x) -> float:
-    return float(np.abs(x).max()) if np.size(x) else 0.0
-
-
 def _deterministic_mdps(seed: int, size: str) -> list[FiniteMDP]:
     """Deterministic MDPs for the pathwise identities: chain, gridworld, deterministic Garnets."""
     n = {"quick": 1, "default": 3, "full": 6}[size]
@@ -141,7 +131,7 @@ def check_path_consistency(
     Raises:
       ValueError: τ <= 0.
     """
-    tau = _positive_tau(tau)
+    tau = check_tau(tau, positive=True)
     star = exact_optimum(mdp, tau)
     v = star.v if values is None else np.asarray(values, dtype=np.float64)
     log_pi = log_softmax(star.q / tau, axis=1) if log_policy is None else np.asarray(log_policy, float)
@@ -155,11 +145,11 @@ def check_path_consistency(
             residual, feasible = path_residuals(mdp, v, log_pi, tau, d)
             paths[d] = int(feasible.sum())
             allowed = e * (1 + gamma**d + 2 * sum(gamma**j for j in range(d))) + (d + 1) * round_off
-            cases[f"pathwise d={d}"] = (_sup(residual), allowed if tol is None else tol)
+            cases[f"pathwise d={d}"] = (sup(residual), allowed if tol is None else tol)
     else:
         residual = expected_one_step_residuals(mdp, v, log_pi, tau)
         cases["in expectation d=1"] = (
-            _sup(residual),
+            sup(residual),
             e * (3 + gamma) + 2 * round_off if tol is None else tol,
         )
     form = "pathwise" if pathwise else "expectation"
@@ -234,7 +224,7 @@ def check_pg_soft_q_equivalence(
     Raises:
       ValueError: τ <= 0.
     """
-    tau = _positive_tau(tau)
+    tau = check_tau(tau, positive=True)
     S, A = mdp.n_states, mdp.n_actions
     rng = np.random.default_rng(seed)
     if theta is None:
@@ -254,17 +244,19 @@ def check_pg_soft_q_equivalence(
     weight = exact.q - tau * log_pi - exact.v[:, None]
     likelihood_ratio = occupancy[:, None] * pi * (weight - (pi * weight).sum(axis=1, keepdims=True)) / tau
 
-    scale = 1 + _sup(theta) + value_scale(mdp, tau)
-    allowed = 64 * EPS * (1 + S + A) * scale / (1 - mdp.gamma) ** 2 if tol is None else tol
+    scale = 1 + sup(theta) + value_scale(mdp, tau)
+    # operations: sums over S states (occupancy, expectations) and A actions, and one more;
+    # magnitude: the scale, amplified by the two (I − γP)⁻¹ solves behind the gradients
+    allowed = roundoff(1 + S + A, scale) / (1 - mdp.gamma) ** 2 if tol is None else tol
     cases = {
-        "∇L_Q = −τ∇η + ∇L_V": (_sup(grad_q_loss - (-tau * grad_eta + grad_v_loss)), allowed),
-        "∇η = soft policy-gradient theorem": (_sup(tau * (grad_eta - likelihood_ratio)), allowed),
+        "∇L_Q = −τ∇η + ∇L_V": (sup(grad_q_loss - (-tau * grad_eta + grad_v_loss)), allowed),
+        "∇η = soft policy-gradient theorem": (sup(tau * (grad_eta - likelihood_ratio)), allowed),
     }
     return H2.worst_of(
         cases,
         {
             "instance": instance_label(mdp, tau),
-            "grad_norms": {"∇L_Q": _sup(grad_q_loss), "τ∇η": tau * _sup(grad_eta), "∇L_V": _sup(grad_v_loss)},
+            "grad_norms": {"∇L_Q": sup(grad_q_loss), "τ∇η": tau * sup(grad_eta), "∇L_V": sup(grad_v_loss)},
         },
     )
 
@@ -411,7 +403,7 @@ def check_composition(
     Raises:
       ValueError: τ <= 0.
     """
-    tau = _positive_tau(tau)
+    tau = check_tau(tau, positive=True)
     scale = 1 + value_scale(mdp, tau)
     b = composition_bounds(mdp, reward_2, tau, constant=constant, tol=1e-12 * scale)
     gamma, rho = mdp.gamma, roundoff_tolerance(mdp, tau)
@@ -439,7 +431,7 @@ def check_composition(
     c_star_err = d["C*"] + gamma * constant * div_err / (1 - gamma) + rho
     logit_err = ((d["Q*1"] + d["Q*2"]) / 2 + rho) / tau
     kappa = np.expm1(2 * logit_err)
-    sizes = {"C*": _sup(ref.c_star), "D*": _sup(ref.d_star)}
+    sizes = {"C*": sup(ref.c_star), "D*": sup(ref.d_star)}
     reference = {
         "Q_Σ = (Q*₁ + Q*₂)/2": (b.q_sigma, (ref.q_1 + ref.q_2) / 2, (d["Q*1"] + d["Q*2"]) / 2 + rho),
         "Q*_C": (b.q_composed, ref.q_composed, d["Q*C"] + rho),
@@ -457,7 +449,7 @@ def check_composition(
         ),
     }
     for name, (ours, theirs, allowance) in reference.items():
-        cases[f"term: {name} vs reference"] = (_sup(ours - theirs), allowance if tol is None else tol)
+        cases[f"term: {name} vs reference"] = (sup(ours - theirs), allowance if tol is None else tol)
     identical = bool(np.array_equal(np.asarray(reward_2, dtype=np.float64), mdp.R))
     return H4.worst_of(
         cases,

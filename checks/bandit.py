@@ -19,11 +19,11 @@ delta_method_constant and gaussian_mse_given_counts are compared with them (exac
 sub-checks), and the allocation is the subject of the Monte Carlo.
 
 Level. Each claim's battery fails a true claim with probability at most
-``checks.stats.CLAIM_FALSE_ALARM`` (its ``false_alarm``): Bonferroni over its bandits, then over
+``theory.stats.CLAIM_FALSE_ALARM`` (its ``false_alarm``): Bonferroni over its bandits, then over
 each bandit's statistical comparisons (F1: T·K share intervals and one "does not grow"
 comparison; F2: T "tracks", one "attains", one "beats uniform").
 - F1's per-run shares N_t(a)/t are bounded and nearly symmetric; their means over R runs get CLT
-  intervals (``checks.stats.mean_interval``). The "share error does not grow" comparison fails
+  intervals (``theory.stats.mean_interval``). The "share error does not grow" comparison fails
   only when the error is significantly *larger* at the last checkpoint: its level holds by
   construction, and that the shares converge to f_τ(r) is carried by the share intervals, which
   track E2W's expected shares s̄_t → f_τ(r) at every checkpoint.
@@ -58,9 +58,11 @@ import numpy as np
 from scipy.special import softmax
 
 import theory.bandit as bandit_theory
-from checks.base import EPS, CheckResult, Claim, fold, register
-from checks.stats import CLAIM_FALSE_ALARM, bonferroni, mean_interval, z_quantile
+from checks.base import CheckResult, Claim, fold, register
+from checks.suite import check_size
 from theory.bandit import e2w_distribution, simulate
+from theory.roundoff import roundoff
+from theory.stats import CLAIM_FALSE_ALARM, bonferroni, mean_interval, z_quantile
 
 __all__ = ["F1", "F2", "BANDITS", "EPSILON", "check_e2w_sampling", "check_error_rate"]
 
@@ -85,11 +87,6 @@ _F1_PLAN = {
     "default": (tuple(BANDITS), 500, (1000, 10000)),
     "full": (tuple(BANDITS), 1000, (1000, 10000, 100000)),
 }
-
-
-def _check_size(size: str) -> None:
-    if size not in _F2_PLAN:
-        raise ValueError(f"size must be one of {tuple(_F2_PLAN)}, got {size!r}")
 
 
 def _instance(r, tau, sigma) -> str:
@@ -156,7 +153,7 @@ def _skew_corrected_mean(y: np.ndarray, alpha: float, *, two_sided: bool = True,
     z_p − γ̂(2z_p² + 1)/(6√R) + O(1/R), γ̂ the sample skewness. So μ lies within
     ``half`` = z·se of ``centre`` = ȳ + γ̂(2z² + 1)/(6√R)·se, each side missing with
     probability α/2 (two-sided) or the one side asked for with probability α (one-sided),
-    up to O(1/R); z from ``checks.stats`` through ``mean_interval``.
+    up to O(1/R); z from ``theory.stats`` through ``mean_interval``.
     """
     one_side = alpha / 2 if two_sided else alpha
     mean, half = mean_interval(y, 2 * one_side, axis=axis)  # half = z·se, P(Z > z) = one_side
@@ -234,7 +231,7 @@ def check_e2w_sampling(
       seed: seeds the random q̂ and the simulation.
       distribution: the sampler under test, ``distribution(q [..., K], t, tau, epsilon)``.
       alpha: false-alarm probability of this check (the battery passes its Bonferroni share
-        of ``checks.stats.CLAIM_FALSE_ALARM``).
+        of ``theory.stats.CLAIM_FALSE_ALARM``).
       tol: replaces every exact tolerance when given (the statistical ones stay).
     Returns:
       CheckResult of the worst sub-measurement; ``details`` has per-checkpoint mean shares,
@@ -243,7 +240,8 @@ def check_e2w_sampling(
     r = np.asarray(r, dtype=np.float64)
     k = r.size
     rng = np.random.default_rng(seed)
-    roundoff = 64 * EPS * k if tol is None else tol
+    # operations: the K-term normaliser of a probability; magnitude 1 (probabilities)
+    round_off = roundoff(k, 1.0) if tol is None else tol
     cases: dict[str, tuple[float, float]] = {}
 
     q = np.concatenate([r[None], r + (1 + np.ptp(r)) * rng.normal(size=(8, k))])  # [9, K]
@@ -251,10 +249,10 @@ def check_e2w_sampling(
     lam_ref = _exploration(t, k, epsilon)
     reference = (1 - lam_ref[..., None]) * softmax(q / tau, axis=-1) + lam_ref[..., None] / k
     pi = np.asarray(distribution(np.broadcast_to(q, (t.size, *q.shape)), t, tau, epsilon))
-    cases["formula: max |π − reference|"] = (float(np.abs(pi - reference).max()), roundoff)
+    cases["formula: max |π − reference|"] = (float(np.abs(pi - reference).max()), round_off)
     cases["distribution: max(−min π, |Σπ − 1|)"] = (
         float(max(-pi.min(), np.abs(pi.sum(-1) - 1).max())),
-        roundoff,
+        round_off,
     )
 
     f = softmax(r / tau)
@@ -264,7 +262,7 @@ def check_e2w_sampling(
     lam_err = np.abs(implied - lam_ref[:, 0])
     cases["λ schedule: max |λ̂_t − min(1, ε|A|/log(t+1))|"] = (
         float(np.nanmax(lam_err)) if gap != 0 else 0.0,
-        roundoff / abs(gap) if gap != 0 else roundoff,
+        round_off / abs(gap) if gap != 0 else round_off,
     )
 
     marks = np.asarray(checkpoints)
@@ -306,7 +304,7 @@ def check_e2w_sampling(
 @register(F1)
 def battery_e2w_sampling(*, seed: int, size: str) -> CheckResult:
     """F1 over the battery's bandits, each at its Bonferroni share of CLAIM_FALSE_ALARM."""
-    _check_size(size)
+    check_size(size)
     names, n_runs, marks = _F1_PLAN[size]
     alpha = bonferroni(CLAIM_FALSE_ALARM, len(names))
     return fold(
@@ -386,7 +384,7 @@ def check_error_rate(
       limit: the claimed constant ``limit(r, tau, sigma)`` under test; None means
         theory.bandit.e2w_limit (looked up when called).
       alpha: false-alarm probability of this check (the battery passes its Bonferroni share
-        of ``checks.stats.CLAIM_FALSE_ALARM``).
+        of ``theory.stats.CLAIM_FALSE_ALARM``).
     Returns:
       CheckResult: ``measured`` and ``tolerance`` of the worst comparison;
       ``details`` has the table (t, estimate, interval, prediction, exact-given-counts), the
@@ -420,7 +418,9 @@ def check_error_rate(
     uniform_at_t = t_last * float(_mse_given_counts(r, tau, sigma, np.full(k, t_last / k)))
 
     cases: dict[str, tuple[float, float]] = {}
-    rel = 64 * EPS * (k + 2 * float(np.abs(r).max()) / tau)
+    # relative, magnitude 1; operations: K-term sums, plus the exponent 2 max|r|/τ counted in ulps
+    # (exp turns an argument's rounding into a relative error of the argument's size)
+    rel = roundoff(k + 2 * float(np.abs(r).max()) / tau, 1.0)
     shares = runs.counts / scale[..., None]
     formulas = {
         "e2w_limit (or the limit under test)": (claimed, optimum),
@@ -491,7 +491,7 @@ def check_error_rate(
 def battery_error_rate(*, seed: int, size: str) -> CheckResult:
     """F2 over the battery's bandits (K = 2 … 10), each at its Bonferroni share of
     CLAIM_FALSE_ALARM."""
-    _check_size(size)
+    check_size(size)
     names, n_runs, marks = _F2_PLAN[size]
     alpha = bonferroni(CLAIM_FALSE_ALARM, len(names))
     results = [

@@ -21,6 +21,7 @@ import numpy as np
 
 from mdps.finite import FiniteMDP
 from theory.bellman import KRYLOV_RTOL
+from theory.roundoff import EPS, roundoff
 from theory.solvers import ConvergenceWarning, SolveResult, soft_policy_iteration
 
 __all__ = [
@@ -50,10 +51,9 @@ __all__ = [
     "run_battery",
     "solve_residual",
     "solve_roundoff",
+    "sup",
     "value_scale",
 ]
-
-EPS = float(np.finfo(np.float64).eps)
 
 
 def value_scale(mdp: FiniteMDP, tau: float) -> float:
@@ -65,10 +65,11 @@ def value_scale(mdp: FiniteMDP, tau: float) -> float:
 def roundoff_tolerance(mdp: FiniteMDP, tau: float) -> float:
     """Float64 round-off allowed in comparing two exact answers on ``mdp`` at temperature τ.
 
-    64·eps·(1 + k)·(1 + ‖V‖): a few ulps of the largest value per operation, times the
-    summation length k = max successors per row (Higham's recursive-summation bound).
+    ``theory.roundoff.roundoff`` = 64·eps·(1 + k)·(1 + ‖V‖): a few ulps of the largest value per
+    operation, times the summation length k = max successors per row (Higham's γ_n bound).
     """
-    return 64 * EPS * (1 + mdp.max_successors) * (1 + value_scale(mdp, tau))
+    # operations: the expectation over k successors, plus one for the reward; magnitude: 1 + ‖V‖
+    return roundoff(1 + mdp.max_successors, 1 + value_scale(mdp, tau))
 
 
 def solve_residual(mdp: FiniteMDP, tau: float) -> float:
@@ -179,9 +180,15 @@ def excess(x) -> float:
 
 
 def largest(*values) -> float:
-    """The largest of some numbers, NaN if any is NaN (Python's ``max`` keeps the first of a
-    NaN and a number, whichever order they come in, so a running ``max`` can drop a NaN)."""
+    """The largest of some numbers (or of one array's entries), NaN if any is NaN (Python's ``max``
+    keeps the first of a NaN and a number, whichever order they come in, so a running ``max`` can
+    drop a NaN)."""
     return float(np.max(np.asarray(values, dtype=np.float64)))
+
+
+def sup(x) -> float:
+    """‖x‖∞ = max |x| over all entries of an array, as a float: 0 if it is empty, NaN if any is NaN."""
+    return float(np.abs(x).max()) if np.size(x) else 0.0
 
 
 class NonFiniteSubject(Exception):
@@ -290,7 +297,7 @@ class Claim:
     """A claim of CLAIMS.md: its id, one-line statement and source.
 
     ``false_alarm`` is the probability, by design, that the claim's battery fails at one seed
-    although the claim holds: 0 for exact checks, ``checks.stats.CLAIM_FALSE_ALARM`` for
+    although the claim holds: 0 for exact checks, ``theory.stats.CLAIM_FALSE_ALARM`` for
     statistical ones (``python -m checks --calibrate`` measures it).
 
     ``roles`` are the roles of :mod:`checks.subjects` whose subject the claim's checks call

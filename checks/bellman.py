@@ -27,7 +27,6 @@ from scipy.special import xlogy
 from scipy.stats import norm
 
 from checks.base import (
-    EPS,
     CheckResult,
     Claim,
     Probe,
@@ -46,7 +45,9 @@ from checks.base import (
 from checks.subjects import OWN, Subjects, solver_comparisons, solver_tolerance
 from checks.suite import mdp_cases, mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
+from mdps.validation import check_tau
 from theory.bellman import DIRECT_SOLVE_MAX_STATES, evaluate_policy, soft_state_value
+from theory.roundoff import roundoff
 from theory.softmax import entropy, kl
 from theory.solvers import soft_value_iteration
 
@@ -100,13 +101,6 @@ B5 = Claim(
 PERTURBATION_WEIGHTS = (1e-3, 1e-2, 0.1, 0.5)
 #: All deterministic policies are tried when A^S is at most this; else a random sample of it (B2).
 MAX_DETERMINISTIC = 256
-
-
-def _require_positive_tau(tau: float, claim: Claim) -> None:
-    if not tau > 0:
-        raise ValueError(
-            f"claim {claim.id} is about τ > 0 (at τ = 0 it is the classical statement); got tau={tau!r}"
-        )
 
 
 # --- B1 ----------------------------------------------------------------------------------------
@@ -183,7 +177,7 @@ def check_boltzmann_optimal(
     Sub-measurements (each against its allowance):
     - ``|Σ_a π* − 1|`` and ``−min π*`` on non-terminal states (terminal states have no decision;
       their row is not used). exp((Q − V)/τ) inherits the error of Q − V divided by τ:
-      16·A·eps·(1 + ‖V‖/τ).
+      ``roundoff(A, 1 + ‖V‖/τ)`` = 64·A·eps·(1 + ‖V‖/τ).
     - ``|V^π* − V̂|``: the exact value of π* against the solver's V̂. π* is the Boltzmann policy
       of Q̂, within β of Q*; V* − V^π = (I − γP_π)⁻¹ τ KL(π‖π*) and τ KL <= 2β give
       β + 2β/(1 − γ), plus the solve's round-off.
@@ -210,7 +204,7 @@ def check_boltzmann_optimal(
       CheckResult; ``details["smallest_max_gap"]`` is the smallest max_s (V̂ − V^π) over the
       alternatives that differ from π*.
     """
-    _require_positive_tau(tau, B2)
+    check_tau(tau, positive=True, why="claim B2 is about τ > 0: at τ = 0 it is the classical statement")
     rng = np.random.default_rng(seed)
     res = solver(mdp, tau, tol=exact_tolerance(mdp, tau) if tol is None else tol)
     live = ~mdp.terminal
@@ -220,7 +214,8 @@ def check_boltzmann_optimal(
         pi_star = np.where(live[:, None], raw, 1.0 / A)
     else:
         pi_star = raw = np.asarray(policy, dtype=np.float64)
-    exp_roundoff = 16 * A * EPS * (1 + value_scale(mdp, tau) / tau)
+    # operations: the A-term row sum; magnitude: 1 + ‖V‖/τ, the error of (Q − V)/τ that exp carries
+    exp_roundoff = roundoff(A, 1 + value_scale(mdp, tau) / tau)
     pi_star = pi_star / pi_star.sum(axis=1, keepdims=True)  # exact-simplex rows for evaluation
     beta, solve_ro = res.error_bound, solve_roundoff(mdp, tau)
     one_sided = beta + solve_ro
@@ -394,7 +389,7 @@ def check_temperature_limits(
     Returns:
       CheckResult, worst violation against its allowance.
     """
-    _require_positive_tau(tau, B4)
+    check_tau(tau, positive=True, why="claim B4 is about τ > 0: at τ = 0 it is the classical statement")
     grid = (0.0, tau / 4, tau / 2, tau)
     sols = [solver(mdp, t, tol=exact_tolerance(mdp, tau) if tol is None else tol) for t in grid]
     hard, soft = sols[0], sols[-1]
@@ -463,10 +458,10 @@ def check_gaussian_soft_value(
 
     - V = τ log ∫ exp(Q/τ) da, computed as c + τ log Z with Z = ∫ exp((Q − c)/τ) da (factoring
       out exp(c/τ) keeps it finite), against c + τ·``log_normaliser(k, τ)``. Allowance:
-      τ·abserr_Z/Z (quad's reported error) plus round-off 8·eps·(|c| + |V|); the mass outside
+      τ·abserr_Z/Z (quad's reported error) plus round-off ``roundoff(1, |c| + |V|)``; the mass outside
       ±40σ, erfc(40/√2) < 1e-300, is below float64 resolution.
     - the Boltzmann density exp((Q − V)/τ) against the N(μ, τ/k) pdf at ``n_grid`` points in
-      μ ± 5σ, relative error; allowance δ = (V allowance + 8·eps·(|c| + |V| + |Q|))/τ.
+      μ ± 5σ, relative error; allowance δ = (V allowance + ``roundoff(1, |c| + |V| + |Q|)``)/τ.
     - its mean and variance by quadrature against μ and τ/k; allowance: quad's abserr plus δ
       times the size of the integral (|μ| + σ, resp. σ²).
 
@@ -480,7 +475,7 @@ def check_gaussian_soft_value(
     Returns:
       CheckResult, worst sub-measurement against its allowance (all in their own units).
     """
-    _require_positive_tau(tau, B5)
+    check_tau(tau, positive=True, why="claim B5 is about τ > 0: at τ = 0 it is the classical statement")
     sigma = np.sqrt(tau / k)
     lo, hi = mu - 40 * sigma, mu + 40 * sigma
 
@@ -490,8 +485,9 @@ def check_gaussian_soft_value(
     z, z_err = _quad(lambda a: np.exp((q(a) - c) / tau), lo, hi, mu, scale=sigma)
     v_quad = c + tau * np.log(z)
     v_closed = c + tau * log_normaliser(k, tau)
-    v_allow = tau * z_err / z + 8 * EPS * (abs(c) + abs(v_quad))
-    density_rel = (v_allow + 8 * EPS * (abs(c) + abs(v_quad) + abs(q(lo)))) / tau
+    # operations: one (c + τ log Z, and Q − V inside exp, each a few roundings of numbers this size)
+    v_allow = tau * z_err / z + roundoff(1, abs(c) + abs(v_quad))
+    density_rel = (v_allow + roundoff(1, abs(c) + abs(v_quad) + abs(q(lo)))) / tau
 
     def density(a):
         return np.exp((q(a) - v_closed) / tau)

@@ -5,7 +5,7 @@ claims at N seeds, ``seed + k·SEED_STRIDE`` for k < N (suites seed instance i w
 i < 10⁶, so no two calibration seeds share an instance), in J processes, and prints per claim
 and for the battery as a whole the failures (FAIL or ERROR), the observed rate with its 95 %
 Clopper–Pearson interval, and the stated level (``Claim.false_alarm``; for the battery their
-sum, which must stay within ``checks.stats.BATTERY_FALSE_ALARM``). The same N, seed and size
+sum, which must stay within ``theory.stats.BATTERY_FALSE_ALARM``). The same N, seed and size
 give the same table.
 """
 
@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from checks.base import ERROR, FAIL, Battery, Claim, run_battery
-from checks.stats import BATTERY_FALSE_ALARM, clopper_pearson
+from theory.stats import BATTERY_FALSE_ALARM, clopper_pearson
 
 __all__ = ["SEED_STRIDE", "Calibration", "calibrate"]
 

@@ -22,19 +22,20 @@ from scipy.special import softmax as scipy_softmax
 
 import theory.symbolic as symbolic
 from checks._softmax_common import (
-    _TINY,
     OPTIMISER_TOL,
     SOURCE_CONNECTION,
-    _add_symbolic,
-    _argmax_over_simplex,
-    _entropy_nats,
-    _instance,
-    _nats_roundoff,
-    _objective_scale,
-    _q_tau_suite,
-    _value_roundoff,
+    TINY,
+    add_symbolic,
+    argmax_over_simplex,
+    entropy_nats,
+    nats_roundoff,
+    objective_scale,
+    q_tau_suite,
+    value_roundoff,
+    vector_label,
 )
-from checks.base import EPS, CheckResult, Claim, excess, fold, largest, register
+from checks.base import CheckResult, Claim, excess, fold, largest, register
+from theory.roundoff import roundoff
 from theory.softmax import entropy as shannon_entropy
 from theory.softmax import soft_indmax, soft_value, softmax_conjugate
 
@@ -144,13 +145,13 @@ def check_conjugate(
       CheckResult; ``measured`` in value units (slope units for a ray).
     """
     p = np.asarray(p, dtype=np.float64)
-    details = {"instance": _instance(name, p, tau)}
+    details = {"instance": vector_label(name, p, tau)}
     comparisons: dict[str, tuple[float, float]] = {}
     claimed = float(conjugate(p, tau))
     on_simplex = bool((p >= 0).all() and abs(p.sum() - 1.0) <= 1e-10)
-    rnd = _value_roundoff(p, tau)
+    rnd = value_roundoff(p, tau)
     if on_simplex:
-        neg_entropy = -_entropy_nats(p)
+        neg_entropy = -entropy_nats(p)
         if tau > 0:
             sup = _numerical_conjugate(p, tau, soft_value)
             allowed = tau * OPTIMISER_TOL * (1 + abs(neg_entropy)) + rnd if tol is None else tol
@@ -168,10 +169,10 @@ def check_conjugate(
             t1 = 2.0**10 * t0
             g0, g1 = (float(p @ (t * direction)) - float(soft_value(t * direction, tau)) for t in (t0, t1))
             grown = (g1 - g0) / (t1 - t0)
-            allowed = 2 * _value_roundoff(t1 * direction, tau) / (t1 - t0) if tol is None else tol
+            allowed = 2 * value_roundoff(t1 * direction, tau) / (t1 - t0) if tol is None else tol
             comparisons[f"slope deficit along {ray}"] = (excess(slope - grown), allowed)
             details[f"objective along {ray}"] = {"t": (t0, t1), "value": (g0, g1), "slope >=": float(slope)}
-    _add_symbolic(comparisons, details, symbolic_derivation)
+    add_symbolic(comparisons, details, symbolic_derivation)
     return A5.worst_of(comparisons, details)
 
 
@@ -203,13 +204,13 @@ def check_biconjugate(
       CheckResult; ``measured`` = |F** − F_τ(q)|.
     """
     q = np.asarray(q, dtype=np.float64)
-    c = _objective_scale(q, tau)
+    c = objective_scale(q, tau)
     top = q.max()
-    p_hat = _argmax_over_simplex(lambda p: (p @ q - top - float(conjugate(p, tau))) / c, q.size)
+    p_hat = argmax_over_simplex(lambda p: (p @ q - top - float(conjugate(p, tau))) / c, q.size)
     found = p_hat @ q - float(conjugate(p_hat, tau))
-    allowed = c * OPTIMISER_TOL + _value_roundoff(q, tau) if tol is None else tol
+    allowed = c * OPTIMISER_TOL + value_roundoff(q, tau) if tol is None else tol
     details = {
-        "instance": _instance(name, q, tau),
+        "instance": vector_label(name, q, tau),
         "optimiser": "scipy.optimize.minimize(method='SLSQP') on the simplex, numerical gradient",
     }
     return A5.worst_of({"|F** - F|": (abs(found - float(soft_value(q, tau))), allowed)}, details)
@@ -222,7 +223,7 @@ def battery_conjugate(*, seed: int, size: str) -> CheckResult:
     made negative (then renormalised to sum 1)."""
     rng = np.random.default_rng(seed)
     results = []
-    for label, q, t in _q_tau_suite(seed, size):
+    for label, q, t in q_tau_suite(seed, size):
         results.append(check_biconjugate(q, t, name=label))
         p = rng.dirichlet(np.full(q.size, 0.5))
         negative = p.copy()
@@ -278,32 +279,33 @@ def check_kkt(
     q = np.asarray(q, dtype=np.float64)
     pi = np.asarray(indmax(q, tau), dtype=np.float64)
     lam = float(multiplier(q, tau))
-    rnd = _value_roundoff(q, tau) if tol is None else tol
-    normal = pi >= _TINY
+    rnd = value_roundoff(q, tau) if tol is None else tol
+    normal = pi >= TINY
     if tau > 0:
         stationarity = q[normal] - tau * np.log(pi[normal]) - tau - lam
-        below = excess((q[~normal] - lam - tau - tau * np.log(_TINY)).max(initial=-np.inf))
+        below = excess((q[~normal] - lam - tau - tau * np.log(TINY)).max(initial=-np.inf))
     else:
         stationarity = q[normal] - lam
         below = excess((q[~normal] - lam).max(initial=-np.inf))
     comparisons = {
         "max |dL/dpi_a| on the support": (np.abs(stationarity).max() if normal.any() else np.inf, rnd),
         "dL/dpi_a sign condition where pi_a underflows": (below, rnd),
-        "|dL/dlambda| = |1 - sum pi|": (abs(1.0 - pi.sum()), 64 * EPS * (1 + q.size)),
+        # operations: the K-term sum of π, and the subtraction from 1; magnitude 1 (probabilities)
+        "|dL/dlambda| = |1 - sum pi|": (abs(1.0 - pi.sum()), roundoff(1 + q.size, 1.0)),
     }
     details = {
-        "instance": _instance(name, q, tau),
+        "instance": vector_label(name, q, tau),
         "lambda": lam,
         "underflowed_actions": int((~normal).sum()),
     }
-    _add_symbolic(comparisons, details, symbolic_derivation)
+    add_symbolic(comparisons, details, symbolic_derivation)
     return A6.worst_of(comparisons, details)
 
 
 @register(A6)
 def battery_kkt(*, seed: int, size: str) -> CheckResult:
     """A6 over the q-vector suite × the temperature suite."""
-    return fold(A6, (check_kkt(q, t, name=label) for label, q, t in _q_tau_suite(seed, size)))
+    return fold(A6, (check_kkt(q, t, name=label) for label, q, t in q_tau_suite(seed, size)))
 
 
 # --- A7 ------------------------------------------------------------------------------------------
@@ -313,7 +315,7 @@ def _tau_derivative(q: np.ndarray, tau: float, soft_value) -> tuple[float, float
     With z = q/τ under f = softmax(z), φ(τ) = F_τ(q) has φ''' = −(3 Var_f z + κ₃(z))/τ²
     (κ₃ the third central moment). M = 2·max |φ'''| over τ − h, τ, τ + h bounds it on the
     interval (h <= τ/10 keeps z within 10% of its value); the truncation error is h²M/6 and the
-    round-off 2r/(2h), r = :func:`_value_roundoff` at τ + h. h minimises the sum.
+    round-off 2r/(2h), r = :func:`value_roundoff` at τ + h. h minimises the sum.
     """
 
     def third(t):
@@ -322,7 +324,7 @@ def _tau_derivative(q: np.ndarray, tau: float, soft_value) -> tuple[float, float
         centred = z - w @ z
         return abs(3 * (w @ centred**2) + w @ centred**3) / t**2
 
-    r = _value_roundoff(q, 1.1 * tau)
+    r = value_roundoff(q, 1.1 * tau)
     bound_m = 2 * largest(*(third(tau * s) for s in (0.9, 1.0, 1.1)))
     h = min(tau / 10, (3 * r / max(bound_m, 1e-300)) ** (1 / 3))
     up, down = tau + h, tau - h
@@ -357,7 +359,7 @@ def check_bounds_and_limits(
     - F_τ(q + c·1) = F_τ(q) + c for c in {−2.5 S, 0.75 S, 1} (S = 1 + ‖q‖∞).
     The sympy derivation of dF/dτ = H for K = 2, 3 must simplify to 0.
 
-    Tolerance: value round-off (:func:`_value_roundoff`, at the largest scale involved).
+    Tolerance: value round-off (:func:`value_roundoff`, at the largest scale involved).
 
     Source: seed deck, "Background: the connection" (first slide).
 
@@ -373,7 +375,7 @@ def check_bounds_and_limits(
     """
     q = np.asarray(q, dtype=np.float64)
     k, top = q.size, float(q.max())
-    rnd = _value_roundoff(q, tau) if tol is None else tol
+    rnd = value_roundoff(q, tau) if tol is None else tol
     value = float(soft_value(q, tau))
     f = np.asarray(indmax(q, tau), dtype=np.float64)
     h_f = float(entropy(f))
@@ -386,7 +388,7 @@ def check_bounds_and_limits(
         "F - max q - tau log K (upper bound)": (excess(value - top - tau * np.log(k)), rnd),
         "|F - f·q - tau H(f)| (the gap is the entropy)": (abs(value - f @ q - tau * h_f), rnd),
     }
-    details = {"instance": _instance(name, q, tau), "H(f)": h_f}
+    details = {"instance": vector_label(name, q, tau), "H(f)": h_f}
     if tau > 0:
         derivative, bound, step = _tau_derivative(q, tau, soft_value)
         comparisons["|dF/dtau - H(f)| (central difference)"] = (abs(derivative - h_f), 2 * bound)
@@ -395,11 +397,11 @@ def check_bounds_and_limits(
     else:
         step = gap / 40 if np.isfinite(gap) else 1.0
         derivative = (float(soft_value(q, step)) - value) / step
-        allowed = (k - m) / m * np.exp(-40.0) + 2 * _value_roundoff(q, step) / step
+        allowed = (k - m) / m * np.exp(-40.0) + 2 * value_roundoff(q, step) / step
         comparisons["|dF/dtau at 0+ - H(f_0)| (one-sided)"] = (abs(derivative - h_f), allowed)
         hardmax = argmax / m
         comparisons["|F_0 - max q|"] = (abs(value - top), rnd)
-        comparisons["|f_0 - hardmax|_1"] = (np.abs(f - hardmax).sum(), _nats_roundoff(k))
+        comparisons["|f_0 - hardmax|_1"] = (np.abs(f - hardmax).sum(), nats_roundoff(k))
         spread = top - q.min() or 1.0
         details["limit bounds (tau: F - max - tau log m, |f - hardmax|_1)"] = limits = {}
         for j in range(1, 5):
@@ -409,23 +411,23 @@ def check_bounds_and_limits(
             limits[f"{t:.3g}"] = (float(t * (k - m) / m * tail), float(2 * (k - m) * tail))
             comparisons[f"F - max - tau log m outside [0, bound], tau={t:.3g}"] = (
                 largest(0.0, -over, over - t * (k - m) / m * tail),
-                _value_roundoff(q, t),
+                value_roundoff(q, t),
             )
             comparisons[f"|f - hardmax|_1 above its bound, tau={t:.3g}"] = (
                 excess(np.abs(np.asarray(indmax(q, t)) - hardmax).sum() - 2 * (k - m) * tail),
-                _nats_roundoff(k),
+                nats_roundoff(k),
             )
     scale = 1.0 + np.abs(q).max()
     for c in (-2.5 * scale, 0.75 * scale, 1.0):
         comparisons[f"|F(q + c1) - F(q) - c|, c={c:.3g}"] = (
             abs(float(soft_value(q + c, tau)) - value - c),
-            _value_roundoff(3.5 * scale * np.ones(k), tau) if tol is None else tol,
+            value_roundoff(3.5 * scale * np.ones(k), tau) if tol is None else tol,
         )
-    _add_symbolic(comparisons, details, symbolic_derivation)
+    add_symbolic(comparisons, details, symbolic_derivation)
     return A7.worst_of(comparisons, details)
 
 
 @register(A7)
 def battery_bounds_and_limits(*, seed: int, size: str) -> CheckResult:
     """A7 over the q-vector suite × the temperature suite."""
-    return fold(A7, (check_bounds_and_limits(q, t, name=label) for label, q, t in _q_tau_suite(seed, size)))
+    return fold(A7, (check_bounds_and_limits(q, t, name=label) for label, q, t in q_tau_suite(seed, size)))

@@ -7,7 +7,7 @@ Statistical: fixed seeds (``np.random.default_rng``), Monte Carlo runs vectorise
 same report, bit for bit. E2, soft Q-learning itself, is in :mod:`checks.soft_q`; E3 in
 :mod:`checks.svgd`.
 
-Level. The battery fails a true claim with probability at most ``checks.stats.CLAIM_FALSE_ALARM``
+Level. The battery fails a true claim with probability at most ``theory.stats.CLAIM_FALSE_ALARM``
 (E1's ``false_alarm``): Bonferroni splits it over the instances, and each instance's share over
 its :data:`_COMPARISONS` statistical comparisons (4 two-sided "unbiased" intervals, 4 one-sided
 "biased low" bounds, the Jensen gap, 2 slopes). Why each comparison holds its share:
@@ -33,9 +33,10 @@ import numpy as np
 from scipy import integrate, stats
 
 from checks.base import CheckResult, Claim, fold, register
-from checks.stats import CLAIM_FALSE_ALARM, bonferroni, z_quantile
+from theory.roundoff import roundoff
 from theory.soft_q import importance_sampled_soft_value
 from theory.softmax import soft_value
+from theory.stats import CLAIM_FALSE_ALARM, bonferroni, z_quantile
 
 __all__ = [
     "E1",
@@ -233,7 +234,7 @@ def check_importance_sampled_value(
       n_runs: R estimates per sample size (vectorised).
       estimator: ``estimator(q [.., M], log_q [.., M], tau) -> [..]`` under test.
       alpha: false-alarm probability of this check (the battery passes its Bonferroni share
-        of ``checks.stats.CLAIM_FALSE_ALARM``).
+        of ``theory.stats.CLAIM_FALSE_ALARM``).
       tol: replaces the allowance of every sub-measurement when given.
     Returns:
       CheckResult of the worst sub-measurement; ``details`` has every M's bias with its interval,
@@ -285,7 +286,8 @@ def check_importance_sampled_value(
         # V̂ and V both lie between τ·log of the smallest and of the largest weight: with the
         # drawn weights' range (every action of a discrete proposal is drawn, R·M >= 48 000
         # draws) that bounds |V̂ − V| exactly, plus round-off.
-        exact_tol = 64 * np.finfo(float).eps * (1 + abs(v)) * np.log2(2 * sizes[-1])
+        # operations: log2(2M), the depth of numpy's pairwise sum of M weights; magnitude 1 + |V|
+        exact_tol = roundoff(np.log2(2 * sizes[-1]), 1 + abs(v))
         spread = tau * max(r["log_weight_range"] for r in rows)
         cases["near-constant weights: |V̂ − V| <= τ·range(log w)"] = (
             max(r["max_abs_error"] for r in rows),

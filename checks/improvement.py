@@ -16,7 +16,6 @@ import numpy as np
 from scipy.special import xlogy
 
 from checks.base import (
-    EPS,
     CheckResult,
     Claim,
     exact_tolerance,
@@ -29,7 +28,9 @@ from checks.base import (
 )
 from checks.suite import mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
+from mdps.validation import check_tau
 from theory.bellman import boltzmann_policy, evaluate_policy
+from theory.roundoff import roundoff
 from theory.softmax import entropy, kl, soft_value
 from theory.solvers import soft_value_iteration
 
@@ -139,8 +140,8 @@ def check_one_step_identity(mdp: FiniteMDP, tau: float, pi, *, divergence=kl, to
     smallest normal float64, (q_a − F_τ(q))/τ < −708: subnormal or 0, where the KL is imprecise
     or +inf) KL is computed in the log domain, Σ π (log π − (q − F_τ(q))/τ), and the count of
     such states is reported.
-    Allowance per state: 16·(A + 2)·eps·(1 + |F_τ(q)| + max|q| + τ log A + τ KL), round-off of a
-    few sums of A terms of that size.
+    Allowance per state: ``roundoff(A + 2, 1 + |F_τ(q)| + max|q| + τ log A + τ KL)`` =
+    64·(A + 2)·eps·(…), round-off of a few sums of A terms of that size.
 
     Source: seed deck, "Redefinition: policy improvement theorem"; Haarnoja et al. 2017, eq. (19).
 
@@ -154,8 +155,7 @@ def check_one_step_identity(mdp: FiniteMDP, tau: float, pi, *, divergence=kl, to
     Returns:
       CheckResult; ``measured`` is the worst identity error over states relative to its allowance.
     """
-    if not tau > 0:
-        raise ValueError(f"claim C2 is about τ > 0 (τ·KL is undefined at τ = 0); got tau={tau!r}")
+    check_tau(tau, positive=True, why="claim C2 is about τ > 0: τ·KL is undefined at τ = 0")
     if mdp.terminal.all():  # no decision anywhere: nothing to check
         return C2.result(
             measured=0.0,
@@ -182,7 +182,8 @@ def check_one_step_identity(mdp: FiniteMDP, tau: float, pi, *, divergence=kl, to
         + tau * np.log(mdp.n_actions)
         + tau * np.abs(div)
     )
-    allowed = 16 * (mdp.n_actions + 2) * EPS * size if tol is None else np.full_like(size, tol)
+    # operations: the A-term sums (entropy, π·q, KL) and two more; magnitude: size, per state
+    allowed = roundoff(mdp.n_actions + 2, size) if tol is None else np.full_like(size, tol)
     errors = {
         "(i) tau H(pi) + pi.q - (F - tau KL)": np.abs(objective - (soft - tau * div)),
         "(ii) F - (tau H(pi~) + pi~.q)": np.abs(soft - improved),

@@ -4,8 +4,8 @@ D1: T Q = r + γ P F_τ(Q) is a γ-contraction in sup-norm, attained by constant
 D2: soft Q-iteration meets its a-priori (γ^k) and a-posteriori (γ/(1 − γ)·step) error bounds.
 D5: T is monotone with T(Q + c) = TQ + γc, so the MacQueen–Porteus bracket holds at every sweep.
 D3–D4 (soft value iteration against independent oracles; the rates of soft and modified policy
-iteration) live in :mod:`checks.policy_iteration`, which imports ``_FLOOR``, ``_max_sweeps`` and
-``_sup`` from this module.
+iteration) live in :mod:`checks.policy_iteration`, which imports ``NOISE_FLOOR`` and ``sweeps_needed``
+from this module.
 
 Each check states its tolerance in its docstring: round-off of one application of T,
 64·eps·(1 + k + A)·(1 + ‖r‖ + ‖Q‖ + τ log A), propagated through the claim, plus the certified
@@ -20,7 +20,6 @@ import numpy as np
 from scipy.special import logsumexp
 
 from checks.base import (
-    EPS,
     CheckResult,
     Claim,
     exact_optimum,
@@ -29,36 +28,32 @@ from checks.base import (
     instance_label,
     largest,
     register,
+    sup,
     value_scale,
 )
 from checks.suite import mdp_cases
 from mdps.finite import FiniteMDP
 from theory.bellman import soft_bellman_operator, soft_state_value
+from theory.roundoff import roundoff
 from theory.solvers import ConvergenceWarning, soft_value_iteration
 
 __all__ = [
+    "NOISE_FLOOR",
     "D1",
     "D2",
     "D5",
     "check_contraction",
     "check_convergence",
     "check_monotone_bounds",
+    "sweeps_needed",
 ]
 
 # ---------------------------------------------------------------------------------------------
-# Shared helpers of D1, D2, D5 (and D4: checks.policy_iteration imports _FLOOR, _max_sweeps, _sup)
+# Shared helpers of D1, D2, D5 (and D4: checks.policy_iteration imports NOISE_FLOOR, sweeps_needed)
 # ---------------------------------------------------------------------------------------------
-#: Errors below FLOOR·(1 + ‖V‖) are left alone: a ratio of two numbers that small measures
+#: Errors below NOISE_FLOOR·(1 + ‖V‖) are left alone: a ratio of two numbers that small measures
 #: rounding, not convergence (theory-notes §7a: "below that, ratios are just rounding noise").
-_FLOOR = 1e-9
-
-
-def _sup(x) -> float:
-    return float(np.abs(x).max())
-
-
-def _largest(x) -> float:
-    return float(np.max(x))
+NOISE_FLOOR = 1e-9
 
 
 def _operator_roundoff(mdp: FiniteMDP, tau: float, magnitude: float) -> float:
@@ -68,7 +63,8 @@ def _operator_roundoff(mdp: FiniteMDP, tau: float, magnitude: float) -> float:
     expectation over k successors each err by a few ulps of the largest number in play.
     """
     per_ulp = 1 + np.abs(mdp.R).max() + magnitude + tau * np.log(mdp.n_actions)
-    return 64 * EPS * (1 + mdp.max_successors + mdp.n_actions) * per_ulp
+    # operations: the A-term log-sum-exp, the k-term expectation, and the reward added
+    return roundoff(1 + mdp.max_successors + mdp.n_actions, per_ulp)
 
 
 def _nonterminal_mass(mdp: FiniteMDP) -> np.ndarray:
@@ -87,8 +83,11 @@ def _q_starts(mdp: FiniteMDP, tau: float, rng: np.random.Generator) -> dict[str,
     }
 
 
-def _max_sweeps(gamma: float, start: float, target: float) -> int:
-    """Sweeps k for γ^k·start to fall below target (1 when γ = 0)."""
+def sweeps_needed(gamma: float, start: float, target: float) -> int:
+    """Sweeps k of a γ-contraction for an error γ^k·start to fall below ``target``.
+
+    k = ⌈log(target/start)/log γ⌉ + 1 (one to spare), and 1 when γ = 0 or start <= target.
+    """
     if gamma == 0.0 or start <= target:
         return 1
     return int(np.ceil(np.log(target / start) / np.log(gamma))) + 1
@@ -106,9 +105,9 @@ D1 = Claim(
 
 def _contraction_ratio(mdp, tau, operator, q1, q2) -> tuple[float, float]:
     """(‖TQ₁ − TQ₂‖/‖Q₁ − Q₂‖, the round-off allowed in that ratio)."""
-    gap = _sup(q1 - q2)
-    ratio = _sup(operator(mdp, q1, tau) - operator(mdp, q2, tau)) / gap
-    return ratio, 2 * _operator_roundoff(mdp, tau, largest(_sup(q1), _sup(q2))) / gap
+    gap = sup(q1 - q2)
+    ratio = sup(operator(mdp, q1, tau) - operator(mdp, q2, tau)) / gap
+    return ratio, 2 * _operator_roundoff(mdp, tau, largest(sup(q1), sup(q2))) / gap
 
 
 @D1.subjects("operator")
@@ -160,7 +159,7 @@ def check_contraction(
     # Coordinate search from the worst pair so far: move one row (a per-state shift) or one
     # entry by a unit normal step; keep the move if the ratio grows.
     best = max(ratios, key=ratios.get)
-    diff, best_ratio = diffs[best] / _sup(diffs[best]), ratios[best]
+    diff, best_ratio = diffs[best] / sup(diffs[best]), ratios[best]
     for _ in range(60):
         trial = diff.copy()
         s = rng.integers(mdp.n_states)
@@ -246,17 +245,17 @@ def check_convergence(
     cases: dict[str, tuple[float, float]] = {}
     sweeps: dict[str, int] = {}
     for label, q in _q_starts(mdp, tau, np.random.default_rng(seed)).items():
-        err0 = _sup(q - star.q)
-        n = _max_sweeps(gamma, err0, _FLOOR * scale)
+        err0 = sup(q - star.q)
+        n = sweeps_needed(gamma, err0, NOISE_FLOOR * scale)
         prior = post = -np.inf
-        magnitude = largest(_sup(q), _sup(star.q))
+        magnitude = largest(sup(q), sup(star.q))
         for k in range(1, n + 1):
             q_prev, q = q, operator(mdp, q, tau)
-            err, post_bound = _sup(q - star.q), gamma / (1 - gamma) * _sup(q - q_prev)
+            err, post_bound = sup(q - star.q), gamma / (1 - gamma) * sup(q - q_prev)
             prior = largest(prior, err - gamma**k * err0)
             post = largest(post, err - post_bound)
-            magnitude = largest(magnitude, _sup(q))
-            if post_bound < _FLOOR * scale:  # Q_k is certified within the floor: the rest is noise
+            magnitude = largest(magnitude, sup(q))
+            if post_bound < NOISE_FLOOR * scale:  # Q_k is certified within the floor: the rest is noise
                 n = k
                 break
         slack = 2 * star.error_bound + _operator_roundoff(mdp, tau, magnitude) / (1 - gamma)
@@ -293,8 +292,8 @@ def _replayed_residuals(mdp: FiniteMDP, tau: float, tol: float | None) -> tuple[
         q = mdp.R + mdp.gamma * mdp.expected_next(v)
         v_next = tau * logsumexp(q / tau, axis=1) if tau > 0 else q.max(axis=1)
         v_next = np.where(mdp.terminal, 0.0, v_next)
-        worst = largest(worst, abs(reported - _sup(v_next - v)))
-        magnitude = largest(magnitude, _sup(q))
+        worst = largest(worst, abs(reported - sup(v_next - v)))
+        magnitude = largest(magnitude, sup(q))
         v = v_next
     allowed = 2 * _operator_roundoff(mdp, tau, magnitude) / (1 - mdp.gamma)
     return worst, allowed if tol is None else tol
@@ -362,7 +361,7 @@ def check_monotone_bounds(
     cases: dict[str, tuple[float, float]] = {}
 
     def allowance(*tables) -> float:
-        return _operator_roundoff(mdp, tau, largest(*(_sup(t) for t in tables))) if tol is None else tol
+        return _operator_roundoff(mdp, tau, largest(*(sup(t) for t in tables))) if tol is None else tol
 
     q1 = scale * rng.normal(size=shape)
     gaps = {f"random gap {g:g}": g * np.abs(rng.normal(size=shape)) for g in (1e-8, 1.0, 1e3)}
@@ -372,7 +371,7 @@ def check_monotone_bounds(
     for label, gap in gaps.items():
         q2 = q1 + gap
         cases[f"monotone, {label}"] = (
-            _largest(operator(mdp, q1, tau) - operator(mdp, q2, tau)),
+            largest(operator(mdp, q1, tau) - operator(mdp, q2, tau)),
             allowance(q2),
         )
 
@@ -380,29 +379,29 @@ def check_monotone_bounds(
     tq1 = operator(mdp, q1, tau)
     for c in (1e-3, 1.0, -1e3):
         residual = operator(mdp, q1 + c, tau) - tq1 - shift_factor * c * p
-        cases[f"shift c={c:g}"] = (_sup(residual), allowance(q1 + c))
+        cases[f"shift c={c:g}"] = (sup(residual), allowance(q1 + c))
 
     star = exact_optimum(mdp, tau)
     widths: dict[str, int] = {}
     for label, q in _q_starts(mdp, tau, rng).items():
         v = soft_state_value(q, tau, terminal=mdp.terminal)
-        worst, sweeps, magnitude = -np.inf, 0, _sup(q)
-        max_sweeps = _max_sweeps(gamma, 2 * _sup(q - star.q) / (1 - gamma), _FLOOR * scale) + 10
+        worst, sweeps, magnitude = -np.inf, 0, sup(q)
+        max_sweeps = sweeps_needed(gamma, 2 * sup(q - star.q) / (1 - gamma), NOISE_FLOOR * scale) + 10
         while sweeps < max_sweeps:
             q = operator(mdp, q, tau)
             v_prev, v = v, soft_state_value(q, tau, terminal=mdp.terminal)
             sweeps += 1
-            magnitude = largest(magnitude, _sup(q))
+            magnitude = largest(magnitude, sup(q))
             d = v - v_prev
             lo, hi = float(d.min()), float(d.max())
             if mdp.terminal.any():
                 # T(V + c) = TV + γc fails on terminal states (pinned at 0); the bracket holds
                 # with min d <= 0 <= max d (theory/solvers.py).
                 lo, hi = min(lo, 0.0), max(hi, 0.0)
-            below = _largest(v + bracket_factor * lo - star.v)
-            above = _largest(star.v - v - bracket_factor * hi)
+            below = largest(v + bracket_factor * lo - star.v)
+            above = largest(star.v - v - bracket_factor * hi)
             worst = largest(worst, below, above)
-            if gamma / (1 - gamma) * (hi - lo) < _FLOOR * scale:
+            if gamma / (1 - gamma) * (hi - lo) < NOISE_FLOOR * scale:
                 break
         slack = star.error_bound + _operator_roundoff(mdp, tau, magnitude) * (1 + gamma) / (1 - gamma)
         cases[f"bracket from {label}"] = (worst, slack if tol is None else tol)

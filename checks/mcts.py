@@ -15,11 +15,11 @@ Search settings of every experiment (fixed in advance, not tuned on the results)
 experiment (ments-notes §3); UCT's constant c = √2, UCB1's for rewards in [0, 1] (Auer et al.
 2002), and UCT recommends the action of largest mean (max value).
 
-Statistics (checks.stats). Every statistical comparison is an exact one-sided Clopper–Pearson
+Statistics (theory.stats). Every statistical comparison is an exact one-sided Clopper–Pearson
 bound on the probability of a per-run event (a run is one independent search), the claim at a
 finite budget being the null hypothesis: a comparison fails only when the bound shows the data
-significantly against the claim. A claim's :data:`checks.stats.CLAIM_FALSE_ALARM` is split by
-:func:`checks.stats.bonferroni` over its instances and over every bound an instance computes; on
+significantly against the claim. A claim's :data:`theory.stats.CLAIM_FALSE_ALARM` is split by
+:func:`theory.stats.bonferroni` over its instances and over every bound an instance computes; on
 the event that all bounds cover their probabilities (probability >= 1 − CLAIM_FALSE_ALARM) no
 comparison of a true claim can fail. Runs pooled over several trees have a Poisson-binomial count,
 whose tails beyond one unit from the mean are no heavier than the binomial's at the average
@@ -35,8 +35,8 @@ import numpy as np
 from scipy.special import logsumexp
 from scipy.special import softmax as scipy_softmax
 
-from checks.base import EPS, CheckResult, Claim, fold, register
-from checks.stats import CLAIM_FALSE_ALARM, bonferroni, clopper_pearson
+from checks.base import CheckResult, Claim, fold, register
+from checks.suite import check_size
 from mdps.finite import FiniteMDP
 from mdps.generators import d_chain
 from mdps.trees import SyntheticTree, synthetic_tree, tree_from_leaf_means, tree_mdp
@@ -47,8 +47,10 @@ from theory.mcts import (
     ucb1_distribution,
     uct,
 )
+from theory.roundoff import roundoff
 from theory.softmax import soft_value
 from theory.solvers import soft_backward_induction
+from theory.stats import CLAIM_FALSE_ALARM, bonferroni, clopper_pearson
 
 __all__ = [
     "DELTA_MIN",
@@ -68,19 +70,13 @@ __all__ = [
 
 TAU, EPSILON, SIGMA = 0.1, 0.1, 0.05
 UCT_C = float(np.sqrt(2.0))
-_SIZES = ("quick", "default", "full")
-
-
-def _check_size(size: str) -> None:
-    if size not in _SIZES:
-        raise ValueError(f"size must be one of {_SIZES}, got {size!r}")
 
 
 def rate_bounds(events: np.ndarray, beta: float) -> tuple[int, int, float, float]:
     """(count, runs, lower, upper) for the probability of a per-run event: one-sided exact bounds.
 
     ``lower`` and ``upper`` are each a one-sided Clopper–Pearson bound at level ``beta`` (the
-    two-sided interval at 2β of :func:`checks.stats.clopper_pearson`): for the true probability
+    two-sided interval at 2β of :func:`theory.stats.clopper_pearson`): for the true probability
     p, P(lower > p) <= β and P(upper < p) <= β over the runs' randomness.
 
     Args:
@@ -276,7 +272,7 @@ def check_soft_value_convergence(
             "delta_soft_vs_hard": [d for _, d in targets],
             "v_soft_root": [v for v, _ in targets],
             "settings": {"epsilon": epsilon, "sigma": sigma, "runs_per_tree": n_runs},
-            "ci_method": "one-sided Clopper–Pearson bounds (checks.stats), runs pooled over trees",
+            "ci_method": "one-sided Clopper–Pearson bounds (theory.stats), runs pooled over trees",
         },
     )
 
@@ -302,7 +298,7 @@ def battery_soft_value_convergence(*, seed: int, size: str) -> CheckResult:
     (:func:`discriminating_trees`) and searches with seed + 1000·i + 500 (a stream apart from
     its trees'); the claim's false-alarm level is split evenly over the instances.
     """
-    _check_size(size)
+    check_size(size)
     shapes, n_trees, n_runs, marks = _G1_PLAN[size]
     k, d, H = _G1_HORIZON
     instances = [
@@ -472,7 +468,8 @@ def check_search_rules(
     m = ments(mdp, tau=tau, epsilon=epsilon, tree_policy=tree_policy, backup_value=backup_value, **kw)
     u = uct(mdp, c=c, **kw)
     q_scale = max(np.abs(m.q).max(), np.abs(u.q).max())
-    roundoff = 64 * EPS * (1 + A) * (1 + q_scale) if tol is None else tol
+    # operations: an A-term backup (F_τ or mean) and one more; magnitude: 1 + the largest |Q|
+    round_off = roundoff(1 + A, 1 + q_scale) if tol is None else tol
     visited = m.counts > 0
     leaf = np.broadcast_to(tree.leaf_edge, m.q.shape)
     cases: dict[str, tuple[float, float]] = {}
@@ -486,7 +483,7 @@ def check_search_rules(
     pi = np.asarray(tree_policy(q_rows, n_total, tau, epsilon))
     cases["MENTS tree policy vs E2W written out"] = (
         float(np.abs(pi - _reference_e2w(q_rows, n_total, tau, epsilon)).max()),
-        roundoff,
+        round_off,
     )
     soft_child = tau * logsumexp(m.q[:, tree.successor] / tau, axis=-1)  # [R, S, A]
     terminal_child = ~(tree.depth[tree.successor] >= 0)
@@ -494,7 +491,7 @@ def check_search_rules(
     backup_ref = np.where(leaf, m.return_sums / np.maximum(m.counts, 1), tree.reward + soft_child)
     err = np.where(visited, np.abs(m.q - backup_ref), np.abs(m.q))
     err[:, tree.depth < 0] = 0.0  # unreachable and terminal states hold no statistics
-    cases["MENTS backups (inner r + F_τ, leaf W/N, unvisited 0)"] = (float(err.max()), roundoff)
+    cases["MENTS backups (inner r + F_τ, leaf W/N, unvisited 0)"] = (float(err.max()), round_off)
     cases["MENTS final action = argmax Q_sft(root): mismatches"] = (
         float(np.sum(m.recommendations[-1] != np.argmax(m.q[:, 0], axis=-1))),
         0.0,
@@ -505,7 +502,7 @@ def check_search_rules(
     )
 
     u_err = np.where(u.counts > 0, np.abs(u.q - u.return_sums / np.maximum(u.counts, 1)), np.abs(u.q))
-    cases["UCT mean backups Q̄ = W/N"] = (float(u_err.max()), roundoff)
+    cases["UCT mean backups Q̄ = W/N"] = (float(u_err.max()), round_off)
     cases["UCT visits add up: mismatches"] = (
         float(_count_and_parent_errors(tree, u.counts, n_simulations)),
         0.0,
@@ -513,7 +510,7 @@ def check_search_rules(
     uq, un = u.q[:, reach].reshape(-1, A), u.counts[:, reach].reshape(-1, A)
     cases["UCB1 choice = uniform over argmax of Q̄ + c·sqrt(log N/N(a))"] = (
         float(np.abs(ucb1_distribution(uq, un, c) - _reference_ucb1(uq, un, c)).max()),
-        roundoff,
+        round_off,
     )
     if replayable:
         cases["MENTS root draws replayed against E2W written out: mismatches"] = (
@@ -549,7 +546,7 @@ def check_search_rules(
 @register(G2)
 def battery_search_rules(*, seed: int, size: str) -> CheckResult:
     """G2 on the hand-made trees at ε = 0.1 and ε = 1 (where λ's clip to 1 is active at N = 1)."""
-    _check_size(size)
+    check_size(size)
     n_sims, n_runs = {"quick": (60, 10), "default": (300, 20), "full": (1000, 50)}[size]
     cases = [(m, eps) for m in hand_made_trees().values() for eps in (EPSILON, 1.0)]
     return fold(

@@ -12,7 +12,7 @@ The engines these experiments run are checked in :mod:`checks.mcts` (G1–G2); t
 settings (τ = 0.1, ε = 0.1, σ = 0.05, UCT's c = √2, fixed in advance) are imported from there,
 where their sources are given, and so is the way statistical comparisons are made: one-sided
 exact (Clopper–Pearson) bounds on failure probabilities of independent runs, the claim as the
-null hypothesis, :data:`checks.stats.CLAIM_FALSE_ALARM` split over every bound a claim computes.
+null hypothesis, :data:`theory.stats.CLAIM_FALSE_ALARM` split over every bound a claim computes.
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ import mpmath
 import numpy as np
 
 from checks.base import FAIL, REFUTED, CheckResult, Claim, fold, register
-from checks.mcts import EPSILON, SIGMA, TAU, UCT_C, _check_size, rate_bounds
-from checks.stats import CLAIM_FALSE_ALARM, bonferroni
+from checks.mcts import EPSILON, SIGMA, TAU, UCT_C, rate_bounds
+from checks.suite import check_size
 from mdps.generators import d_chain
 from mdps.trees import synthetic_tree, tree_mdp
 from theory.mcts import d_chain_critical_temperature, failure_curve, ments, uct
 from theory.softmax import soft_value
 from theory.solvers import soft_backward_induction
+from theory.stats import CLAIM_FALSE_ALARM, bonferroni
 
 __all__ = [
     "COUNTEREXAMPLE",
@@ -162,7 +163,7 @@ _G3A_PLAN = {
 def battery_failure_rates(*, seed: int, size: str) -> CheckResult:
     """G3a over the (k, d) shapes of the plan, each pooled over several trees (shape j: seeds
     from seed + 1000·j for its trees and its search); α split evenly over the shapes."""
-    _check_size(size)
+    check_size(size)
     shapes, n_trees, runs, marks = _G3A_PLAN[size]
     a = bonferroni(CLAIM_FALSE_ALARM, len(shapes))
     return fold(
@@ -283,7 +284,7 @@ def check_ments_vs_uct(
 @register(G3b)
 def battery_ments_vs_uct(*, seed: int, size: str) -> CheckResult:
     """G3b: the counterexample at this seed (100 runs per tree and algorithm; 200 at full size)."""
-    _check_size(size)
+    check_size(size)
     return check_ments_vs_uct(seed=seed, runs_per_tree=200 if size == "full" else 100)
 
 
@@ -427,7 +428,7 @@ _G4_PLAN = {
 @register(G4)
 def battery_d_chain_misalignment(*, seed: int, size: str) -> CheckResult:
     """G4 on the modified D-chain (and R_f = 0.8 at larger sizes); α split evenly over the chains."""
-    _check_size(size)
+    check_size(size)
     chains, n_sims, n_runs = _G4_PLAN[size]
     alpha = bonferroni(CLAIM_FALSE_ALARM, len(chains))
     return fold(

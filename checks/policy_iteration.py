@@ -9,7 +9,7 @@ V = F_τ(r)/(1 − γ); backward induction on acyclic MDPs; at τ = 0 a linear p
 D4: soft policy iteration is Newton's method (rate γ, superlinear finish); modified policy
 iteration with M evaluation sweeps converges at rate γ^M.
 D1, D2, D5 (contraction, convergence of soft Q-iteration, the bracket) live in
-:mod:`checks.iteration`, which owns the helpers ``_FLOOR``, ``_max_sweeps`` and ``_sup`` used here.
+:mod:`checks.iteration`, which owns the helpers ``NOISE_FLOOR`` and ``sweeps_needed`` used here.
 
 Tolerance of each D3 comparison: the two certified error bounds plus float64 round-off,
 64·eps·(1 + k)·(1 + ‖V‖) with ‖V‖ <= (‖r‖∞ + τ log A)/(1 − γ) and k successors per row;
@@ -22,7 +22,6 @@ from __future__ import annotations
 import numpy as np
 
 from checks.base import (
-    EPS,
     CheckResult,
     Claim,
     exact_optimum,
@@ -30,13 +29,15 @@ from checks.base import (
     instance_label,
     register,
     roundoff_tolerance,
+    sup,
     value_scale,
 )
-from checks.iteration import _FLOOR, _max_sweeps, _sup
+from checks.iteration import NOISE_FLOOR, sweeps_needed
 from checks.suite import mdp_cases
 from mdps.finite import FiniteMDP
 from theory.bellman import boltzmann_policy, evaluate_policy, soft_policy_reward
 from theory.lp import LP_FEASIBILITY_TOL, classical_lp_values
+from theory.roundoff import roundoff
 from theory.softmax import soft_value
 from theory.solvers import (
     soft_backward_induction,
@@ -156,7 +157,7 @@ def _soft_pi_errors(mdp, tau, v_star, pi, improve, floor, max_iter=100) -> list[
     errors = []
     for _ in range(max_iter):
         q_pi, v_pi = evaluate_policy(mdp, pi, tau)
-        errors.append(_sup(v_pi - v_star))
+        errors.append(sup(v_pi - v_star))
         if errors[-1] <= floor:
             break
         pi = improve(q_pi, tau)
@@ -169,7 +170,7 @@ def _modified_pi_errors(mdp, tau, v_star, v, improve, sweeps, window, max_iter) 
     Stops below the tail window ``(low, high)``, or after ``_TAIL_STEPS`` errors inside it.
     """
     low, high = window
-    errors = [_sup(v - v_star)]
+    errors = [sup(v - v_star)]
     inside = 0
     for _ in range(max_iter):
         pi = improve(mdp.R + mdp.gamma * mdp.expected_next(v), tau)
@@ -177,7 +178,7 @@ def _modified_pi_errors(mdp, tau, v_star, v, improve, sweeps, window, max_iter) 
         b = soft_policy_reward(mdp, pi, tau)  # T_π v = r_π + τH_π + γ P_π v
         for _ in range(sweeps):
             v = b + mdp.gamma * (P_pi @ v)
-        errors.append(_sup(v - v_star))
+        errors.append(sup(v - v_star))
         inside += low <= errors[-1] <= high
         if errors[-1] < low or inside > _TAIL_STEPS:
             break
@@ -237,9 +238,11 @@ def check_newton_policy_iteration(
     """
     gamma = mdp.gamma
     scale = 1 + value_scale(mdp, tau)
-    floor = _FLOOR * scale
+    floor = NOISE_FLOOR * scale
     star = exact_optimum(mdp, tau)
-    slack = 2 * star.error_bound + 64 * EPS * (1 + mdp.n_states) * scale / (1 - gamma)
+    # operations: the S-term rows of each exact policy evaluation (a linear solve, amplified by
+    # 1/(1 − γ)), and one more; magnitude: 1 + ‖V‖
+    slack = 2 * star.error_bound + roundoff(1 + mdp.n_states, scale) / (1 - gamma)
     allowed = slack if tol is None else tol
     pi0 = np.random.default_rng(seed).dirichlet(np.ones(mdp.n_actions), size=mdp.n_states)
 
@@ -260,7 +263,7 @@ def check_newton_policy_iteration(
     low, high = (w * scale for w in _TAIL_WINDOW)
     tail_rates: dict[int, float | None] = {}
     for m in _MPI_SWEEPS:
-        budget = _max_sweeps(gamma**m, max(errors[0], high), low) + 20
+        budget = sweeps_needed(gamma**m, max(errors[0], high), low) + 20
         rate = _tail_rate(
             _modified_pi_errors(mdp, tau, star.v, v0, improve, m, (low, high), budget), low, high
         )

@@ -3,8 +3,7 @@
 H3: soft policy evaluation converges to Q^π; KL projection onto a state-wise class improves Q;
 restricted soft policy iteration reaches the class optimum; dual gradient descent on the SAC-v2
 temperature loss drives the policy entropy to its target.
-H1, H2 and H4 (slide "Other Algorithm I") live in :mod:`checks.algorithms`, which owns the
-shared helpers ``_positive_tau`` and ``_sup`` imported here.
+H1, H2 and H4 (slide "Other Algorithm I") live in :mod:`checks.algorithms`.
 
 Every check solves the soft optimum it needs with a certified error bound e (theory.solvers);
 its tolerance is e propagated through the statement, plus float64 round-off
@@ -22,9 +21,7 @@ from scipy.optimize import brentq
 from scipy.special import entr
 from scipy.special import softmax as scipy_softmax
 
-from checks.algorithms import _positive_tau, _sup
 from checks.base import (
-    EPS,
     CheckResult,
     Claim,
     exact_optimum,
@@ -34,10 +31,12 @@ from checks.base import (
     largest,
     register,
     roundoff_tolerance,
+    sup,
     value_scale,
 )
 from checks.suite import mdp_cases
 from mdps.finite import FiniteMDP
+from mdps.validation import check_tau
 from theory.actor_critic import (
     adjust_temperature,
     mixture_projection,
@@ -46,6 +45,7 @@ from theory.actor_critic import (
     support_projection,
 )
 from theory.bellman import evaluate_policy
+from theory.roundoff import roundoff
 from theory.softmax import entropy
 
 __all__ = [
@@ -118,7 +118,7 @@ def check_soft_policy_evaluation(
     allowed = bound + 2 * roundoff_tolerance(mdp, tau) / (1 - mdp.gamma) if tol is None else tol
     return H3.worst_of(
         {
-            "Lemma 1: ‖T^π…T^π Q₀ − Q^π‖": (_sup(run.q - exact), allowed),
+            "Lemma 1: ‖T^π…T^π Q₀ − Q^π‖": (sup(run.q - exact), allowed),
             "stopping rule: γ/(1−γ)·‖Q_K − Q_{K−1}‖ <= tol asked": (bound, asked if tol is None else tol),
         },
         {"instance": instance_label(mdp, tau), "sweeps": int(run.steps.size), "a_posteriori_bound": bound},
@@ -196,7 +196,7 @@ def check_restricted_policy_iteration(
     Raises:
       ValueError: τ <= 0 or an unknown class.
     """
-    tau = _positive_tau(tau)
+    tau = check_tau(tau, positive=True)
     rng = np.random.default_rng(seed)
     true_project, spec, pi0 = _policy_class(mdp, tau, policy_class, rng)
     project = true_project if project is None else project
@@ -228,7 +228,8 @@ def check_restricted_policy_iteration(
         ),
         "I-projection: certified KL gap (argmin to round-off)": (
             float(run.gaps.max()),
-            allowance(64 * EPS * mdp.n_actions * (1 + log_range)),
+            # operations: the A-term slope; magnitude: 1 + the range of log p
+            allowance(roundoff(mdp.n_actions, 1 + log_range)),
         ),
     }
     v_last = evaluate_policy(mdp, run.pi, tau).v
@@ -246,7 +247,7 @@ def check_restricted_policy_iteration(
         reduced, cols = _reduced_mdp(mdp, spec)
         star = exact_optimum(reduced, tau)
         cases["Thm 1: |Q_L − Q*_Π| on the support"] = (
-            _sup(np.take_along_axis(run.q, cols, axis=1) - star.q),
+            sup(np.take_along_axis(run.q, cols, axis=1) - star.q),
             allowance(star.error_bound + slack),
         )
     else:
@@ -326,7 +327,7 @@ def check_temperature_adjustment(
         _uniform_average_entropy(rewards, np.exp(log_star + h))
         - _uniform_average_entropy(rewards, np.exp(log_star - h))
     ) / (2 * h)
-    round_off = 64 * EPS * np.log(A)
+    round_off = roundoff(1, np.log(A))  # one evaluation of an entropy of size <= log A
     entropy_allowed = ENTROPY_ACCURACY + round_off
     reached = _uniform_average_entropy(rewards, run.alphas[-1])
 
@@ -341,7 +342,7 @@ def check_temperature_adjustment(
         ),
         "reported H̄_w(π_α) − H̄_w computed here": (
             abs(run.entropies[-1] - reached),
-            allowance(64 * EPS * (1 + A) * (1 + np.log(A))),
+            allowance(roundoff(1 + A, 1 + np.log(A))),  # an A-term entropy sum, in nats
         ),
         "|log α − log α*|": (
             abs(np.log(run.alphas[-1]) - log_star),

@@ -11,7 +11,7 @@ Level. What is checked is convergence in probability at a stated precision: afte
 run ends within ε = E2_RELATIVE_ERROR·(1 + ‖V*‖∞) of Q* except with probability at most
 E2_EXCEEDANCE. Each instance counts the runs that end farther than ε and fails when the exact
 (Clopper–Pearson) one-sided lower bound of the exceedance probability is above E2_EXCEEDANCE;
-Bonferroni splits ``checks.stats.CLAIM_FALSE_ALARM`` (E2's ``false_alarm``) over the instances,
+Bonferroni splits ``theory.stats.CLAIM_FALSE_ALARM`` (E2's ``false_alarm``) over the instances,
 so the battery fails a true claim with probability at most that, by construction. (The old
 check, "every run within ε", had no level: the slippery gridworld's error has a long tail, and
 about one run in a thousand ended beyond ε.)
@@ -25,20 +25,19 @@ from collections.abc import Callable
 import numpy as np
 
 from checks.base import CheckResult, Claim, fold, register, value_scale
-from checks.stats import CLAIM_FALSE_ALARM, bonferroni, clopper_pearson
-from checks.suite import SIZES
+from checks.suite import check_size
 from mdps.finite import FiniteMDP
 from mdps.generators import garnet, gridworld
 from theory.soft_q import soft_q_learning
 from theory.solvers import ConvergenceWarning, soft_policy_iteration
+from theory.stats import CLAIM_FALSE_ALARM, bonferroni, clopper_pearson
 
 __all__ = ["E2", "check_sampled_soft_q_learning"]
 
 
 def _pick(size: str, quick, default, full):
     """The value for ``size`` in {"quick", "default", "full"}."""
-    if size not in SIZES:
-        raise ValueError(f"size must be one of {SIZES}, got {size!r}")
+    check_size(size)
     return {"quick": quick, "default": default, "full": full}[size]
 
 
@@ -88,7 +87,7 @@ def check_sampled_soft_q_learning(
     bias τCV²/(2M) per backup with CV² <= A − 1 for a uniform proposal, doubled for the
     higher-order terms.
     Test: with k of the R runs ending farther than ε, the Clopper–Pearson lower bound of the
-    exceedance probability at one-sided level ``alpha`` (checks.stats.clopper_pearson) must not
+    exceedance probability at one-sided level ``alpha`` (theory.stats.clopper_pearson) must not
     exceed E2_EXCEEDANCE; if the claim holds (exceedance <= E2_EXCEEDANCE) the check fails
     with probability <= ``alpha``, whatever the error's distribution. With R = 4 and
     alpha <= 2.5e-4 it fails only when all runs miss; with R = 8, when 6 or more do.
@@ -102,7 +101,7 @@ def check_sampled_soft_q_learning(
       value_samples: M sampled actions for the target's soft value, or None (exact sum).
       learner: the algorithm under test, with the signature of ``soft_q_learning``.
       alpha: false-alarm probability of this check (the battery passes its Bonferroni share
-        of ``checks.stats.CLAIM_FALSE_ALARM``).
+        of ``theory.stats.CLAIM_FALSE_ALARM``).
       tol: replaces the precision ε when given.
     Returns:
       CheckResult: measured = the lower bound of the exceedance probability, tolerance =

@@ -19,22 +19,23 @@ import numpy as np
 
 import theory.symbolic as symbolic
 from checks._softmax_common import (
-    _TINY,
     OPTIMISER_TOL,
     SOURCE_CONNECTION,
     SOURCE_ENTROPY,
     SOURCE_SOFTMAX,
-    _add_symbolic,
-    _argmax_over_simplex,
-    _entropy_nats,
-    _instance,
-    _nats_roundoff,
-    _objective_scale,
-    _q_tau_suite,
-    _value_roundoff,
+    TINY,
+    add_symbolic,
+    argmax_over_simplex,
+    entropy_nats,
+    nats_roundoff,
+    objective_scale,
+    q_tau_suite,
+    value_roundoff,
+    vector_label,
 )
-from checks.base import EPS, CheckResult, Claim, excess, fold, largest, register
+from checks.base import CheckResult, Claim, excess, fold, largest, register
 from checks.suite import q_vector_suite, temperature_suite
+from theory.roundoff import roundoff
 from theory.softmax import entropy as shannon_entropy
 from theory.softmax import kl, soft_indmax, soft_value
 
@@ -86,7 +87,7 @@ def check_entropy(p, *, entropy=shannon_entropy, name: str = "", tol: float | No
     """
     p = np.asarray(p, dtype=np.float64)
     k = p.size
-    tol = _nats_roundoff(k) if tol is None else tol
+    tol = nats_roundoff(k) if tol is None else tol
     h, log_k = float(entropy(p)), float(np.log(k))
     uniform = np.full(k, 1.0 / k)
     comparisons = {
@@ -100,7 +101,7 @@ def check_entropy(p, *, entropy=shannon_entropy, name: str = "", tol: float | No
         "H(vertex) = 0": (largest(*(abs(float(entropy(e))) for e in np.eye(k))), tol),
         "H(uniform) = log K": (abs(float(entropy(uniform)) - log_k), tol),
     }
-    return A1.worst_of(comparisons, {"instance": _instance(name, p, None), "H": h})
+    return A1.worst_of(comparisons, {"instance": vector_label(name, p, None), "H": h})
 
 
 @register(A1)
@@ -142,7 +143,7 @@ def check_gradient(
 
     Step and tolerance of the central difference: along e_a, φ(t) = F_τ(q + t e_a) has
     |φ'''| <= 1/(6√3 τ²), so the truncation error is at most h²/(36√3 τ²); each F evaluation
-    errs by at most r = :func:`_value_roundoff` (at q + h), so the quotient errs by r/h more.
+    errs by at most r = :func:`value_roundoff` (at q + h), so the quotient errs by r/h more.
     The step minimising the sum, h = (18√3 r τ²)^(1/3), is used (the exact representable
     difference (q_a + h) − q_a in the quotient), and the tolerance is twice the bound.
     The exp form: F errs by r, so the exponent by r/τ and f by f·r/τ: tolerance
@@ -166,16 +167,16 @@ def check_gradient(
     k = q.size
     f = np.asarray(indmax(q, tau), dtype=np.float64)
     comparisons: dict[str, tuple[float, float]] = {}
-    details = {"instance": _instance(name, q, tau)}
+    details = {"instance": vector_label(name, q, tau)}
     if tau == 0.0:
-        allowed = _nats_roundoff(k) if tol is None else tol
+        allowed = nats_roundoff(k) if tol is None else tol
         comparisons["f_0 on the simplex"] = (excess(-f.min()) + abs(f.sum() - 1.0), allowed)
         comparisons["f_0·q = max q (subgradient of max)"] = (
             abs(f @ q - q.max()),
-            (_value_roundoff(q, 0.0) if tol is None else tol),
+            (value_roundoff(q, 0.0) if tol is None else tol),
         )
     else:
-        r = _value_roundoff(q, tau) * 2  # q + h e_a is at most twice as large as q
+        r = value_roundoff(q, tau) * 2  # q + h e_a is at most twice as large as q
         h = (18 * np.sqrt(3) * r * tau**2) ** (1 / 3)
         fd = np.empty(k)
         for a in range(k):
@@ -191,17 +192,18 @@ def check_gradient(
         closed = np.exp((q - float(soft_value(q, tau))) / tau)
         comparisons["|f - exp((q - F)/tau)|"] = (
             np.abs(f - closed).max(),
-            2 * r / tau + 64 * EPS * (1 + k) if tol is None else tol,
+            # plus the K-term normaliser's round-off (and one more) on probabilities (magnitude 1)
+            2 * r / tau + roundoff(1 + k, 1.0) if tol is None else tol,
         )
         details["fd_step"] = h
-    _add_symbolic(comparisons, details, symbolic_derivation)
+    add_symbolic(comparisons, details, symbolic_derivation)
     return A2.worst_of(comparisons, details)
 
 
 @register(A2)
 def battery_gradient(*, seed: int, size: str) -> CheckResult:
     """A2 over the q-vector suite × the temperature suite."""
-    return fold(A2, (check_gradient(q, t, name=label) for label, q, t in _q_tau_suite(seed, size)))
+    return fold(A2, (check_gradient(q, t, name=label) for label, q, t in q_tau_suite(seed, size)))
 
 
 # --- A3 ------------------------------------------------------------------------------------------
@@ -244,17 +246,17 @@ def check_duality(
     """
     q, pi = np.asarray(q, dtype=np.float64), np.asarray(pi, dtype=np.float64)
     k = q.size
-    rnd = _value_roundoff(q, tau) if tol is None else tol
+    rnd = value_roundoff(q, tau) if tol is None else tol
     value = float(soft_value(q, tau))
     f = np.asarray(indmax(q, tau), dtype=np.float64)
-    details = {"instance": _instance(name, q, tau)}
-    comparisons = {"|f·q + tau H(f) - F|": (abs(f @ q + tau * _entropy_nats(f) - value), rnd)}
+    details = {"instance": vector_label(name, q, tau)}
+    comparisons = {"|f·q + tau H(f) - F|": (abs(f @ q + tau * entropy_nats(f) - value), rnd)}
     if tau == 0.0:
         comparisons["pi·q <= F_0"] = (excess(pi @ q - value), rnd)
     else:
         divergence = float(kl(pi, f))
         if np.isfinite(divergence):
-            lhs = pi @ q + tau * _entropy_nats(pi)
+            lhs = pi @ q + tau * entropy_nats(pi)
             comparisons["|pi·q + tau H(pi) - (F - tau KL(pi||f))|"] = (
                 abs(lhs - (value - tau * divergence)),
                 rnd,
@@ -263,18 +265,18 @@ def check_duality(
         else:
             details["identity"] = "skipped: f_tau(q) underflows to 0 on the support of pi"
     # The independent optimiser works on the scaled objective (π·q − max q)/c + (τ/c)H(π).
-    c = _objective_scale(q, tau)
+    c = objective_scale(q, tau)
     shifted, t = (q - q.max()) / c, tau / c
 
     def objective(p):
-        return p @ shifted + t * _entropy_nats(p)
+        return p @ shifted + t * entropy_nats(p)
 
     def gradient(p):
         # The entropy's slope is +inf at p_a = 0; clamping keeps SLSQP's gradient finite where
         # the bound p_a >= 0 is active.
-        return shifted - t * (np.log(np.maximum(p, _TINY)) + 1.0)
+        return shifted - t * (np.log(np.maximum(p, TINY)) + 1.0)
 
-    pi_hat = _argmax_over_simplex(objective, k, jac=gradient)
+    pi_hat = argmax_over_simplex(objective, k, jac=gradient)
     found = q.max() + c * objective(pi_hat)
     value_tol = c * OPTIMISER_TOL + rnd
     comparisons["|SLSQP max - F|"] = (abs(found - value), value_tol)
@@ -290,7 +292,7 @@ def check_duality(
 def battery_duality(*, seed: int, size: str) -> CheckResult:
     """A3 over the q-vector suite × temperatures, each with a seeded Dirichlet(1) policy π."""
     rng = np.random.default_rng(seed)
-    cases = [(label, q, t, rng.dirichlet(np.ones(q.size))) for label, q, t in _q_tau_suite(seed, size)]
+    cases = [(label, q, t, rng.dirichlet(np.ones(q.size))) for label, q, t in q_tau_suite(seed, size)]
     return fold(A3, (check_duality(q, t, pi, name=label) for label, q, t, pi in cases))
 
 
@@ -329,16 +331,16 @@ def check_per_action(
     q = np.asarray(q, dtype=np.float64)
     f = np.asarray(indmax(q, tau), dtype=np.float64)
     value = float(soft_value(q, tau))
-    checked = f >= _TINY
+    checked = f >= TINY
     per_action = q[checked] - (tau * np.log(f[checked]) if tau > 0 else 0.0) - value
     measured = np.abs(per_action).max() if checked.any() else np.inf  # f must have support
-    details = {"instance": _instance(name, q, tau), "skipped_actions": int((~checked).sum())}
+    details = {"instance": vector_label(name, q, tau), "skipped_actions": int((~checked).sum())}
     return A4.worst_of(
-        {"|q_a - tau log f_a - F|": (measured, _value_roundoff(q, tau) if tol is None else tol)}, details
+        {"|q_a - tau log f_a - F|": (measured, value_roundoff(q, tau) if tol is None else tol)}, details
     )
 
 
 @register(A4)
 def battery_per_action(*, seed: int, size: str) -> CheckResult:
     """A4 over the q-vector suite × the temperature suite."""
-    return fold(A4, (check_per_action(q, t, name=label) for label, q, t in _q_tau_suite(seed, size)))
+    return fold(A4, (check_per_action(q, t, name=label) for label, q, t in q_tau_suite(seed, size)))

@@ -18,6 +18,7 @@ from theory.bellman import DIRECT_SOLVE_MAX_STATES
 __all__ = [
     "KRYLOV_STATES",
     "SIZES",
+    "check_size",
     "krylov_garnet",
     "mdp_cases",
     "mdp_suite",
@@ -32,7 +33,8 @@ KRYLOV_STATES = DIRECT_SOLVE_MAX_STATES + 100
 SIZES = ("quick", "default", "full")
 
 
-def _check_size(size: str) -> None:
+def check_size(size: str) -> None:
+    """The one guard of a battery's ``size``: ValueError naming it unless it is one of :data:`SIZES`."""
     if size not in SIZES:
         raise ValueError(f"size must be one of {SIZES}, got {size!r}")
 
@@ -60,7 +62,7 @@ def mdp_suite(seed: int, size: str = "default", *, krylov: bool | None = None) -
     Returns:
       A list of FiniteMDP, the same for the same (seed, size, krylov).
     """
-    _check_size(size)
+    check_size(size)
     n_random = {"quick": 2, "default": 6, "full": 20}[size]
     fixed = [
         FiniteMDP(np.ones((1, 3, 1)), np.array([[0.0, 0.5, 1.0]]), 0.9, name="one-state(A=3)"),
@@ -80,7 +82,7 @@ def mdp_suite(seed: int, size: str = "default", *, krylov: bool | None = None) -
 
 def temperature_suite(size: str = "default") -> tuple[float, ...]:
     """Temperatures every exact check is tried at: 0 (hard max), small, ordinary, large."""
-    _check_size(size)
+    check_size(size)
     return (0.0, 0.1, 2.0) if size == "quick" else (0.0, 1e-3, 0.1, 1.0, 10.0)
 
 
@@ -94,7 +96,7 @@ def q_vector_suite(seed: int, size: str = "default") -> list[np.ndarray]:
       A list of ``[K]`` float64 vectors, K from 1 to 8: random normal ones at scales 1, 10
       and 1e6, vectors with an exact tie at the max, a constant vector and a one-action vector.
     """
-    _check_size(size)
+    check_size(size)
     rng = np.random.default_rng(seed)
     n = {"quick": 4, "default": 16, "full": 64}[size]
     out = [np.array([0.5]), np.zeros(4), np.array([1.0, 3.0, 3.0, 2.0])]

@@ -8,7 +8,7 @@ Statistical: fixed seeds (``np.random.default_rng``); same seed, same report, bi
 Soft Q-learning itself (E2) is in :mod:`checks.soft_q`.
 
 Level. The battery's four checks (particles and amortised sampler, 1-D and 2-D) each get a
-quarter of ``checks.stats.CLAIM_FALSE_ALARM`` (E3's ``false_alarm``), split again over each
+quarter of ``theory.stats.CLAIM_FALSE_ALARM`` (E3's ``false_alarm``), split again over each
 check's 1 + K comparisons (Bonferroni). Every threshold is a finite-sample bound that i.i.d.
 draws from the target exceed with at most that probability *by construction* (DKW–Massart for
 KS, McDiarmid for the MMD, exact binomial regions for the mode counts: :func:`_boltzmann_fit`),
@@ -28,9 +28,9 @@ from scipy import stats
 from scipy.special import logsumexp
 
 from checks.base import CheckResult, Claim, fold, register
-from checks.stats import CLAIM_FALSE_ALARM, bonferroni
-from checks.suite import SIZES
+from checks.suite import check_size
 from theory.soft_q import MLPSampler, amortised_svgd, svgd, svgd_direction
+from theory.stats import CLAIM_FALSE_ALARM, bonferroni
 
 __all__ = ["E3", "BoltzmannMixture", "check_amortised_sampler", "check_svgd_boltzmann"]
 
@@ -266,7 +266,7 @@ def check_svgd_boltzmann(
       n_steps: SVGD iterations.
       direction: the Stein direction under test, ``direction(a, grad, tau) -> [N, d]``.
       alpha: the level of the i.i.d. thresholds (the battery passes its Bonferroni share of
-        ``checks.stats.CLAIM_FALSE_ALARM``).
+        ``theory.stats.CLAIM_FALSE_ALARM``).
       tol: replaces every threshold when given.
     Returns:
       CheckResult of the comparison with the worst ratio.
@@ -361,8 +361,7 @@ def _boltzmann_targets() -> list[BoltzmannMixture]:
 def battery_svgd_boltzmann(*, seed: int, size: str) -> CheckResult:
     """E3: SVGD particles and the amortised sampler on the 1-D and the 2-D target, each of the
     four checks at a quarter of CLAIM_FALSE_ALARM (Bonferroni)."""
-    if size not in SIZES:
-        raise ValueError(f"size must be one of {SIZES}, got {size!r}")
+    check_size(size)
     n_particles = {"quick": 100, "default": 200, "full": 400}[size]
     amortised_steps = {"quick": 1_000, "default": 1_500, "full": 3_000}[size]
     targets = _boltzmann_targets()

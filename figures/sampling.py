@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.figure import Figure
-from scipy import stats
 
 from checks.bandit import BANDITS, EPSILON
 from checks.importance_sampling import discrete_instance
@@ -30,6 +29,7 @@ from theory.bandit import (
     uniform_limit,
 )
 from theory.soft_q import importance_sampled_soft_value, svgd
+from theory.stats import z_quantile
 
 __all__ = [
     "BANDIT",
@@ -56,7 +56,7 @@ __all__ = [
 
 #: Level of every confidence band.
 LEVEL = 0.99
-_Z = float(stats.norm.ppf(0.5 + LEVEL / 2))
+_Z = z_quantile(1 - LEVEL)
 
 
 def _mean_band(samples: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

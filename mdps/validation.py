@@ -101,13 +101,19 @@ def check_real(
     return x
 
 
-def check_tau(tau, name: str = "tau", *, positive: bool = False) -> float:
+def check_tau(tau, name: str = "tau", *, positive: bool = False, why: str = "") -> float:
     """The one temperature guard: a finite real τ >= 0 (> 0 with ``positive``). Returns a float.
 
     τ = 0 is the exact hard-max limit wherever a function accepts it; functions that divide by
-    τ ask for ``positive``.
+    τ ask for ``positive``. ``why``, when given, ends the ValueError's message: the caller's
+    reason for the range (e.g. ``"claim C2 is about τ > 0: τ·KL is undefined at τ = 0"``).
     """
-    return check_real(tau, f"temperature {name}", low=0.0, open_low=positive)
+    try:
+        return check_real(tau, f"temperature {name}", low=0.0, open_low=positive)
+    except ValueError as err:
+        if not why:
+            raise
+        raise ValueError(f"{err} ({why})") from None
 
 
 def check_bool(value, name: str) -> bool:

@@ -23,12 +23,12 @@ from checks.mcts import (
     rate_bounds,
 )
 from checks.planning import check_d_chain_misalignment, check_failure_rates, check_ments_vs_uct
-from checks.stats import CLAIM_FALSE_ALARM
 from mdps.trees import synthetic_tree, tree_mdp
 from theory.bandit import e2w_distribution, inverse_cdf_sample
 from theory.mcts import ments
 from theory.softmax import soft_indmax, soft_value
 from theory.solvers import soft_backward_induction
+from theory.stats import CLAIM_FALSE_ALARM
 
 
 def _assert_rejected(res):

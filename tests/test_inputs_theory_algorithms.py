@@ -99,7 +99,7 @@ BAD_SYMBOLIC = [
     pytest.param(
         lambda: sy.soft_value_expr([X, Y], sp.Integer(-2)),
         ValueError,
-        "tau must be > 0",
+        r"tau must be a finite real number in \(0, inf\], got -2",
         id="sv-tau-sympy-neg",
     ),
     pytest.param(lambda: sy.soft_value_expr([X, Y], sp.nan), ValueError, "tau", id="sv-tau-sympy-nan"),

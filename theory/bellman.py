@@ -24,11 +24,16 @@ __all__ = [
     "DIRECT_SOLVE_MAX_STATES",
     "KRYLOV_RTOL",
     "PolicyEvaluation",
+    "backup_as",
     "boltzmann_policy",
+    "check_q",
     "evaluate_policy",
+    "evaluate_policy_v",
     "soft_bellman_operator",
     "soft_policy_reward",
     "soft_state_value",
+    "state_value_as",
+    "value_iteration_sweep",
 ]
 
 
@@ -39,7 +44,8 @@ class PolicyEvaluation(NamedTuple):
     v: np.ndarray
 
 
-def _check_q(mdp: FiniteMDP, q, name: str = "q") -> np.ndarray:
+def check_q(mdp: FiniteMDP, q, name: str = "q") -> np.ndarray:
+    """``q`` as a finite float64 Q table ``[S, A]`` of ``mdp``; TypeError or ValueError naming ``name``."""
     return as_float_array(q, name, shape=(mdp.n_states, mdp.n_actions))
 
 
@@ -64,29 +70,54 @@ def soft_state_value(q, tau, *, terminal=None) -> np.ndarray:
                 f"terminal must be a bool array of shape ({a.shape[0]},), "
                 f"got {terminal.dtype} {terminal.shape}"
             )
-    return _state_value_as(np.ascontiguousarray(a.T), t, terminal)
+    return state_value_as(np.ascontiguousarray(a.T), t, terminal)
 
 
-def _state_value_as(q_as: np.ndarray, tau: float, terminal) -> np.ndarray:
-    """V from Q laid out ``[A, S]`` (the fast layout of the one log-sum-exp kernel)."""
+def state_value_as(q_as: np.ndarray, tau: float, terminal) -> np.ndarray:
+    """V(s) = F_τ(Q(s, ·)), 0 on terminal states, from Q laid out ``[A, S]``.
+
+    The solvers' hot path: the fast layout of the one log-sum-exp kernel
+    (``theory.softmax.soft_value_first_axis``), and no validation (see :func:`soft_state_value`).
+
+    Args:
+      q_as: ``[A, S]`` C-contiguous Q table.
+      tau: validated temperature τ >= 0.
+      terminal: ``[S]`` bool mask of terminal states, or None.
+    Returns:
+      ``[S]``.
+    """
     v = soft_value_first_axis(q_as, tau)
     if terminal is not None:
         v[terminal] = 0.0
     return v
 
 
-def _backup_as(mdp: FiniteMDP, v: np.ndarray) -> np.ndarray:
-    """Q = r + γ P V, returned laid out ``[A, S]`` (C-contiguous) for the kernel."""
+def backup_as(mdp: FiniteMDP, v: np.ndarray) -> np.ndarray:
+    """Q(s, a) = r(s, a) + γ Σ_s' P(s'|s, a) V(s'), laid out ``[A, S]`` (C-contiguous) for
+    :func:`state_value_as`; no validation (the solvers' hot path).
+
+    Args:
+      mdp: the MDP.
+      v: ``[S]`` values.
+    Returns:
+      ``[A, S]``.
+    """
     out = np.empty((mdp.n_actions, mdp.n_states))
     np.multiply(mdp.gamma, mdp.expected_next(v).T, out=out)
     out += mdp.R.T
     return out
 
 
-def _sweep(mdp: FiniteMDP, v: np.ndarray, tau: float) -> tuple[np.ndarray, np.ndarray]:
-    """One soft value-iteration sweep: Q = r + γPV, V' = F_τ(Q). Returns (Q ``[A, S]``, V' ``[S]``)."""
-    q_as = _backup_as(mdp, v)
-    return q_as, _state_value_as(q_as, tau, mdp.terminal)
+def value_iteration_sweep(mdp: FiniteMDP, v: np.ndarray, tau: float) -> tuple[np.ndarray, np.ndarray]:
+    """One soft value-iteration sweep: Q = r + γPV, V' = F_τ(Q) (0 on terminal states).
+
+    :func:`backup_as` then :func:`state_value_as`; no validation (the solvers' hot path).
+
+    Returns:
+      (Q ``[A, S]``, V' ``[S]``).
+    """
+    q_as = backup_as(mdp, v)
+    return q_as, state_value_as(q_as, tau, mdp.terminal)
 
 
 def soft_bellman_operator(mdp: FiniteMDP, q, tau) -> np.ndarray:
@@ -102,9 +133,9 @@ def soft_bellman_operator(mdp: FiniteMDP, q, tau) -> np.ndarray:
       ``[S, A]``.
     """
     t = check_tau(tau)
-    a = _check_q(check_mdp(mdp), q)
-    v = _state_value_as(np.ascontiguousarray(a.T), t, mdp.terminal)
-    return _backup_as(mdp, v).T.copy()
+    a = check_q(check_mdp(mdp), q)
+    v = state_value_as(np.ascontiguousarray(a.T), t, mdp.terminal)
+    return backup_as(mdp, v).T.copy()
 
 
 def boltzmann_policy(q, tau) -> np.ndarray:
@@ -212,8 +243,9 @@ def soft_policy_reward(mdp: FiniteMDP, pi, tau) -> np.ndarray:
     return mdp.r_pi(pi) + t * h
 
 
-def _evaluate_v(mdp: FiniteMDP, pi, tau: float, *, x0=None, rtol: float = KRYLOV_RTOL) -> np.ndarray:
-    """V^π of an infinite- or finite-horizon MDP (see :func:`evaluate_policy`), ``[S]``.
+def evaluate_policy_v(mdp: FiniteMDP, pi, tau: float, *, x0=None, rtol: float = KRYLOV_RTOL) -> np.ndarray:
+    """V^π = (I − γ P_π)⁻¹ (r_π + τ H_π) of an infinite- or finite-horizon MDP (see
+    :func:`evaluate_policy`), ``[S]``, for a validated ``mdp`` and τ.
 
     ``x0`` and ``rtol`` reach the sparse Krylov solve only (policy iteration evaluates
     inexactly, warm-started from the previous values); dense and LU solves are exact.
@@ -253,5 +285,5 @@ def evaluate_policy(mdp: FiniteMDP, pi, tau) -> PolicyEvaluation:
     Raises:
       ValueError: pi of the wrong shape, or not on the simplex.
     """
-    v = _evaluate_v(check_mdp(mdp), pi, check_tau(tau))
+    v = evaluate_policy_v(check_mdp(mdp), pi, check_tau(tau))
     return PolicyEvaluation(q=mdp.R + mdp.gamma * mdp.expected_next(v), v=v)

@@ -47,7 +47,15 @@ import numpy as np
 
 from mdps.finite import FiniteMDP, check_mdp
 from mdps.validation import check_int, check_policy, check_real, check_tau
-from theory.bellman import KRYLOV_RTOL, _backup_as, _check_q, _evaluate_v, _state_value_as, _sweep
+from theory.bellman import (
+    KRYLOV_RTOL,
+    backup_as,
+    check_q,
+    evaluate_policy_v,
+    state_value_as,
+    value_iteration_sweep,
+)
+from theory.roundoff import UNIT_ROUNDOFF
 from theory.softmax import soft_indmax
 
 __all__ = [
@@ -60,8 +68,6 @@ __all__ = [
     "soft_solve",
     "soft_value_iteration",
 ]
-
-_UNIT_ROUNDOFF = np.finfo(np.float64).eps / 2
 
 #: The default ``tol`` is relative: this times 1 + M, M = (‖r‖∞ + τ log A)/(1 − γ) the a-priori
 #: bound on ‖V*‖∞, so that an exact answer of any magnitude certifies without a warning.
@@ -136,7 +142,7 @@ def attainable_tolerance(mdp: FiniteMDP, tau: float) -> float:
 def _sweep_roundoff(mdp: FiniteMDP, v_norm: float, tau: float) -> float:
     """ρ: bound on |fl(T V) − T V| for one sweep V ↦ F_τ(r + γPV) with ‖V‖∞ <= ``v_norm``.
 
-    Derivation (u = 2⁻⁵³, k = ``max_successors``, δ = ``row_sum_defect``):
+    Derivation (u = 2⁻⁵³, ``theory.roundoff.UNIT_ROUNDOFF``; k = ``max_successors``, δ = ``row_sum_defect``):
     - the expectation PV sums k products in any order: error <= k·u·Σ_s' P|V| <= k u (1 + δ)‖V‖
       (Higham 2002, §3.1; exact zeros of a dense row add no error);
     - γ·(PV) and + r round once each: u·(‖r‖ + 2(1 + δ)‖V‖);
@@ -153,7 +159,7 @@ def _sweep_roundoff(mdp: FiniteMDP, v_norm: float, tau: float) -> float:
     backup = (mdp.max_successors + 3) * (1 + delta) * v_norm + 2 * r_norm
     log_a = np.log(mdp.n_actions)
     lse = tau * (2 * mdp.n_actions + 7 + 7 * log_a)
-    return 1.01 * _UNIT_ROUNDOFF * (backup + lse)
+    return 1.01 * UNIT_ROUNDOFF * (backup + lse)
 
 
 def _check_solver_args(mdp: FiniteMDP, tau, tol, max_iter) -> tuple[float, float]:
@@ -173,10 +179,10 @@ def _check_solver_args(mdp: FiniteMDP, tau, tol, max_iter) -> tuple[float, float
 
 
 def _result(mdp, v_mid, tau, iterations, residuals, bound, converged, tol, message) -> SolveResult:
-    q_as = _backup_as(mdp, v_mid)
+    q_as = backup_as(mdp, v_mid)
     return SolveResult(
         q=np.ascontiguousarray(q_as.T),
-        v=_state_value_as(q_as, tau, mdp.terminal),
+        v=state_value_as(q_as, tau, mdp.terminal),
         policy=np.ascontiguousarray(soft_indmax(q_as, tau, axis=0).T),
         iterations=iterations,
         residuals=np.asarray(residuals),
@@ -199,7 +205,7 @@ class _Bracket:
         # rounded up by a few ulps (it multiplies everything else).
         self.beta_hi = gamma + gamma * delta
         gap_hi, gap_lo = (1.0 - gamma) - gamma * delta, (1.0 - gamma) + gamma * delta
-        inflate = 1.0 + 8 * _UNIT_ROUNDOFF
+        inflate = 1.0 + 8 * UNIT_ROUNDOFF
         self.certifiable = gap_hi > 0.0
         self.k_hi = self.beta_hi / gap_hi * inflate if self.certifiable else np.inf
         self.k_lo = (gamma - gamma * delta) / gap_lo * inflate
@@ -223,14 +229,14 @@ class _Bracket:
             lo, hi = min(lo, 0.0), max(hi, 0.0)
         v_norm = float(max(np.abs(v).max(), np.abs(v_next).max()))
         rho = _sweep_roundoff(mdp, v_norm, self.tau)
-        eps = rho + _UNIT_ROUNDOFF * max(hi, -lo) * 1.01
+        eps = rho + UNIT_ROUNDOFF * max(hi, -lo) * 1.01
         up, down = self.offsets(hi + eps, lo - eps)
         up, down = up + rho, down - rho
         center = (up + down) / 2
         v_mid = np.where(mdp.terminal, 0.0, v_next + center)  # V* = 0 there, exactly
         # The midpoint's own rounding: |fl(T̂V + c) − (T̂V + c)| <= u|v_mid|, and up, down,
         # center each carry a few ulps of their size.
-        half = (up - down) / 2 + _UNIT_ROUNDOFF * (2 * float(np.abs(v_mid).max()) + 4 * (abs(up) + abs(down)))
+        half = (up - down) / 2 + UNIT_ROUNDOFF * (2 * float(np.abs(v_mid).max()) + 4 * (abs(up) + abs(down)))
         final = _sweep_roundoff(mdp, float(np.abs(v_mid).max()), self.tau)  # q, v from v_mid
         bound = self.beta_hi * half + final
         exact_up, exact_down = self.offsets(hi, lo)
@@ -253,7 +259,7 @@ def _iterate_certified(mdp: FiniteMDP, tau: float, tol: float, max_iter: int, v0
     prev_hw = np.inf
     stalled = False
     for n in range(1, max_iter + 1):
-        q_as, v_next = _sweep(mdp, v, tau)
+        q_as, v_next = value_iteration_sweep(mdp, v, tau)
         if not np.isfinite(v_next).all():
             raise ValueError(
                 f"{what} on {mdp.name!r}: a sweep left the float64 range (max|V| > 1.8e308); "
@@ -313,7 +319,7 @@ def _policy_step(mdp: FiniteMDP, tau: float, tol: float):
         # residual·(residual/(1 + ‖V‖)), not residual²: no overflow for values near 1e308.
         target = (1.0 - mdp.gamma) * max(residual * (residual / (1.0 + np.abs(v).max())), floor)
         rtol = max(KRYLOV_RTOL, target / (1.0 + 2 * np.abs(v_next).max()))
-        return _evaluate_v(mdp, improved, tau, x0=v, rtol=rtol)
+        return evaluate_policy_v(mdp, improved, tau, x0=v, rtol=rtol)
 
     return step
 
@@ -340,7 +346,7 @@ def soft_value_iteration(
     t, tol = _check_solver_args(mdp, tau, tol, max_iter)
     v0 = np.zeros(mdp.n_states)
     if q0 is not None:
-        v0 = _state_value_as(np.ascontiguousarray(_check_q(mdp, q0, "q0").T), t, mdp.terminal)
+        v0 = state_value_as(np.ascontiguousarray(check_q(mdp, q0, "q0").T), t, mdp.terminal)
 
     return _iterate_certified(mdp, t, tol, max_iter, v0, _value_step, "soft_value_iteration")
 
@@ -370,7 +376,7 @@ def soft_policy_iteration(
     """
     t, tol = _check_solver_args(mdp, tau, tol, max_iter)
     pi0 = np.full((mdp.n_states, mdp.n_actions), 1.0 / mdp.n_actions) if pi0 is None else pi0
-    v0 = _evaluate_v(mdp, check_policy(pi0, mdp.R.shape, "pi0"), t)
+    v0 = evaluate_policy_v(mdp, check_policy(pi0, mdp.R.shape, "pi0"), t)
     return _iterate_certified(mdp, t, tol, max_iter, v0, _policy_step(mdp, t, tol), "soft_policy_iteration")
 
 
@@ -454,7 +460,7 @@ def soft_backward_induction(mdp: FiniteMDP, tau, horizon: int | None = None) -> 
     v, bound = np.zeros(mdp.n_states), 0.0
     residuals = []
     for _ in range(H):
-        _, v_next = _sweep(mdp, v, t)
+        _, v_next = value_iteration_sweep(mdp, v, t)
         if not np.isfinite(v_next).all():
             raise ValueError(
                 f"soft_backward_induction on {mdp.name!r}: a stage left the float64 range "

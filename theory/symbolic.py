@@ -75,10 +75,12 @@ def soft_value_expr(q, tau=_TAU) -> sp.Expr:
         raise ValueError("q must not be empty")
     for a, qa in enumerate(q):
         _check_expr(qa, f"q[{a}]")
-    if not isinstance(tau, sp.Basic):
-        check_tau(tau, positive=True)
-    elif _check_expr(tau, "temperature tau").is_positive is False:
-        raise ValueError(f"temperature tau must be > 0, got {tau}")
+    if isinstance(tau, sp.Basic) and not _check_expr(tau, "temperature tau").is_number:
+        # A symbolic τ has no value for check_tau: only its sympy assumptions can rule it out.
+        if tau.is_positive is False:
+            raise ValueError(f"temperature tau must be > 0, got {tau}")
+    else:
+        check_tau(float(tau) if isinstance(tau, sp.Basic) else tau, positive=True)
     return tau * sp.log(sum(sp.exp(qa / tau) for qa in q))
 
 

@@ -1,12 +1,14 @@
-"""The one statistics module of the battery: false-alarm levels, quantiles, intervals.
+"""The one statistics module: false-alarm levels, quantiles, intervals.
 
-Every statistical check takes its level from here, so that the battery as a whole keeps its
-promise (DESIGN.md, "The check contract"): **at one seed, the whole battery fails a true claim
-with probability at most** :data:`BATTERY_FALSE_ALARM` **= 1 %**. Each statistical claim gets
-:data:`CLAIM_FALSE_ALARM` (0.05 %), so up to 20 of them fit in the budget by the union bound (each
-:class:`checks.base.Claim` states its ``false_alarm``, and ``--calibrate`` adds them up); inside a claim the
-level is split over its instances and comparisons with :func:`bonferroni`. Exact checks state 0:
-a seed that fails one is a bug. ``python -m checks --calibrate N`` measures the rates.
+It lives in ``theory`` so that the checks and the figures (which import only ``theory`` and
+``mdps``) share it. Every statistical check takes its level from here, so that the battery as a
+whole keeps its promise (DESIGN.md, "The check contract"): **at one seed, the whole battery fails
+a true claim with probability at most** :data:`BATTERY_FALSE_ALARM` **= 1 %**. Each statistical
+claim gets :data:`CLAIM_FALSE_ALARM` (0.05 %), so up to 20 of them fit in the budget by the union
+bound (each :class:`checks.base.Claim` states its ``false_alarm``, and ``--calibrate`` adds them
+up); inside a claim the level is split over its instances and comparisons with
+:func:`bonferroni`. Exact checks state 0: a seed that fails one is a bug.
+``python -m checks --calibrate N`` measures the rates.
 """
 
 from __future__ import annotations
