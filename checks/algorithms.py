@@ -31,12 +31,10 @@ from checks.base import (
     EPS,
     CheckResult,
     Claim,
-    exact_optimum,
     fold,
     instance_label,
     register,
     roundoff_tolerance,
-    value_scale,
 )
 from checks.suite import mdp_cases, mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
@@ -51,6 +49,7 @@ from theory.policy_gradient import (
     soft_q_loss_gradient,
     value_regression_gradient,
 )
+from theory.solvers import exact_optimum, value_scale
 
 __all__ = [
     "H1",

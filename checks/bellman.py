@@ -30,7 +30,6 @@ from checks.base import (
     EPS,
     CheckResult,
     Claim,
-    exact_tolerance,
     excess,
     fold,
     instance_label,
@@ -39,13 +38,12 @@ from checks.base import (
     roundoff_tolerance,
     solve_residual,
     solve_roundoff,
-    value_scale,
 )
 from checks.suite import mdp_cases, mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
 from theory.bellman import DIRECT_SOLVE_MAX_STATES, evaluate_policy, soft_bellman_operator, soft_state_value
 from theory.softmax import entropy, kl
-from theory.solvers import soft_value_iteration
+from theory.solvers import exact_tolerance, soft_value_iteration, value_scale
 
 __all__ = [
     "MAX_DETERMINISTIC",

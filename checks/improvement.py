@@ -19,7 +19,6 @@ from checks.base import (
     EPS,
     CheckResult,
     Claim,
-    exact_tolerance,
     excess,
     fold,
     instance_label,
@@ -31,7 +30,7 @@ from checks.suite import mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
 from theory.bellman import boltzmann_policy, evaluate_policy
 from theory.softmax import entropy, kl, soft_value
-from theory.solvers import soft_value_iteration
+from theory.solvers import exact_tolerance, soft_value_iteration
 
 __all__ = [
     "C1",

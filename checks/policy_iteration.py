@@ -25,12 +25,10 @@ from checks.base import (
     EPS,
     CheckResult,
     Claim,
-    exact_optimum,
     fold,
     instance_label,
     register,
     roundoff_tolerance,
-    value_scale,
 )
 from checks.iteration import _FLOOR, _max_sweeps, _sup
 from checks.suite import mdp_cases
@@ -39,10 +37,12 @@ from theory.bellman import boltzmann_policy, evaluate_policy, soft_policy_reward
 from theory.lp import LP_FEASIBILITY_TOL, classical_lp_values
 from theory.softmax import soft_value
 from theory.solvers import (
+    exact_optimum,
     soft_backward_induction,
     soft_policy_iteration,
     soft_solve,
     soft_value_iteration,
+    value_scale,
 )
 
 __all__ = [

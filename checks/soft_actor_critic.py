@@ -27,14 +27,12 @@ from checks.base import (
     EPS,
     CheckResult,
     Claim,
-    exact_optimum,
     excess,
     fold,
     instance_label,
     largest,
     register,
     roundoff_tolerance,
-    value_scale,
 )
 from checks.suite import mdp_cases
 from mdps.finite import FiniteMDP
@@ -47,6 +45,7 @@ from theory.actor_critic import (
 )
 from theory.bellman import evaluate_policy
 from theory.softmax import entropy
+from theory.solvers import exact_optimum, value_scale
 
 __all__ = [
     "H3",
