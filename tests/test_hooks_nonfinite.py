@@ -39,6 +39,7 @@ import theory.symbolic as symbolic
 from checks.base import FAIL
 from mdps import FiniteMDP
 from mdps.generators import chain, garnet, random_dag
+from mdps.instances import E2W_EPSILON
 from mdps.trees import synthetic_tree, tree_mdp
 from theory.actor_critic import soft_policy_evaluation_operator, support_projection
 from theory.bandit import e2w_distribution, e2w_limit
@@ -103,7 +104,7 @@ SUPPORT[:, 0] = False
 
 
 def _e2w_allocation(means, t):
-    return bandit._e2w_sampler(e2w_distribution, BANDIT_TAU, bandit.EPSILON)(means, t)
+    return bandit._e2w_sampler(e2w_distribution, BANDIT_TAU, E2W_EPSILON)(means, t)
 
 
 def _support_project(q, tau, spec):
