@@ -15,11 +15,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy import stats
 
-from checks.importance_sampling import discrete_instance
-from checks.svgd import BoltzmannMixture
 from figures._common import pick
 from figures.style import BAND_ALPHA, PALETTE, new_figure, series, styled
-from mdps.instances import BANDITS, E2W_EPSILON
+from mdps.instances import BANDITS, BOLTZMANN_MIXTURES, E2W_EPSILON
 from theory.bandit import (
     e2w_allocation,
     e2w_limit,
@@ -29,6 +27,7 @@ from theory.bandit import (
     uniform_allocation,
     uniform_limit,
 )
+from theory.sampling import BoltzmannMixture, discrete_instance
 from theory.soft_q import importance_sampled_soft_value, svgd
 
 __all__ = [
@@ -200,15 +199,9 @@ def e2w_rate(*, seed: int = 0, size: str = "quick") -> Figure:
 # 11. svgd_particles (E3)
 # ---------------------------------------------------------------------------------------------
 def svgd_targets() -> tuple[BoltzmannMixture, BoltzmannMixture]:
-    """The Boltzmann densities of the figure (those of the E3 battery): 1-D two modes, 2-D four bumps."""
-    one = BoltzmannMixture("1-D two modes", 0.5, np.array([0.35, 0.65]), np.array([[-1.0], [1.0]]), 0.55)
-    two = BoltzmannMixture(
-        "2-D four bumps",
-        1.0,
-        np.array([0.4, 0.3, 0.2, 0.1]),
-        1.5 * np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]]),
-        0.6,
-    )
+    """The Boltzmann densities of the figure (those of the E3 battery, mdps.instances.BOLTZMANN_MIXTURES):
+    1-D two modes, 2-D four bumps."""
+    one, two = (BoltzmannMixture(name, *params) for name, params in BOLTZMANN_MIXTURES.items())
     return one, two
 
 

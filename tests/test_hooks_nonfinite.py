@@ -45,6 +45,7 @@ from theory.actor_critic import soft_policy_evaluation_operator, support_project
 from theory.bandit import e2w_distribution, e2w_limit
 from theory.bellman import boltzmann_policy, evaluate_policy, soft_bellman_operator
 from theory.policy_gradient import soft_objective
+from theory.sampling import discrete_instance
 from theory.soft_q import importance_sampled_soft_value, soft_q_learning, svgd_direction
 from theory.softmax import entropy, kl, soft_indmax, soft_value, softmax_conjugate
 from theory.solvers import soft_policy_iteration, soft_value_iteration
@@ -97,7 +98,7 @@ TREE = tree_mdp(synthetic_tree(2, 2, seed=0))
 TAU = 0.5
 PI = np.random.default_rng(0).dirichlet(np.ones(3), size=6)
 BANDIT_REWARD, BANDIT_TAU, BANDIT_SIGMA = np.array([0.0, 0.5, 1.0]), 0.5, 0.5
-IS_INSTANCE = importance_sampling.discrete_instance([0.1, 0.9, -0.4], np.full(3, 1 / 3), 0.5)
+IS_INSTANCE = discrete_instance([0.1, 0.9, -0.4], np.full(3, 1 / 3), 0.5)
 TARGET_1D = svgd._boltzmann_targets()[0]
 SUPPORT = np.ones((6, 3), dtype=bool)
 SUPPORT[:, 0] = False
