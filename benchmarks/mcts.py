@@ -7,7 +7,7 @@ Run by hand, single-threaded BLAS for repeatable numbers:
 
 Target (issue 5): 200 runs × 10⁴ simulations on a k = 4, d = 5 tree in under 60 s on 2 cores.
 Each row searches one synthetic tree with R runs in lockstep for ``simulations`` simulations
-(MENTS: τ = 0.1, ε = 0.1; UCT: c = √2; leaf noise σ = 0.05, the settings of checks/mcts.py);
+(MENTS: τ = 0.1, ε = 0.1; UCT: c = √2; leaf noise σ = 0.05, the settings of mdps/instances.py);
 with W workers the runs are split into W independent searches in W processes (independent
 seeds; the runs are independent, so this is the same experiment). Columns: algorithm, k, d,
 R, workers, seconds, run-simulations per second, and the time that rate gives for 200 runs ×
@@ -21,21 +21,21 @@ import argparse
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+from mdps.instances import MCTS_EPSILON, MCTS_SIGMA, MCTS_TAU, UCT_C
 from mdps.trees import synthetic_tree, tree_mdp
 from theory.mcts import ments, uct
 
-TAU, EPSILON, SIGMA, C = 0.1, 0.1, 0.05, 2**0.5
 TARGET_RUN_SIMULATIONS = 200 * 10**4
 
 
 def _search_chunk(args) -> None:
     algorithm, k, d, n_runs, n_sims, seed = args
     mdp = tree_mdp(synthetic_tree(k, d, seed=0))
-    common = dict(sigma=SIGMA, checkpoints=[n_sims], n_runs=n_runs, seed=seed)
+    common = dict(sigma=MCTS_SIGMA, checkpoints=[n_sims], n_runs=n_runs, seed=seed)
     if algorithm == "MENTS":
-        ments(mdp, tau=TAU, epsilon=EPSILON, **common)
+        ments(mdp, tau=MCTS_TAU, epsilon=MCTS_EPSILON, **common)
     else:
-        uct(mdp, c=C, **common)
+        uct(mdp, c=UCT_C, **common)
 
 
 def seconds(algorithm: str, k: int, d: int, n_runs: int, n_sims: int, workers: int, pool) -> float:

@@ -29,13 +29,11 @@ from scipy.special import softmax as scipy_softmax
 from checks.base import (
     CheckResult,
     Claim,
-    exact_optimum,
     fold,
     instance_label,
     register,
     roundoff_tolerance,
     sup,
-    value_scale,
 )
 from checks.suite import mdp_cases, mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
@@ -52,6 +50,7 @@ from theory.policy_gradient import (
     value_regression_gradient,
 )
 from theory.roundoff import roundoff
+from theory.solvers import exact_optimum, value_scale
 
 __all__ = [
     "H1",

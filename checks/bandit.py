@@ -60,22 +60,14 @@ from scipy.special import softmax
 import theory.bandit as bandit_theory
 from checks.base import CheckResult, Claim, fold, register
 from checks.suite import check_size
+from mdps.instances import BANDITS
+from mdps.instances import E2W_EPSILON as EPSILON  # the default ε of this module's checks
 from theory.bandit import e2w_distribution, simulate
 from theory.roundoff import roundoff
 from theory.stats import CLAIM_FALSE_ALARM, bonferroni, mean_interval, z_quantile
 
-__all__ = ["F1", "F2", "BANDITS", "EPSILON", "check_e2w_sampling", "check_error_rate"]
+__all__ = ["F1", "F2", "check_e2w_sampling", "check_error_rate"]
 
-#: E2W's exploration parameter in every experiment (see the module docstring).
-EPSILON = 0.1
-
-#: The bandits of the batteries: name -> (arm means r, τ, σ). K = 2, 3, 4, 10.
-BANDITS = {
-    "K=2": (np.array([0.0, 1.0]), 1.0, 2.0),
-    "K=3": (np.array([0.0, 0.5, 1.0]), 0.5, 0.5),
-    "K=4": (np.array([0.2, 0.5, 0.8, 0.1]), 0.5, 1.0),
-    "K=10": (np.linspace(0.0, 1.0, 10), 0.5, 0.5),
-}
 #: size -> (bandit names, runs, checkpoints) for F2; F1 uses fewer runs (shares concentrate).
 _F2_PLAN = {
     "quick": (("K=2", "K=3"), 3000, (250, 500, 1000)),

@@ -13,7 +13,6 @@ import inspect
 import math
 import re
 import traceback
-import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -22,7 +21,7 @@ import numpy as np
 from mdps.finite import FiniteMDP
 from theory.bellman import KRYLOV_RTOL
 from theory.roundoff import EPS, roundoff
-from theory.solvers import ConvergenceWarning, SolveResult, soft_policy_iteration
+from theory.solvers import value_scale
 
 __all__ = [
     "EPS",
@@ -37,8 +36,6 @@ __all__ = [
     "NotApplicable",
     "Probe",
     "SubjectError",
-    "exact_optimum",
-    "exact_tolerance",
     "excess",
     "first_nonfinite",
     "fold",
@@ -52,14 +49,7 @@ __all__ = [
     "solve_residual",
     "solve_roundoff",
     "sup",
-    "value_scale",
 ]
-
-
-def value_scale(mdp: FiniteMDP, tau: float) -> float:
-    """A priori bound on ‖V‖∞ of any policy: (‖r‖∞ + τ log A)/(1 − γ) (H steps of it if γ = 1)."""
-    per_step = np.abs(mdp.R).max() + tau * np.log(mdp.n_actions)
-    return per_step * (mdp.horizon if mdp.horizon is not None else 1 / (1 - mdp.gamma))
 
 
 def roundoff_tolerance(mdp: FiniteMDP, tau: float) -> float:
@@ -84,26 +74,6 @@ def solve_residual(mdp: FiniteMDP, tau: float) -> float:
 def solve_roundoff(mdp: FiniteMDP, tau: float) -> float:
     """Error allowed on the output of that solve: the residual times ‖(I − γP_π)⁻¹‖∞ <= 1/(1 − γ)."""
     return solve_residual(mdp, tau) / (1 - mdp.gamma)
-
-
-def exact_tolerance(mdp: FiniteMDP, tau: float) -> float:
-    """Certified accuracy asked of a solver whose answer is a check's reference: 1e-12·(1 + ‖V‖).
-
-    Above the solvers' round-off floor, (k + A + 8)·u·‖V‖/(1 − γ), for k + A + 8 < 90 at γ <= 0.99;
-    tight enough that a certified bound does not hide a wrong temperature or operator.
-    """
-    return 1e-12 * (1 + value_scale(mdp, tau))
-
-
-def exact_optimum(mdp: FiniteMDP, tau: float) -> SolveResult:
-    """Q*, V* by soft policy iteration to a certified :func:`exact_tolerance` (or its round-off floor).
-
-    A tolerance below the problem's round-off floor makes the solver stop and warn; its
-    ``error_bound`` is certified either way, and it is what every comparison adds as slack.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return soft_policy_iteration(mdp, tau, tol=exact_tolerance(mdp, tau))
 
 
 def instance_label(mdp: FiniteMDP, tau: float) -> str:

@@ -30,8 +30,6 @@ from checks.base import (
     CheckResult,
     Claim,
     Probe,
-    exact_optimum,
-    exact_tolerance,
     excess,
     fold,
     instance_label,
@@ -40,7 +38,6 @@ from checks.base import (
     roundoff_tolerance,
     solve_residual,
     solve_roundoff,
-    value_scale,
 )
 from checks.subjects import OWN, Subjects, solver_comparisons, solver_tolerance
 from checks.suite import mdp_cases, mdp_suite, temperature_suite
@@ -49,7 +46,7 @@ from mdps.validation import check_tau
 from theory.bellman import DIRECT_SOLVE_MAX_STATES, evaluate_policy, soft_state_value
 from theory.roundoff import roundoff
 from theory.softmax import entropy, kl
-from theory.solvers import soft_value_iteration
+from theory.solvers import exact_optimum, exact_tolerance, soft_value_iteration, value_scale
 
 __all__ = [
     "MAX_DETERMINISTIC",

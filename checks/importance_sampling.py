@@ -27,24 +27,17 @@ its :data:`_COMPARISONS` statistical comparisons (4 two-sided "unbiased" interva
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
-from scipy import integrate, stats
 
 from checks.base import CheckResult, Claim, fold, register
+from mdps.instances import CONTINUOUS_SOFT_VALUES
 from theory.roundoff import roundoff
+from theory.sampling import ImportanceSamplingInstance, continuous_instance, discrete_instance
 from theory.soft_q import importance_sampled_soft_value
-from theory.softmax import soft_value
 from theory.stats import CLAIM_FALSE_ALARM, bonferroni, z_quantile
 
-__all__ = [
-    "E1",
-    "ImportanceSamplingInstance",
-    "check_importance_sampled_value",
-    "continuous_instance",
-    "discrete_instance",
-]
+__all__ = ["E1", "check_importance_sampled_value"]
 
 # ---------------------------------------------------------------------------------------------
 # E1: importance-sampled soft value
@@ -56,89 +49,6 @@ E1 = Claim(
     "seed deck, 'Algorithm: Soft Q-learning' (empirical soft value); Haarnoja et al. 2017, eq. (10)",
     false_alarm=CLAIM_FALSE_ALARM,
 )
-
-
-@dataclass(frozen=True)
-class ImportanceSamplingInstance:
-    """A soft value to estimate: Q on an action set, a proposal q, and the exact answer.
-
-    Attributes:
-      name: label for reports.
-      tau: temperature τ > 0.
-      draw: ``draw(rng, shape) -> (Q(a) [*shape], log q(a) [*shape])`` for a ~ q.
-      value: exact V = τ log Σ_a exp(Q(a)/τ) (or ∫ da).
-      cv2: exact squared coefficient of variation of the weight w = exp(Q/τ)/q under q,
-        CV² = E_q[w²]/E_q[w]² − 1 (sets the delta-method constants: bias ≈ −τCV²/(2M),
-        variance ≈ τ²CV²/M).
-      small_weight_mass: q-probability of a weight below 1 % of its mean. All M weights that
-        small is an event of probability small_weight_mass^M that moves V̂ by τ·log(1/100) or
-        more; the 1/M laws only hold once it is negligible (see :func:`_sample_sizes`).
-    """
-
-    name: str
-    tau: float
-    draw: Callable
-    value: float
-    cv2: float
-    small_weight_mass: float = 0.0
-
-
-def discrete_instance(q, proposal, tau: float, name: str = "discrete") -> ImportanceSamplingInstance:
-    """A discrete action set: Q ``[K]``, proposal probabilities ``[K]`` (full support), τ > 0."""
-    q = np.asarray(q, dtype=np.float64)
-    p = np.asarray(proposal, dtype=np.float64)
-    value = float(soft_value(q, tau))
-    pi = np.exp((q - value) / tau)
-    cv2 = float(np.sum(pi**2 / p) - 1.0)
-    cdf = np.cumsum(p)
-
-    def draw(rng, shape):
-        # Inverse CDF; the min guards a last cumulative sum a rounding error below 1.
-        a = np.minimum(np.searchsorted(cdf, rng.random(shape), side="right"), q.size - 1)
-        return q[a], np.log(p[a])
-
-    small = float(p[pi / p < 0.01].sum())  # E_q[w] = exp(V/τ): w/E[w] = π/p
-    return ImportanceSamplingInstance(name, float(tau), draw, value, max(cv2, 0.0), small)
-
-
-def continuous_instance(
-    q_fn: Callable, sample: Callable, log_density: Callable, bounds, tau: float, name: str
-) -> ImportanceSamplingInstance:
-    """A continuous action set in 1-D or 2-D; the exact integral by adaptive quadrature.
-
-    Args:
-      q_fn: Q(a) for a ``[..., d]``.
-      sample: ``sample(rng, shape) -> [*shape, d]`` draws from the proposal.
-      log_density: log q(a) for a ``[..., d]``.
-      bounds: ``[(lo, hi)] * d`` the integration box (the proposal's support, or wide enough
-        that the rest is below float64 round-off).
-      tau: τ > 0.
-      name: label.
-    Returns:
-      ImportanceSamplingInstance; value and CV² from ``scipy.integrate.nquad`` (relative
-      error 1e-8, far below any Monte Carlo interval here).
-    """
-
-    def integrand(power):
-        def f(*a):
-            x = np.array(a)
-            return np.exp(power * q_fn(x) / tau - (power - 1) * log_density(x))
-
-        return f
-
-    opts = {"epsrel": 1e-8, "epsabs": 0.0, "limit": 200}
-    z1 = integrate.nquad(integrand(1), bounds, opts=opts)[0]
-    z2 = integrate.nquad(integrand(2), bounds, opts=opts)[0]
-
-    def draw(rng, shape):
-        a = sample(rng, shape)
-        return q_fn(a), log_density(a)
-
-    # The small-weight mass only chooses the sample sizes: 10⁵ proposal draws (fixed seed)
-    # estimate it well enough for that.
-    qa, log_q = draw(np.random.default_rng(0), (100_000,))
-    small = float(np.mean(qa / tau - log_q < np.log(0.01 * z1)))
-    return ImportanceSamplingInstance(name, float(tau), draw, tau * np.log(z1), z2 / z1**2 - 1.0, small)
 
 
 #: Slack on the fitted log–log slopes (−1): the delta-method terms of order 1/M² steepen the
@@ -346,7 +256,8 @@ def check_importance_sampled_value(
 
 def _is_instances(seed: int, size: str) -> list[ImportanceSamplingInstance]:
     """Discrete (uniform and non-uniform proposals) and continuous (1-D box, 1-D Gaussian
-    proposal on ℝ, the 2-D multi-goal one-step reward) soft values."""
+    proposal on ℝ, the 2-D multi-goal one-step reward: mdps.instances.CONTINUOUS_SOFT_VALUES,
+    the first only when quick) soft values."""
     rng = np.random.default_rng(seed)
     out = []
     n_discrete = {"quick": 2, "default": 4, "full": 8}[size]
@@ -357,40 +268,9 @@ def _is_instances(seed: int, size: str) -> list[ImportanceSamplingInstance]:
         tau = (0.5, 1.0, 3.0)[i % 3]
         kind = "uniform" if i % 2 == 0 else "non-uniform"
         out.append(discrete_instance(q, p, tau, name=f"discrete K={k}, {kind} proposal"))
-    out.append(
-        continuous_instance(
-            lambda a: 2 * np.sin(3 * a[..., 0]) + a[..., 0],
-            lambda rng, shape: rng.uniform(-1, 1, size=(*shape, 1)),
-            lambda a: np.full(a.shape[:-1], -np.log(2.0)),
-            [(-1, 1)],
-            1.0,
-            "1-D Q on [-1,1], uniform proposal",
-        )
-    )
-    if size != "quick":
-        sd = 1.5
-        out.append(
-            continuous_instance(
-                lambda a: -((a[..., 0] - 0.5) ** 2) + 0.5 * np.cos(4 * a[..., 0]),
-                lambda rng, shape: sd * rng.standard_normal((*shape, 1)),
-                lambda a: stats.norm.logpdf(a[..., 0], scale=sd),
-                [(-12, 12)],
-                0.5,
-                "1-D Q on R, Gaussian proposal N(0, 1.5²)",
-            )
-        )
-        # Multi-goal one-step reward at x = 0 (theory-notes 1.7): r = −31‖a‖² − 25 + 10‖a‖∞,
-        # α = 10, a uniform on [−1, 1]² as in the reference code.
-        out.append(
-            continuous_instance(
-                lambda a: -31 * (a**2).sum(-1) - 25 + 10 * np.abs(a).max(-1),
-                lambda rng, shape: rng.uniform(-1, 1, size=(*shape, 2)),
-                lambda a: np.full(a.shape[:-1], -np.log(4.0)),
-                [(-1, 1), (-1, 1)],
-                10.0,
-                "multi-goal one-step reward, uniform on [-1,1]²",
-            )
-        )
+    continuous = list(CONTINUOUS_SOFT_VALUES.items())
+    for name, args in continuous[:1] if size == "quick" else continuous:
+        out.append(continuous_instance(*args, name))
     return out
 
 

@@ -18,7 +18,6 @@ from scipy.special import xlogy
 from checks.base import (
     CheckResult,
     Claim,
-    exact_tolerance,
     excess,
     fold,
     instance_label,
@@ -32,7 +31,7 @@ from mdps.validation import check_tau
 from theory.bellman import boltzmann_policy, evaluate_policy
 from theory.roundoff import roundoff
 from theory.softmax import entropy, kl, soft_value
-from theory.solvers import soft_value_iteration
+from theory.solvers import exact_tolerance, soft_value_iteration
 
 __all__ = [
     "C1",

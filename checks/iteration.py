@@ -22,20 +22,23 @@ from scipy.special import logsumexp
 from checks.base import (
     CheckResult,
     Claim,
-    exact_optimum,
-    exact_tolerance,
     fold,
     instance_label,
     largest,
     register,
     sup,
-    value_scale,
 )
 from checks.suite import mdp_cases
 from mdps.finite import FiniteMDP
 from theory.bellman import soft_bellman_operator, soft_state_value
 from theory.roundoff import roundoff
-from theory.solvers import ConvergenceWarning, soft_value_iteration
+from theory.solvers import (
+    ConvergenceWarning,
+    exact_optimum,
+    exact_tolerance,
+    soft_value_iteration,
+    value_scale,
+)
 
 __all__ = [
     "NOISE_FLOOR",

@@ -8,12 +8,13 @@ Q_sft(s, a) = r + F_τ(Q_sft(s', ·)) (leaf: the mean observation), its final ac
 Q_sft; UCT's are UCB1 and mean backups: checked exactly on the final statistics of searches on
 hand-made trees.
 G3a, G3b, G4 (failure rates against simulations, MENTS against UCT, and the D-chain) live in
-:mod:`checks.planning`, which imports the search settings and the bound helper below.
+:mod:`checks.planning`, which imports the bound helper below.
 
-Search settings of every experiment (fixed in advance, not tuned on the results): τ = 0.1,
-ε = 0.1 and leaf noise σ = 0.05 as in the public re-implementation of the synthetic-tree
-experiment (ments-notes §3); UCT's constant c = √2, UCB1's for rewards in [0, 1] (Auer et al.
-2002), and UCT recommends the action of largest mean (max value).
+Search settings of every experiment (fixed in advance, not tuned on the results; in
+:mod:`mdps.instances`, shared with checks.planning and the figures): τ = 0.1, ε = 0.1 and leaf
+noise σ = 0.05 as in the public re-implementation of the synthetic-tree experiment
+(ments-notes §3); UCT's constant c = √2, UCB1's for rewards in [0, 1] (Auer et al. 2002), and
+UCT recommends the action of largest mean (max value).
 
 Statistics (theory.stats). Every statistical comparison is an exact one-sided Clopper–Pearson
 bound on the probability of a per-run event (a run is one independent search), the claim at a
@@ -39,6 +40,10 @@ from checks.base import CheckResult, Claim, fold, register
 from checks.suite import check_size
 from mdps.finite import FiniteMDP
 from mdps.generators import d_chain
+from mdps.instances import MCTS_EPSILON as EPSILON  # the search settings of every G experiment
+from mdps.instances import MCTS_SIGMA as SIGMA
+from mdps.instances import MCTS_TAU as TAU
+from mdps.instances import UCT_C
 from mdps.trees import SyntheticTree, synthetic_tree, tree_from_leaf_means, tree_mdp
 from theory.bandit import e2w_distribution, inverse_cdf_sample
 from theory.mcts import (
@@ -54,12 +59,8 @@ from theory.stats import CLAIM_FALSE_ALARM, bonferroni, clopper_pearson
 
 __all__ = [
     "DELTA_MIN",
-    "EPSILON",
     "G1",
     "G2",
-    "SIGMA",
-    "TAU",
-    "UCT_C",
     "check_search_rules",
     "check_soft_value_convergence",
     "discriminating_trees",
@@ -67,9 +68,6 @@ __all__ = [
     "hand_made_trees",
     "rate_bounds",
 ]
-
-TAU, EPSILON, SIGMA = 0.1, 0.1, 0.05
-UCT_C = float(np.sqrt(2.0))
 
 
 def rate_bounds(events: np.ndarray, beta: float) -> tuple[int, int, float, float]:

@@ -9,10 +9,11 @@ G4: on the D-chain (D = 10, R_f = 1/2) the soft-optimal root action switches fro
 (to 1e-10, with a 50-digit sign certificate), and MENTS follows the soft optimum.
 
 The engines these experiments run are checked in :mod:`checks.mcts` (G1–G2); the search
-settings (τ = 0.1, ε = 0.1, σ = 0.05, UCT's c = √2, fixed in advance) are imported from there,
-where their sources are given, and so is the way statistical comparisons are made: one-sided
-exact (Clopper–Pearson) bounds on failure probabilities of independent runs, the claim as the
-null hypothesis, :data:`theory.stats.CLAIM_FALSE_ALARM` split over every bound a claim computes.
+settings (τ = 0.1, ε = 0.1, σ = 0.05, UCT's c = √2, fixed in advance) are those of
+:mod:`mdps.instances`, whose sources checks.mcts gives, and statistical comparisons are made
+as there: one-sided exact (Clopper–Pearson) bounds on failure probabilities of independent
+runs, the claim as the null hypothesis, :data:`theory.stats.CLAIM_FALSE_ALARM` split over
+every bound a claim computes.
 """
 
 from __future__ import annotations
@@ -21,9 +22,13 @@ import mpmath
 import numpy as np
 
 from checks.base import FAIL, REFUTED, CheckResult, Claim, fold, register
-from checks.mcts import EPSILON, SIGMA, TAU, UCT_C, rate_bounds
+from checks.mcts import rate_bounds
 from checks.suite import check_size
 from mdps.generators import d_chain
+from mdps.instances import MCTS_EPSILON as EPSILON  # the search settings of checks.mcts
+from mdps.instances import MCTS_SIGMA as SIGMA
+from mdps.instances import MCTS_TAU as TAU
+from mdps.instances import UCT_C
 from mdps.trees import synthetic_tree, tree_mdp
 from theory.mcts import d_chain_critical_temperature, failure_curve, ments, uct
 from theory.softmax import soft_value

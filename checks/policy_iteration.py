@@ -24,13 +24,11 @@ import numpy as np
 from checks.base import (
     CheckResult,
     Claim,
-    exact_optimum,
     fold,
     instance_label,
     register,
     roundoff_tolerance,
     sup,
-    value_scale,
 )
 from checks.iteration import NOISE_FLOOR, sweeps_needed
 from checks.suite import mdp_cases
@@ -40,10 +38,12 @@ from theory.lp import LP_FEASIBILITY_TOL, classical_lp_values
 from theory.roundoff import roundoff
 from theory.softmax import soft_value
 from theory.solvers import (
+    exact_optimum,
     soft_backward_induction,
     soft_policy_iteration,
     soft_solve,
     soft_value_iteration,
+    value_scale,
 )
 
 __all__ = [

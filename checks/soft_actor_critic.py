@@ -24,7 +24,6 @@ from scipy.special import softmax as scipy_softmax
 from checks.base import (
     CheckResult,
     Claim,
-    exact_optimum,
     excess,
     fold,
     instance_label,
@@ -32,7 +31,6 @@ from checks.base import (
     register,
     roundoff_tolerance,
     sup,
-    value_scale,
 )
 from checks.suite import mdp_cases
 from mdps.finite import FiniteMDP
@@ -47,6 +45,7 @@ from theory.actor_critic import (
 from theory.bellman import evaluate_policy
 from theory.roundoff import roundoff
 from theory.softmax import entropy
+from theory.solvers import exact_optimum, value_scale
 
 __all__ = [
     "H3",

@@ -24,12 +24,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from checks.base import CheckResult, Claim, fold, register, value_scale
+from checks.base import CheckResult, Claim, fold, register
 from checks.suite import check_size
 from mdps.finite import FiniteMDP
 from mdps.generators import garnet, gridworld
 from theory.soft_q import soft_q_learning
-from theory.solvers import ConvergenceWarning, soft_policy_iteration
+from theory.solvers import ConvergenceWarning, soft_policy_iteration, value_scale
 from theory.stats import CLAIM_FALSE_ALARM, bonferroni, clopper_pearson
 
 __all__ = ["E2", "check_sampled_soft_q_learning"]

@@ -21,18 +21,18 @@ close as i.i.d. draws (measured margins in :func:`check_svgd_boltzmann`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
-from scipy.special import logsumexp
 
 from checks.base import CheckResult, Claim, fold, register
 from checks.suite import check_size
+from mdps.instances import BOLTZMANN_MIXTURES
+from theory.sampling import BoltzmannMixture
 from theory.soft_q import MLPSampler, amortised_svgd, svgd, svgd_direction
 from theory.stats import CLAIM_FALSE_ALARM, bonferroni
 
-__all__ = ["E3", "BoltzmannMixture", "check_amortised_sampler", "check_svgd_boltzmann"]
+__all__ = ["E3", "check_amortised_sampler", "check_svgd_boltzmann"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -45,94 +45,6 @@ E3 = Claim(
     "seed deck, 'Algorithm: Soft Q-learning' (steps ①–⑤); Haarnoja et al. 2017, eqs. (12)–(14)",
     false_alarm=CLAIM_FALSE_ALARM,
 )
-
-
-@dataclass(frozen=True)
-class BoltzmannMixture:
-    """Q(a) = τ log Σ_k w_k N(a; μ_k, σ²I): the Boltzmann density exp(Q/τ) is the mixture itself.
-
-    So its CDF (1-D), exact samples, mode masses and the MMD to it are all available exactly.
-
-    Attributes:
-      name: label.
-      tau: temperature τ > 0.
-      weights: ``[K]`` mixture weights (sum 1).
-      means: ``[K, d]`` mode centres.
-      sd: σ, the common width of the modes.
-    """
-
-    name: str
-    tau: float
-    weights: np.ndarray
-    means: np.ndarray
-    sd: float
-
-    @property
-    def dim(self) -> int:
-        return self.means.shape[1]
-
-    def _responsibilities(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(a − μ_k ``[N, K, d]``, posterior weights of the modes ``[N, K]``)."""
-        diff = a[:, None, :] - self.means
-        log_c = np.log(self.weights) - (diff**2).sum(-1) / (2 * self.sd**2)
-        return diff, np.exp(log_c - logsumexp(log_c, axis=1, keepdims=True))
-
-    def grad_q(self, a) -> np.ndarray:
-        """∇_a Q = τ Σ_k r_k(a)·(μ_k − a)/σ² ``[N, d]``."""
-        diff, resp = self._responsibilities(np.asarray(a, dtype=np.float64))
-        return -self.tau * np.einsum("nk,nkd->nd", resp, diff) / self.sd**2
-
-    def sample(self, rng: np.random.Generator, shape) -> np.ndarray:
-        """Exact samples ``[*shape, d]``."""
-        k = rng.choice(self.weights.size, size=shape, p=self.weights)
-        return self.means[k] + self.sd * rng.standard_normal((*np.shape(k), self.dim))
-
-    def cdf(self, x) -> np.ndarray:
-        """The exact CDF (1-D only) at x ``[N]``."""
-        return stats.norm.cdf(np.asarray(x)[:, None], self.means[:, 0], self.sd) @ self.weights
-
-    def nearest_mode(self, a) -> np.ndarray:
-        """Index of the nearest centre (the mode's Voronoi cell) ``[N]``."""
-        return ((np.asarray(a)[:, None, :] - self.means) ** 2).sum(-1).argmin(axis=1)
-
-    def mode_masses(self) -> np.ndarray:
-        """Exact probability of each mode's Voronoi cell ``[K]`` (tensor Gauss–Legendre rule,
-        200 nodes per axis on μ ± 8σ, error far below 1e-6 for these smooth-but-for-the-cell
-        integrands; accurate to the 1/N bands it is compared with)."""
-        lo, hi = self.means.min() - 8 * self.sd, self.means.max() + 8 * self.sd
-        nodes, w = np.polynomial.legendre.leggauss(200)
-        x = 0.5 * (hi - lo) * nodes + 0.5 * (hi + lo)
-        w = 0.5 * (hi - lo) * w
-        grid = np.stack(np.meshgrid(*[x] * self.dim, indexing="ij"), -1).reshape(-1, self.dim)
-        weight = np.prod(np.stack(np.meshgrid(*[w] * self.dim, indexing="ij"), -1).reshape(-1, self.dim), 1)
-        dens = np.exp(self._log_density(grid)) * weight
-        return np.bincount(self.nearest_mode(grid), weights=dens, minlength=self.weights.size)
-
-    def _log_density(self, a: np.ndarray) -> np.ndarray:
-        d2 = ((a[:, None, :] - self.means) ** 2).sum(-1)
-        log_norm = -0.5 * self.dim * np.log(2 * np.pi * self.sd**2)
-        return logsumexp(np.log(self.weights) - d2 / (2 * self.sd**2), axis=1) + log_norm
-
-    def mmd2(self, x, length: float) -> np.ndarray:
-        """MMD² between the empirical measure of x ``[..., N, d]`` and this density, exactly.
-
-        Gaussian kernel k(x, y) = exp(−‖x − y‖²/(2ℓ²)); V-statistic
-        (1/N²)Σ k(x_i, x_j) − (2/N)Σ_i E k(x_i, Y) + E k(Y, Y'), the expectations in closed form
-        (Gaussian convolutions): E k(x, Y) = Σ_k w_k c₁ exp(−‖x − μ_k‖²/(2(ℓ² + σ²))),
-        c₁ = (ℓ²/(ℓ² + σ²))^{d/2}; E k(Y, Y') likewise with 2σ².
-        """
-        x = np.asarray(x, dtype=np.float64)
-        d, l2, s2 = self.dim, length**2, self.sd**2
-        xx = np.exp(-((x[..., :, None, :] - x[..., None, :, :]) ** 2).sum(-1) / (2 * l2)).mean((-1, -2))
-        to_mu = ((x[..., :, None, :] - self.means) ** 2).sum(-1)
-        xy = ((l2 / (l2 + s2)) ** (d / 2) * np.exp(-to_mu / (2 * (l2 + s2))) @ self.weights).mean(-1)
-        mu_mu = ((self.means[:, None, :] - self.means[None]) ** 2).sum(-1)
-        yy = (
-            self.weights
-            @ ((l2 / (l2 + 2 * s2)) ** (d / 2) * np.exp(-mu_mu / (2 * (l2 + 2 * s2))))
-            @ self.weights
-        )
-        return xx - 2 * xy + yy
 
 
 #: Model error allowed of the *amortised* sampler, a trained 16-unit network, on top of the
@@ -344,17 +256,9 @@ def check_amortised_sampler(
 
 
 def _boltzmann_targets() -> list[BoltzmannMixture]:
-    """1-D: two overlapping modes; 2-D: four bumps of unequal weight (0.4, 0.3, 0.2, 0.1)."""
-    return [
-        BoltzmannMixture("1-D two modes", 0.5, np.array([0.35, 0.65]), np.array([[-1.0], [1.0]]), 0.55),
-        BoltzmannMixture(
-            "2-D four bumps",
-            1.0,
-            np.array([0.4, 0.3, 0.2, 0.1]),
-            1.5 * np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]]),
-            0.6,
-        ),
-    ]
+    """1-D: two overlapping modes; 2-D: four bumps of unequal weight (0.4, 0.3, 0.2, 0.1)
+    (mdps.instances.BOLTZMANN_MIXTURES)."""
+    return [BoltzmannMixture(name, *params) for name, params in BOLTZMANN_MIXTURES.items()]
 
 
 @register(E3)

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.figure import Figure
 
-from checks.base import exact_optimum, value_scale
 from figures._common import pick
 from figures.style import PALETTE, new_figure, series, styled
 from mdps.finite import FiniteMDP
 from mdps.generators import garnet
 from theory.bellman import boltzmann_policy, evaluate_policy, soft_bellman_operator, soft_state_value
+from theory.solvers import exact_optimum, value_scale
 
 __all__ = [
     "GAMMAS",

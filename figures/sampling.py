@@ -14,11 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.figure import Figure
 
-from checks.bandit import BANDITS, EPSILON
-from checks.importance_sampling import discrete_instance
-from checks.svgd import BoltzmannMixture
 from figures._common import pick
 from figures.style import BAND_ALPHA, PALETTE, new_figure, series, styled
+from mdps.instances import BANDITS, BOLTZMANN_MIXTURES, E2W_EPSILON
 from theory.bandit import (
     e2w_allocation,
     e2w_limit,
@@ -28,6 +26,7 @@ from theory.bandit import (
     uniform_allocation,
     uniform_limit,
 )
+from theory.sampling import BoltzmannMixture, discrete_instance
 from theory.soft_q import importance_sampled_soft_value, svgd
 from theory.stats import z_quantile
 
@@ -69,7 +68,7 @@ def _mean_band(samples: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndar
 # ---------------------------------------------------------------------------------------------
 # 8. e2w_rate (F2)
 # ---------------------------------------------------------------------------------------------
-#: The bandit of the figure: K = 3, r = (0, 0.5, 1), τ = 0.5, σ = 0.5 (checks.bandit.BANDITS).
+#: The bandit of the figure: K = 3, r = (0, 0.5, 1), τ = 0.5, σ = 0.5 (mdps.instances.BANDITS).
 BANDIT = "K=3"
 
 
@@ -116,14 +115,14 @@ def e2w_rate_data(*, seed: int = 0, size: str = "quick") -> E2WRateData:
 
     lim t·E_t = (σ²/τ²)(Σ_a exp(r(a)/τ))² under E2W, (σ²/τ²) K Σ_a exp(2r(a)/τ) under uniform
     sampling. Source: seed deck, "Algorithm: Maximum entropy monte-carlo planning" (theoretical
-    guarantee of E2W); CLAIMS F2. Bandit :data:`BANDIT`, ε = checks.bandit.EPSILON;
+    guarantee of E2W); CLAIMS F2. Bandit :data:`BANDIT`, ε = mdps.instances.E2W_EPSILON;
     R = 1 000 (quick) / 4 000 (default) runs per allocation; 10 log-spaced t up to 10³ / 10⁴.
     """
     r, tau, sigma = BANDITS[BANDIT]
     n_runs = pick(size, 1_000, 4_000)
     t = np.unique(np.round(np.logspace(1, pick(size, 3, 4), 10)).astype(int))
     e2w = _mean_band(
-        scaled_squared_errors(r, tau, sigma, e2w_allocation(tau, EPSILON), t, n_runs=n_runs, seed=seed)
+        scaled_squared_errors(r, tau, sigma, e2w_allocation(tau, E2W_EPSILON), t, n_runs=n_runs, seed=seed)
     )
     uni = _mean_band(
         scaled_squared_errors(r, tau, sigma, uniform_allocation, t, n_runs=n_runs, seed=seed + 1)
@@ -132,7 +131,7 @@ def e2w_rate_data(*, seed: int = 0, size: str = "quick") -> E2WRateData:
         r=r,
         tau=tau,
         sigma=sigma,
-        epsilon=EPSILON,
+        epsilon=E2W_EPSILON,
         t=t,
         e2w=e2w[0],
         e2w_lower=e2w[1],
@@ -200,15 +199,9 @@ def e2w_rate(*, seed: int = 0, size: str = "quick") -> Figure:
 # 11. svgd_particles (E3)
 # ---------------------------------------------------------------------------------------------
 def svgd_targets() -> tuple[BoltzmannMixture, BoltzmannMixture]:
-    """The Boltzmann densities of the figure (those of the E3 battery): 1-D two modes, 2-D four bumps."""
-    one = BoltzmannMixture("1-D two modes", 0.5, np.array([0.35, 0.65]), np.array([[-1.0], [1.0]]), 0.55)
-    two = BoltzmannMixture(
-        "2-D four bumps",
-        1.0,
-        np.array([0.4, 0.3, 0.2, 0.1]),
-        1.5 * np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]]),
-        0.6,
-    )
+    """The Boltzmann densities of the figure (those of the E3 battery, mdps.instances.BOLTZMANN_MIXTURES):
+    1-D two modes, 2-D four bumps."""
+    one, two = (BoltzmannMixture(name, *params) for name, params in BOLTZMANN_MIXTURES.items())
     return one, two
 
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.figure import Figure
 
-from checks.mcts import EPSILON, SIGMA, TAU, UCT_C
 from figures._common import pick
 from figures.style import BAND_ALPHA, new_figure, series, styled
 from mdps.generators import d_chain
+from mdps.instances import MCTS_EPSILON, MCTS_SIGMA, MCTS_TAU, UCT_C
 from mdps.trees import synthetic_tree, tree_mdp
 from theory.mcts import FailureCurve, d_chain_critical_temperature, failure_curve, ments, root_soft_q, uct
 
@@ -38,9 +38,9 @@ __all__ = [
 
 #: Level of the Clopper–Pearson intervals.
 LEVEL = 0.99
-#: Search parameters: those of the G3a battery (checks.planning; defined in checks.mcts): MENTS
-#: τ and ε, UCT's c, and the Gaussian leaf noise σ.
-SEARCH = {"tau": TAU, "epsilon": EPSILON, "c": UCT_C, "sigma": SIGMA}
+#: Search parameters: those of the G3a battery (checks.planning; defined in mdps.instances):
+#: MENTS τ and ε, UCT's c, and the Gaussian leaf noise σ.
+SEARCH = {"tau": MCTS_TAU, "epsilon": MCTS_EPSILON, "c": UCT_C, "sigma": MCTS_SIGMA}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Figures of the temperature: Boltzmann policies on a gridworld, and the τ → 0 limit (B2, B4).
 
 Source: seed deck, slide "Redefinition: Bellman function" (the maximum entropy policy and its
-soft values). Exact optima come from the certified solver of :func:`checks.base.exact_optimum`.
+soft values). Exact optima come from the certified solver of :func:`theory.solvers.exact_optimum`.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import numpy as np
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from checks.base import exact_optimum
 from figures._common import pick
 from figures.style import BAND_ALPHA, PALETTE, new_figure, series, styled
 from mdps.generators import garnet, gridworld
 from theory.bellman import boltzmann_policy, evaluate_policy
+from theory.solvers import exact_optimum
 
 __all__ = [
     "GRID",

@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import checks.bandit as bandit
-from checks.bandit import BANDITS, check_e2w_sampling, check_error_rate
+from checks.bandit import check_e2w_sampling, check_error_rate
+from mdps.instances import BANDITS
 from mdps.strategies import q_vectors
 from theory.bandit import e2w_distribution, oracle_allocation, uniform_allocation
 from theory.softmax import soft_indmax

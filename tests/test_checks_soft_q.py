@@ -10,11 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checks import importance_sampling, soft_q, svgd
-from checks.importance_sampling import check_importance_sampled_value, continuous_instance, discrete_instance
+from checks.importance_sampling import check_importance_sampled_value
 from checks.soft_q import check_sampled_soft_q_learning
-from checks.svgd import BoltzmannMixture, check_amortised_sampler, check_svgd_boltzmann
+from checks.svgd import check_amortised_sampler, check_svgd_boltzmann
 from mdps.generators import garnet, gridworld
 from mdps.strategies import finite_mdps, q_vectors, simplex_vectors, temperatures
+from theory.sampling import BoltzmannMixture, continuous_instance, discrete_instance
 from theory.soft_q import importance_sampled_soft_value, soft_q_learning, svgd_direction
 from theory.softmax import soft_value
 

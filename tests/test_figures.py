@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from checks.base import roundoff_tolerance, value_scale
+from checks.base import roundoff_tolerance
 from figures import dynamics, sampling, search, softmax, temperature
 from figures.__main__ import main
 from figures._common import lines_by_gid, pick
@@ -25,7 +25,7 @@ from theory.bandit import exp_sum_estimate, simulate, uniform_allocation
 from theory.bellman import boltzmann_policy
 from theory.soft_q import svgd
 from theory.softmax import entropy, soft_indmax, soft_value
-from theory.solvers import ConvergenceWarning, soft_value_iteration
+from theory.solvers import ConvergenceWarning, soft_value_iteration, value_scale
 
 QUICK = {"seed": 0, "size": "quick"}
 

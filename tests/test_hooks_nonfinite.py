@@ -41,11 +41,13 @@ from checks.base import FAIL
 from checks.subjects import OWN, ROLES
 from mdps import FiniteMDP
 from mdps.generators import chain, garnet, random_dag
+from mdps.instances import E2W_EPSILON
 from mdps.trees import synthetic_tree, tree_mdp
 from theory.actor_critic import soft_policy_evaluation_operator, support_projection
 from theory.bandit import e2w_distribution, e2w_limit
 from theory.bellman import boltzmann_policy, evaluate_policy, soft_bellman_operator
 from theory.policy_gradient import soft_objective
+from theory.sampling import discrete_instance
 from theory.soft_q import importance_sampled_soft_value, soft_q_learning, svgd_direction
 from theory.softmax import entropy, kl, soft_indmax, soft_value, softmax_conjugate
 from theory.solvers import soft_policy_iteration, soft_value_iteration
@@ -98,14 +100,14 @@ TREE = tree_mdp(synthetic_tree(2, 2, seed=0))
 TAU = 0.5
 PI = np.random.default_rng(0).dirichlet(np.ones(3), size=6)
 BANDIT_REWARD, BANDIT_TAU, BANDIT_SIGMA = np.array([0.0, 0.5, 1.0]), 0.5, 0.5
-IS_INSTANCE = importance_sampling.discrete_instance([0.1, 0.9, -0.4], np.full(3, 1 / 3), 0.5)
+IS_INSTANCE = discrete_instance([0.1, 0.9, -0.4], np.full(3, 1 / 3), 0.5)
 TARGET_1D = svgd._boltzmann_targets()[0]
 SUPPORT = np.ones((6, 3), dtype=bool)
 SUPPORT[:, 0] = False
 
 
 def _e2w_allocation(means, t):
-    return bandit._e2w_sampler(e2w_distribution, BANDIT_TAU, bandit.EPSILON)(means, t)
+    return bandit._e2w_sampler(e2w_distribution, BANDIT_TAU, E2W_EPSILON)(means, t)
 
 
 def _support_project(q, tau, spec):

@@ -30,7 +30,12 @@ from theory import (
     soft_value_iteration,
 )
 from theory.lp import LP_FEASIBILITY_TOL, classical_lp_values
-from theory.solvers import soft_solve  # not re-exported by theory/__init__.py yet
+from theory.solvers import (  # not re-exported by theory/__init__.py yet
+    exact_optimum,
+    exact_tolerance,
+    soft_solve,
+    value_scale,
+)
 
 EPS = np.finfo(np.float64).eps
 moderate_tau = temperatures(max_value=10.0)
@@ -226,6 +231,25 @@ def test_d_chain_backward_induction_by_hand():
     assert res.v[0] == pytest.approx(v0, rel=1e-14)
     np.testing.assert_allclose(res.q[0], [0.5, v1], rtol=1e-14)
     assert soft_backward_induction(mdp, 0.0).v[0] == 0.5
+
+
+def test_value_scale_by_hand_discounted_and_finite_horizon():
+    # max|r| = 2, A = 3: (2 + τ log 3)/(1 − γ) discounted, H·(2 + τ log 3) with a horizon.
+    P, R = np.ones((1, 3, 1)), np.array([[-2.0, 1.0, 0.5]])
+    tau = 0.5
+    per_step = 2.0 + tau * np.log(3.0)
+    assert value_scale(FiniteMDP(P, R, 0.75), tau) == pytest.approx(4 * per_step, rel=1e-15)
+    assert value_scale(FiniteMDP(P, R, 1.0, horizon=7), tau) == pytest.approx(7 * per_step, rel=1e-15)
+    assert value_scale(FiniteMDP(P, R, 0.5, horizon=7), 0.0) == 14.0  # the horizon, not 1/(1 − γ)
+    with pytest.raises(ValueError, match="float64 range"):
+        value_scale(FiniteMDP(P, np.full((1, 3), 1e306), 1.0, horizon=1000), 0.0)
+
+
+def test_exact_optimum_is_certified_to_exact_tolerance():
+    mdp = garnet(8, 3, 2, gamma=0.9, seed=1)
+    res = exact_optimum(mdp, 0.3)
+    assert res.converged and res.error_bound <= exact_tolerance(mdp, 0.3)
+    assert exact_tolerance(mdp, 0.3) == 1e-12 * (1 + value_scale(mdp, 0.3))
 
 
 @pytest.mark.parametrize("maxiter", [1000, 1])
