@@ -5,9 +5,8 @@ it runs ``checks.verify`` on the implementations given and fails the test with t
 each failure's smallest failing instance printed as code, when a claim fails.
 """
 
-import pytest
-
 import my_soft_rl
+import pytest
 
 ROLES = [
     "soft_value",

@@ -6,8 +6,8 @@ the README, "Check your own implementation").
 """
 
 import pytest
-
 import third_party
+
 from checks.verify import verify
 from mdps.conventions import Conventions
 
