@@ -128,6 +128,11 @@ def _objective_scale(q: np.ndarray, tau: float) -> float:
     return max(float(q.max() - q.min()), tau) or 1.0
 
 
+def _q_tau_key(case) -> tuple[None, float]:
+    """The key of :meth:`checks.subjects.Subjects.admit` for a (label, q, τ, ...) case: no MDP, τ."""
+    return None, case[2]
+
+
 def _q_tau_suite(seed: int, size: str):
     """(label, q, τ) over the q-vector suite × the temperature suite."""
     return [

@@ -116,7 +116,7 @@ def _support_project(q, tau, spec):
 HOOKS = [
     # A
     ("A1 entropy", softmax_checks.check_entropy, (P_VEC,), {}, "entropy", entropy),
-    ("A2 indmax", softmax_checks.check_gradient, (Q, TAU), {}, "indmax", soft_indmax),
+    ("A2 soft_indmax", softmax_checks.check_gradient, (Q, TAU), {}, "soft_indmax", soft_indmax),
     ("A2 soft_value", softmax_checks.check_gradient, (Q, TAU), {}, "soft_value", soft_value),
     (
         "A2 symbolic_derivation",
@@ -127,9 +127,9 @@ HOOKS = [
         symbolic.gradient_residuals,
     ),
     ("A3 soft_value", softmax_checks.check_duality, (Q, TAU, PI_VEC), {}, "soft_value", soft_value),
-    ("A3 indmax", softmax_checks.check_duality, (Q, TAU, PI_VEC), {}, "indmax", soft_indmax),
+    ("A3 soft_indmax", softmax_checks.check_duality, (Q, TAU, PI_VEC), {}, "soft_indmax", soft_indmax),
     ("A4 soft_value", softmax_checks.check_per_action, (Q, TAU), {}, "soft_value", soft_value),
-    ("A4 indmax", softmax_checks.check_per_action, (Q, TAU), {}, "indmax", soft_indmax),
+    ("A4 soft_indmax", softmax_checks.check_per_action, (Q, TAU), {}, "soft_indmax", soft_indmax),
     ("A5 conjugate", conjugacy.check_conjugate, (P_VEC, TAU), {}, "conjugate", softmax_conjugate),
     (
         "A5 conjugate off the simplex",
@@ -159,7 +159,7 @@ HOOKS = [
     ("A5 biconjugate conjugate", conjugacy.check_biconjugate, (Q, TAU), {}, "conjugate", softmax_conjugate),
     ("A5 biconjugate soft_value", conjugacy.check_biconjugate, (Q, TAU), {}, "soft_value", soft_value),
     ("A6 multiplier", conjugacy.check_kkt, (Q, TAU), {}, "multiplier", conjugacy._lagrange_multiplier),
-    ("A6 indmax", conjugacy.check_kkt, (Q, TAU), {}, "indmax", soft_indmax),
+    ("A6 soft_indmax", conjugacy.check_kkt, (Q, TAU), {}, "soft_indmax", soft_indmax),
     (
         "A6 symbolic_derivation",
         conjugacy.check_kkt,
@@ -170,8 +170,8 @@ HOOKS = [
     ),
     ("A7 soft_value", conjugacy.check_bounds_and_limits, (Q, TAU), {}, "soft_value", soft_value),
     ("A7 soft_value tau=0", conjugacy.check_bounds_and_limits, (Q, 0.0), {}, "soft_value", soft_value),
-    ("A7 indmax", conjugacy.check_bounds_and_limits, (Q, TAU), {}, "indmax", soft_indmax),
-    ("A7 indmax tau=0", conjugacy.check_bounds_and_limits, (Q, 0.0), {}, "indmax", soft_indmax),
+    ("A7 soft_indmax", conjugacy.check_bounds_and_limits, (Q, TAU), {}, "soft_indmax", soft_indmax),
+    ("A7 soft_indmax tau=0", conjugacy.check_bounds_and_limits, (Q, 0.0), {}, "soft_indmax", soft_indmax),
     ("A7 entropy", conjugacy.check_bounds_and_limits, (Q, TAU), {}, "entropy", entropy),
     (
         "A7 symbolic_derivation",
