@@ -219,14 +219,21 @@ HOOKS = [
         bellman.gaussian_log_normaliser,
     ),
     # C
-    ("C1 improve", improvement.check_policy_improvement, (GARNET, TAU, PI), {}, "improve", boltzmann_policy),
+    (
+        "C1 policy_improvement",
+        improvement.check_policy_improvement,
+        (GARNET, TAU, PI),
+        {},
+        "policy_improvement",
+        boltzmann_policy,
+    ),
     ("C2 divergence", improvement.check_one_step_identity, (GARNET, TAU, PI), {}, "divergence", kl),
     (
-        "C3 improve",
+        "C3 policy_improvement",
         improvement.check_soft_policy_iteration,
         (GARNET, TAU, PI),
         {},
-        "improve",
+        "policy_improvement",
         boltzmann_policy,
     ),
     (
