@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scipy.special import entr, logsumexp
 
 import checks.bellman as bellman
+from checks.base import probe as checks_probe
 from checks.bellman import (
     check_boltzmann_optimal,
     check_gaussian_soft_value,
@@ -340,3 +341,15 @@ def test_B3_foreign_evaluation_passes_and_one_without_entropy_fails():
     assert bellman.battery_policy_value(seed=0, size="quick", subjects=wrong).verdict == "FAIL"
     pi = np.random.default_rng(0).dirichlet(np.ones(3), size=10)
     assert_rejected(check_policy_value(MDPS[0], 0.5, pi, subjects=wrong))
+
+
+@settings(max_examples=10, deadline=None)
+@given(mdp_tau_policy(max_states=4, max_actions=3))
+def test_B_probes_check_drawn_instances(case):
+    """The probes of B2-B4 (what checks.verify shrinks with) run their check on a drawn instance."""
+    mdp, tau, pi = case
+    drawn = {"mdp": mdp, "tau": max(tau, 1e-3), "pi": pi}
+    for claim_id in ("B2", "B3", "B4"):
+        probe = checks_probe(claim_id)
+        res = probe.check(*(drawn[name] for name in probe.draws), subjects=OWN)
+        assert res.claim == claim_id and res.passed, res.details

@@ -10,6 +10,7 @@ from scipy.special import entr, logsumexp
 from scipy.special import softmax as scipy_softmax
 
 import checks.improvement as improvement
+from checks.base import probe as checks_probe
 from checks.improvement import check_one_step_identity, check_policy_improvement, check_soft_policy_iteration
 from checks.subjects import OWN, Subjects
 from mdps.generators import garnet, random_dag
@@ -213,3 +214,14 @@ def test_C1_rejects_an_improvement_that_is_not_a_policy():
     wrong = Subjects.of(policy_improvement=lambda q, tau: np.exp(q / tau))
     res = check_policy_improvement(MDPS[0], TAU, random_policy(MDPS[0]), subjects=wrong)
     assert res.verdict == "FAIL" and "must sum to 1" in res.details["subject"]
+
+
+@settings(max_examples=10, deadline=None)
+@given(mdp_tau_policy(max_states=4))
+def test_C_probes_check_drawn_instances(case):
+    """The probes of C1 and C3 (what checks.verify shrinks with) run their check on a drawn instance."""
+    drawn = dict(zip(("mdp", "tau", "pi"), case))
+    for claim_id in ("C1", "C3"):
+        probe = checks_probe(claim_id)
+        res = probe.check(*(drawn[name] for name in probe.draws), subjects=OWN)
+        assert res.claim == claim_id and res.passed, res.details

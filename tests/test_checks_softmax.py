@@ -13,6 +13,7 @@ from scipy.special import softmax as scipy_softmax
 
 from checks import conjugacy, softmax
 from checks.base import FAIL, registered
+from checks.base import probe as checks_probe
 from checks.subjects import OWN, Subjects
 from mdps.conventions import Conventions
 from mdps.strategies import q_vectors, simplex_vectors, temperatures
@@ -440,3 +441,14 @@ def test_A_foreign_soft_value_in_beta():
     subjects = Subjects.of(Conventions(temperature="beta"), soft_value=foreign_soft_value_beta)
     assert softmax.battery_per_action(seed=0, size="quick", subjects=subjects).passed
     assert conjugacy.battery_conjugate(seed=0, size="quick", subjects=subjects).passed
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.data(), q_vectors(), temperatures(allow_zero=False, max_value=1e3))
+def test_A_probes_check_drawn_instances(data, q, tau):
+    """Each A claim's probe (what checks.verify shrinks with) runs its check on a drawn instance."""
+    drawn = {"q": q, "tau": tau, "p": data.draw(simplex_vectors(k=q.size))}
+    for claim, _ in A_BATTERIES:
+        probe = checks_probe(claim.id)
+        res = probe.check(*(drawn[name] for name in probe.draws), subjects=OWN)
+        assert res.claim == claim.id and res.passed, res.details
