@@ -8,8 +8,10 @@ B5: continuous actions: the Gaussian soft value and Boltzmann density, by quadra
 
 Tolerances. Float64 round-off is ``roundoff_tolerance(mdp, τ)`` = 64·eps·(1 + k)·(1 + ‖V‖)
 (checks.base), k the successors per row, ‖V‖ <= (‖r‖∞ + τ log A)/(1 − γ). Where a quantity comes
-from a solver, its certified ``error_bound`` β (sup-norm on q and v) is added, propagated through
-the operation the claim applies (stated per check). The exact policy evaluation leaves a residual
+from the solver under test, asked for tol = ``solver_tolerance(mdp, τ)``, ε = tol + β is added, β
+the certified ``error_bound`` of the independent optimum it is compared with (``exact_optimum``;
+never the solver's own bound), propagated through the operation the claim applies (stated per
+check). The exact policy evaluation leaves a residual
 r of its linear solve: round-off, plus theory.bellman's Krylov acceptance threshold
 1e-13·(‖b‖ + ‖x‖) for sparse P; its output then errs by at most ‖(I − γP_π)⁻¹‖∞·r <= r/(1 − γ)
 (``solve_roundoff``). Identities that hold up to the residual allow r (``solve_residual``).
