@@ -40,6 +40,7 @@ __all__ = [
     "entropy_nats",
     "nats_roundoff",
     "objective_scale",
+    "q_tau_key",
     "q_tau_suite",
     "value_roundoff",
     "vector_label",
@@ -142,6 +143,11 @@ def _slsqp(objective, on_simplex, jac, x0: np.ndarray) -> np.ndarray:
 def objective_scale(q: np.ndarray, tau: float) -> float:
     """The scale of π·q + τH(π) relative to max q: max(spread of q, τ), or 1 if both are 0."""
     return max(float(q.max() - q.min()), tau) or 1.0
+
+
+def q_tau_key(case) -> tuple[None, float]:
+    """The key of :meth:`checks.subjects.Subjects.admit` for a (label, q, τ, ...) case: no MDP, τ."""
+    return None, case[2]
 
 
 def q_tau_suite(seed: int, size: str):

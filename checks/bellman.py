@@ -8,8 +8,10 @@ B5: continuous actions: the Gaussian soft value and Boltzmann density, by quadra
 
 Tolerances. Float64 round-off is ``roundoff_tolerance(mdp, τ)`` = 64·eps·(1 + k)·(1 + ‖V‖)
 (checks.base), k the successors per row, ‖V‖ <= (‖r‖∞ + τ log A)/(1 − γ). Where a quantity comes
-from a solver, its certified ``error_bound`` β (sup-norm on q and v) is added, propagated through
-the operation the claim applies (stated per check). The exact policy evaluation leaves a residual
+from the solver under test, asked for tol = ``solver_tolerance(mdp, τ)``, ε = tol + β is added, β
+the certified ``error_bound`` of the independent optimum it is compared with (``exact_optimum``;
+never the solver's own bound), propagated through the operation the claim applies (stated per
+check). The exact policy evaluation leaves a residual
 r of its linear solve: round-off, plus theory.bellman's Krylov acceptance threshold
 1e-13·(‖b‖ + ‖x‖) for sparse P; its output then errs by at most ‖(I − γP_π)⁻¹‖∞·r <= r/(1 − γ)
 (``solve_roundoff``). Identities that hold up to the residual allow r (``solve_residual``).
@@ -43,10 +45,10 @@ from checks.subjects import OWN, Subjects, solver_comparisons, solver_tolerance
 from checks.suite import mdp_cases, mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
 from mdps.validation import check_tau
-from theory.bellman import DIRECT_SOLVE_MAX_STATES, evaluate_policy, soft_state_value
+from theory.bellman import DIRECT_SOLVE_MAX_STATES, boltzmann_policy, evaluate_policy, soft_state_value
 from theory.roundoff import roundoff
 from theory.softmax import entropy, kl
-from theory.solvers import exact_optimum, exact_tolerance, soft_value_iteration, value_scale
+from theory.solvers import exact_optimum, value_scale
 
 __all__ = [
     "MAX_DETERMINISTIC",
@@ -75,18 +77,21 @@ B2 = Claim(
     "B2",
     "π* = exp((Q* − V*)/τ) is a policy, V^π* = V*, and V^π <= V* for every π (< somewhere if π ≠ π*)",
     "seed deck, 'Redefinition: Bellman function'; Haarnoja et al. 2017, Thm 1; Geist et al. 2019, Thm 1",
+    roles=("solver",),
 )
 B3 = Claim(
     "B3",
     "V^π = (I − γP_π)⁻¹(r_π + τH_π) = Σ_t γ^t P_π^t (r_π + τH_π); V^π = Σ_a π(Q^π − τ log π); "
     "Q^π = r + γP[τH(π) + π·Q^π]",
     "seed deck, 'Redefinition: Bellman function'; Geist et al. 2019, Def. 2",
+    roles=("policy_evaluation",),
 )
 B4 = Claim(
     "B4",
     "0 <= V*_τ − V*_0 <= τ log K/(1−γ); 0 <= Q*_τ − Q*_0 <= γτ log K/(1−γ); "
     "0 <= V*_0 − V_0^{π*_τ} <= τ log K/(1−γ); V*_τ non-decreasing in τ",
     "Geist et al. 2019, Prop. 3 and Thm 2 (Shannon entropy, L = −τ log K, U = 0)",
+    roles=("solver",),
 )
 B5 = Claim(
     "B5",
@@ -157,30 +162,38 @@ def _deterministic_policies(n_states: int, n_actions: int, rng: np.random.Genera
     return [eye[list(c)] for c in choices]
 
 
-@B2.subjects("policy", "solver")
+@B2.subjects("policy")
 def check_boltzmann_optimal(
     mdp: FiniteMDP,
     tau: float,
     *,
     seed: int = 0,
     policy=None,
-    solver=soft_value_iteration,
+    subjects: Subjects = OWN,
     n_random: int = 8,
     max_deterministic: int = MAX_DETERMINISTIC,
-    tol=None,
 ) -> CheckResult:
     """B2 on one instance (τ > 0): π* = exp((Q* − V*)/τ) is a distribution and optimal.
 
-    Sub-measurements (each against its allowance):
+    The solver (``subjects.solver``) is asked for ``solver_tolerance`` and compared with the
+    certified optimum of soft policy iteration (``exact_optimum``, bound β_ref), as in B1
+    (``checks.subjects.solver_comparisons``); ε = tol + β_ref then bounds |Q̂ − Q*| and
+    |V̂ − V*| (never the solver's own ``error_bound``). The reference must itself be certified
+    to within tol (β_ref <= tol; on the suites β_ref <= 0.01·tol): a reference widened by a
+    broken linear solve (soft policy iteration evaluates by the same solve as below) would
+    widen every allowance until nothing could fail. Sub-measurements (each against its
+    allowance):
     - ``|Σ_a π* − 1|`` and ``−min π*`` on non-terminal states (terminal states have no decision;
-      their row is not used). exp((Q − V)/τ) inherits the error of Q − V divided by τ:
-      ``roundoff(A, 1 + ‖V‖/τ)`` = 64·A·eps·(1 + ‖V‖/τ).
-    - ``|V^π* − V̂|``: the exact value of π* against the solver's V̂. π* is the Boltzmann policy
-      of Q̂, within β of Q*; V* − V^π = (I − γP_π)⁻¹ τ KL(π‖π*) and τ KL <= 2β give
-      β + 2β/(1 − γ), plus the solve's round-off.
+      their row is not used), π* = exp((Q̂ − V̂)/τ): Σ_a π*_a exp((e_q − e_v)/τ) with
+      |e_q|, |e_v| <= ε is within expm1(2ε/τ) of 1, plus the round-off of exp((Q − V)/τ),
+      which inherits the error of Q − V divided by τ: ``roundoff(A, 1 + ‖V‖/τ)`` = 64·A·eps·(1 + ‖V‖/τ).
+    - ``|V^π* − V̂|``: the exact value of π* against the solver's V̂. π* is evaluated as the
+      Boltzmann policy of Q̂ (theory.bellman.boltzmann_policy), and Q̂ is within ε of Q*;
+      V* − V^π = (I − γP_π)⁻¹ τ KL(π‖π*) and τ KL <= 2ε give ε + 2ε/(1 − γ), plus the solve's
+      round-off.
     - ``max (V^π − V̂)₊`` over alternatives (one-sided): Dirichlet policies, deterministic
       policies (all when A^S <= ``max_deterministic``, else that many at random), and
-      (1 − w)π* + wπ_random for w in PERTURBATION_WEIGHTS: allowance β plus round-off.
+      (1 − w)π* + wπ_random for w in PERTURBATION_WEIGHTS: allowance ε plus round-off.
     - strictness: the number of alternatives that differ detectably from π* (τ·max_s KL(π‖π*)
       above twice the allowance; the gap at that state is at least τ KL) whose max-gap
       max_s (V̂ − V^π) does not exceed the allowance: must be 0.
@@ -191,30 +204,35 @@ def check_boltzmann_optimal(
       mdp: infinite-horizon MDP.
       tau: temperature τ > 0.
       seed: seeds the alternative policies.
-      policy: ``[S, A]`` the candidate optimal policy; None computes exp((Q̂ − V̂)/τ)
-        (negative controls pass π* at a wrong temperature).
-      solver: ``solver(mdp, tau, tol=...) -> SolveResult``.
+      policy: ``[S, A]`` the candidate optimal policy; None: the Boltzmann policy of the
+        solver's Q̂ (negative controls pass π* at a wrong temperature).
+      subjects: the ``solver`` under test.
       n_random: number of Dirichlet policies (and of random policies mixed into π*).
       max_deterministic: the cap on deterministic policies tried.
-      tol: certified accuracy asked of the solver.
     Returns:
       CheckResult; ``details["smallest_max_gap"]`` is the smallest max_s (V̂ − V^π) over the
       alternatives that differ from π*.
+    Raises:
+      ValueError: τ <= 0.
     """
     check_tau(tau, positive=True, why="claim B2 is about τ > 0: at τ = 0 it is the classical statement")
     rng = np.random.default_rng(seed)
-    res = solver(mdp, tau, tol=exact_tolerance(mdp, tau) if tol is None else tol)
+    tol = solver_tolerance(mdp, tau)
+    ref = exact_optimum(mdp, tau)
+    res = subjects.solver(mdp, tau, tol)
     live = ~mdp.terminal
     S, A = mdp.n_states, mdp.n_actions
+    beta, solve_ro = tol + ref.error_bound, solve_roundoff(mdp, tau)
     if policy is None:
         raw = np.exp((res.q - res.v[:, None]) / tau)
-        pi_star = np.where(live[:, None], raw, 1.0 / A)
+        pi_star = np.where(live[:, None], boltzmann_policy(res.q, tau), 1.0 / A)
     else:
         pi_star = raw = np.asarray(policy, dtype=np.float64)
     # operations: the A-term row sum; magnitude: 1 + ‖V‖/τ, the error of (Q − V)/τ that exp carries
-    exp_roundoff = roundoff(A, 1 + value_scale(mdp, tau) / tau)
+    sum_allowed = roundoff(A, 1 + value_scale(mdp, tau) / tau)
+    if policy is None:  # Q̂ and V̂ each within β of Q*, V*: exp((e_q − e_v)/τ) within expm1(2β/τ) of 1
+        sum_allowed += np.expm1(2 * beta / tau)
     pi_star = pi_star / pi_star.sum(axis=1, keepdims=True)  # exact-simplex rows for evaluation
-    beta, solve_ro = res.error_bound, solve_roundoff(mdp, tau)
     one_sided = beta + solve_ro
 
     v_star = evaluate_policy(mdp, pi_star, tau).v
@@ -235,7 +253,9 @@ def check_boltzmann_optimal(
             smallest_gap = min(smallest_gap, float(gap.max()))
             not_strict += int(gap.max() <= one_sided)
     entries = {
-        "|sum pi* - 1|": (np.abs(raw[live].sum(axis=1) - 1).max(initial=0.0), exp_roundoff),
+        **solver_comparisons(res, ref, tol, roundoff_tolerance(mdp, tau)),
+        "reference's certified bound <= tol": (ref.error_bound, tol),
+        "|sum pi* - 1|": (np.abs(raw[live].sum(axis=1) - 1).max(initial=0.0), sum_allowed),
         "-min pi*": (excess(-raw[live].min(initial=0.0)), 0.0),
         "|V^pi* - V*|": (np.abs(v_star - res.v).max(), beta * (1 + 2 / (1 - mdp.gamma)) + solve_ro),
         "max (V^pi - V*)+": (worst_excess, one_sided),
@@ -245,6 +265,7 @@ def check_boltzmann_optimal(
         entries,
         {
             "instance": instance_label(mdp, tau),
+            "tol": tol,
             "alternatives": len(alternatives),
             "differing_from_pi*": differing,
             "smallest_max_gap": smallest_gap,
@@ -258,23 +279,29 @@ def check_boltzmann_optimal(
 _LARGE_MAX_DETERMINISTIC = 32
 
 
-@register(B2)
-def battery_boltzmann_optimal(*, seed: int, size: str) -> CheckResult:
+@register(B2, probe=Probe(("mdp", "tau"), check_boltzmann_optimal))
+def battery_boltzmann_optimal(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
     """B2 over the seeded MDP suite at every positive suite temperature (τ = 0 skipped: B2 is about τ > 0)."""
+    cases = [
+        (m, t, seed + i)
+        for i, m in enumerate(mdp_suite(seed, size))
+        for t in temperature_suite(size)
+        if t > 0
+    ]
+    cases = subjects.admit(B2, cases)
     return fold(
         B2,
         (
             check_boltzmann_optimal(
                 m,
                 t,
-                seed=seed + i,
+                seed=s,
+                subjects=subjects,
                 max_deterministic=MAX_DETERMINISTIC
                 if m.n_states <= DIRECT_SOLVE_MAX_STATES
                 else _LARGE_MAX_DETERMINISTIC,
             )
-            for i, m in enumerate(mdp_suite(seed, size))
-            for t in temperature_suite(size)
-            if t > 0
+            for m, t, s in cases
         ),
     )
 
@@ -295,9 +322,10 @@ def _discounted_series(P_pi: np.ndarray, b: np.ndarray, gamma: float, tail: floa
     return partial, T
 
 
-@B3.subjects("evaluate")
-def check_policy_value(mdp: FiniteMDP, tau: float, pi, *, evaluate=evaluate_policy, tol=None) -> CheckResult:
-    """B3 on one instance: the exact soft value of π against its series and its two identities.
+@B3.subjects()
+def check_policy_value(mdp: FiniteMDP, tau: float, pi, *, subjects: Subjects = OWN, tol=None) -> CheckResult:
+    """B3 on one instance: the soft value of π under test (``subjects.policy_evaluation``)
+    against its series and its two identities.
 
     - series: V^π = Σ_t γ^t P_π^t (r_π + τH_π) (entropy of π(·|s_t), 0 on terminal states),
       summed by matrix powers to T terms with tail γ^T·max|r_π + τH_π|/(1 − γ) <= round-off;
@@ -313,7 +341,7 @@ def check_policy_value(mdp: FiniteMDP, tau: float, pi, *, evaluate=evaluate_poli
       mdp: infinite-horizon MDP.
       tau: temperature τ >= 0.
       pi: ``[S, A]`` policy.
-      evaluate: ``evaluate(mdp, pi, tau) -> PolicyEvaluation`` under test (negative controls
+      subjects: the ``policy_evaluation`` under test, giving (Q^π, V^π) (negative controls
         drop the entropy or use a wrong discount).
       tol: allowance on the identities (default ``solve_residual``); the series comparison
         allows it divided by 1 − γ, plus round-off.
@@ -322,28 +350,28 @@ def check_policy_value(mdp: FiniteMDP, tau: float, pi, *, evaluate=evaluate_poli
     """
     residual = solve_residual(mdp, tau) if tol is None else tol
     solve_ro = residual / (1 - mdp.gamma)
-    ev = evaluate(mdp, pi, tau)
+    q, v = subjects.policy_evaluation(mdp, pi, tau)
     pi = np.asarray(pi, dtype=np.float64)
     live = ~mdp.terminal
     h = np.where(live, entropy(pi), 0.0)
     P_pi = mdp.P_pi(pi)
     P_pi = P_pi.toarray() if hasattr(P_pi, "toarray") else P_pi
     series, T = _discounted_series(P_pi, mdp.r_pi(pi) + tau * h, mdp.gamma, roundoff_tolerance(mdp, tau))
-    v_from_q = (pi * ev.q).sum(axis=1) - tau * xlogy(pi, pi).sum(axis=1)
-    next_value = np.where(live, tau * h + (pi * ev.q).sum(axis=1), 0.0)
+    v_from_q = (pi * q).sum(axis=1) - tau * xlogy(pi, pi).sum(axis=1)
+    next_value = np.where(live, tau * h + (pi * q).sum(axis=1), 0.0)
     entries = {
-        "|V solve - V series|": (np.abs(ev.v - series).max(), roundoff_tolerance(mdp, tau) + solve_ro),
-        "|V - sum pi(Q - tau log pi)|": (np.abs(ev.v - v_from_q)[live].max(initial=0.0), residual),
+        "|V solve - V series|": (np.abs(v - series).max(), roundoff_tolerance(mdp, tau) + solve_ro),
+        "|V - sum pi(Q - tau log pi)|": (np.abs(v - v_from_q)[live].max(initial=0.0), residual),
         "|Q - r - gamma P[tau H + pi.Q]|": (
-            np.abs(ev.q - mdp.R - mdp.gamma * mdp.expected_next(next_value)).max(),
+            np.abs(q - mdp.R - mdp.gamma * mdp.expected_next(next_value)).max(),
             residual,
         ),
     }
     return B3.worst_of(entries, {"instance": instance_label(mdp, tau), "series_terms": T})
 
 
-@register(B3)
-def battery_policy_value(*, seed: int, size: str) -> CheckResult:
+@register(B3, probe=Probe(("mdp", "tau", "pi"), check_policy_value))
+def battery_policy_value(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
     """B3 over the MDP suite × temperatures, for 3 seeded Dirichlet policies and 1 deterministic one."""
     rng = np.random.default_rng(seed)
     cases = []
@@ -351,7 +379,8 @@ def battery_policy_value(*, seed: int, size: str) -> CheckResult:
         pis = list(rng.dirichlet(np.ones(m.n_actions), size=(3, m.n_states)))
         pis.append(np.eye(m.n_actions)[rng.integers(m.n_actions, size=m.n_states)])
         cases += [(m, t, pi) for t in temperature_suite(size) for pi in pis]
-    return fold(B3, (check_policy_value(m, t, pi) for m, t, pi in cases))
+    cases = subjects.admit(B3, cases)
+    return fold(B3, (check_policy_value(m, t, pi, subjects=subjects) for m, t, pi in cases))
 
 
 # --- B4 ----------------------------------------------------------------------------------------
@@ -360,9 +389,9 @@ def entropy_gap_bound(tau: float, n_actions: int, gamma: float) -> float:
     return tau * np.log(n_actions) / (1 - gamma)
 
 
-@B4.subjects("solver", "bound")
+@B4.subjects("bound")
 def check_temperature_limits(
-    mdp: FiniteMDP, tau: float, *, solver=soft_value_iteration, bound=entropy_gap_bound, tol=None
+    mdp: FiniteMDP, tau: float, *, subjects: Subjects = OWN, bound=entropy_gap_bound
 ) -> CheckResult:
     """B4 on one instance (τ > 0): the one-sided temperature sandwiches and monotonicity in τ.
 
@@ -370,66 +399,78 @@ def check_temperature_limits(
     0 <= V*_τ − V*_0 <= b;  0 <= Q*_τ − Q*_0 <= γb;  0 <= V*_0 − V_0^{π*_τ} <= b
     (V_0^{π*_τ}: classical value, evaluate_policy at τ = 0, of the Boltzmann policy of Q*_τ);
     and V*_τ' non-decreasing over the grid τ' in (0, τ/4, τ/2, τ).
-    Allowance of each one-sided inequality: the certified bounds β of the solves involved (for
-    V_0^{π*_τ}, π*_τ is the Boltzmann policy of Q̂_τ: its soft loss <= 2β_τ/(1 − γ) adds to it),
-    plus the solve round-off.
+    V*_τ', Q*_τ' are the solver's (``subjects.solver``), asked at each τ' of the grid for
+    tol_τ' = ``solver_tolerance(mdp, τ')`` and compared with the certified optimum of soft
+    policy iteration at τ' (``exact_optimum``, bound β_τ'; ``solver_comparisons``), so that
+    ε_τ' = tol_τ' + β_τ' bounds its error (never the solver's own ``error_bound``). A τ' the
+    solver's conventions do not take (τ' = 0 for a solver of τ > 0 only) is not asked, and the
+    comparisons that need it are left out (``details["temperatures_asked"]``).
+    Allowance of each one-sided inequality: the ε of the solves involved (for V_0^{π*_τ}, π*_τ
+    is the Boltzmann policy of Q̂_τ: its soft loss <= 2ε_τ/(1 − γ) adds to it), plus the solve
+    round-off.
 
     Source: Geist et al. 2019, Prop. 3 and Thm 2; theory-notes §2.3, §9.
 
     Args:
       mdp: infinite-horizon MDP.
       tau: temperature τ > 0.
-      solver: ``solver(mdp, tau, tol=...) -> SolveResult`` (negative controls pass one that
-        subtracts the entropy).
+      subjects: the ``solver`` under test (negative controls pass one that subtracts the
+        entropy).
       bound: ``bound(tau, n_actions, gamma) -> float`` (negative controls drop the 1/(1 − γ)).
-      tol: certified accuracy asked of the solver.
     Returns:
       CheckResult, worst violation against its allowance.
+    Raises:
+      ValueError: τ <= 0, or a solver whose conventions do not take τ itself.
     """
     check_tau(tau, positive=True, why="claim B4 is about τ > 0: at τ = 0 it is the classical statement")
-    grid = (0.0, tau / 4, tau / 2, tau)
-    sols = [solver(mdp, t, tol=exact_tolerance(mdp, tau) if tol is None else tol) for t in grid]
-    hard, soft = sols[0], sols[-1]
+    if not subjects.solver.accepts(None, tau):
+        raise ValueError(f"the solver under test does not take tau={tau!r} (its conventions)")
+    entries: dict[str, tuple[float, float]] = {}
+    sols, eps = {}, {}  # τ' -> the solver's answer, and ε_τ' = tol_τ' + β_τ'
+    for t in (0.0, tau / 4, tau / 2, tau):
+        if not subjects.solver.accepts(None, t):
+            continue
+        tol, ref = solver_tolerance(mdp, t), exact_optimum(mdp, t)
+        sols[t] = subjects.solver(mdp, t, tol)
+        eps[t] = tol + ref.error_bound
+        for name, pair in solver_comparisons(sols[t], ref, tol, roundoff_tolerance(mdp, t)).items():
+            entries[f"{name} (tau'={t:g})"] = pair
+    soft = sols[tau]
     b = bound(tau, mdp.n_actions, mdp.gamma)
     ro = solve_roundoff(mdp, tau)
-    slack = hard.error_bound + soft.error_bound + ro
-    v_gap = soft.v - hard.v
-    q_gap = soft.q - hard.q
-    classical_loss = hard.v - evaluate_policy(mdp, soft.policy, 0.0).v
-    loss_slack = hard.error_bound + soft.error_bound * (1 + 2 / (1 - mdp.gamma)) + ro
-    steps = [later.v - earlier.v for earlier, later in zip(sols, sols[1:])]
-    step_slack = largest(*(x.error_bound for x in sols)) * 2 + ro
 
     def below(x):  # how far x goes below 0
         return excess(-np.min(x))
 
-    entries = {
-        "V*_tau - V*_0 < 0": (below(v_gap), slack),
-        "V*_tau - V*_0 > b": (excess(v_gap.max() - b), slack),
-        "Q*_tau - Q*_0 < 0": (below(q_gap), slack),
-        "Q*_tau - Q*_0 > gamma b": (excess(q_gap.max() - mdp.gamma * b), slack),
-        "V*_0 - V_0^pi*_tau < 0": (below(classical_loss), loss_slack),
-        "V*_0 - V_0^pi*_tau > b": (excess(classical_loss.max() - b), loss_slack),
-        "V*_tau decreasing in tau": (largest(*(below(d) for d in steps)), step_slack),
-    }
-    return B4.worst_of(
-        entries,
-        {
-            "instance": instance_label(mdp, tau),
-            "bound": b,
-            "max V gap": float(v_gap.max()),
-            "max classical loss": float(classical_loss.max()),
-        },
-    )
+    details = {"instance": instance_label(mdp, tau), "bound": b, "temperatures_asked": list(sols)}
+    if 0.0 in sols:
+        hard = sols[0.0]
+        slack = eps[0.0] + eps[tau] + ro
+        v_gap = soft.v - hard.v
+        q_gap = soft.q - hard.q
+        classical_loss = hard.v - evaluate_policy(mdp, boltzmann_policy(soft.q, tau), 0.0).v
+        loss_slack = eps[0.0] + eps[tau] * (1 + 2 / (1 - mdp.gamma)) + ro
+        entries |= {
+            "V*_tau - V*_0 < 0": (below(v_gap), slack),
+            "V*_tau - V*_0 > b": (excess(v_gap.max() - b), slack),
+            "Q*_tau - Q*_0 < 0": (below(q_gap), slack),
+            "Q*_tau - Q*_0 > gamma b": (excess(q_gap.max() - mdp.gamma * b), slack),
+            "V*_0 - V_0^pi*_tau < 0": (below(classical_loss), loss_slack),
+            "V*_0 - V_0^pi*_tau > b": (excess(classical_loss.max() - b), loss_slack),
+        }
+        details |= {"max V gap": float(v_gap.max()), "max classical loss": float(classical_loss.max())}
+    answers = list(sols.values())
+    steps = [later.v - earlier.v for earlier, later in zip(answers, answers[1:])]
+    step_slack = largest(*eps.values()) * 2 + ro
+    entries["V*_tau decreasing in tau"] = (largest(*(below(d) for d in steps)), step_slack)
+    return B4.worst_of(entries, details)
 
 
-@register(B4)
-def battery_temperature_limits(*, seed: int, size: str) -> CheckResult:
+@register(B4, probe=Probe(("mdp", "tau"), check_temperature_limits))
+def battery_temperature_limits(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
     """B4 over the MDP suite at every positive suite temperature (τ = 0 is the reference, not a case)."""
-    return fold(
-        B4,
-        (check_temperature_limits(m, t) for m, t in mdp_cases(seed, size, positive_tau=True)),
-    )
+    cases = subjects.admit(B4, mdp_cases(seed, size, positive_tau=True))
+    return fold(B4, (check_temperature_limits(m, t, subjects=subjects) for m, t in cases))
 
 
 # --- B5 ----------------------------------------------------------------------------------------

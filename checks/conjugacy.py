@@ -30,14 +30,15 @@ from checks._softmax_common import (
     entropy_nats,
     nats_roundoff,
     objective_scale,
+    q_tau_key,
     q_tau_suite,
     value_roundoff,
     vector_label,
 )
-from checks.base import CheckResult, Claim, excess, fold, largest, register
+from checks.base import CheckResult, Claim, Probe, excess, fold, largest, register
+from checks.subjects import OWN, Subjects
 from theory.roundoff import roundoff
-from theory.softmax import entropy as shannon_entropy
-from theory.softmax import soft_indmax, soft_value, softmax_conjugate
+from theory.softmax import soft_value, softmax_conjugate
 
 __all__ = [
     "A5",
@@ -47,6 +48,7 @@ __all__ = [
     "check_biconjugate",
     "check_bounds_and_limits",
     "check_conjugate",
+    "check_conjugacy_instance",
     "check_kkt",
 ]
 
@@ -54,17 +56,20 @@ A5 = Claim(
     "A5",
     "F*_τ(p) = sup_q {p·q − F_τ(q)} = τ Σ p log p on Δ, +∞ off it; F** = F_τ",
     SOURCE_CONNECTION + " (proof, first equation); sympy for K = 2, 3",
+    roles=("soft_value",),
 )
 A6 = Claim(
     "A6",
     "L = π·(q − τ log π) + λ(1 − 1·π) is stationary at π = f_τ(q), λ = F_τ(q) − τ",
     SOURCE_CONNECTION + " (proof, KKT condition); sympy for K = 3",
+    roles=("soft_indmax",),
 )
 A7 = Claim(
     "A7",
     "max q ≤ F_τ ≤ max q + τ log K; F_τ − f_τ·q = τH(f_τ); dF_τ/dτ = H(f_τ) ≥ 0; "
     "τ→0: F_τ → max, f_τ → hardmax; F_τ(q + c1) = F_τ(q) + c",
     SOURCE_CONNECTION + " (the gap is the entropy; τ → 0 gives the hard max); sympy for K = 2, 3",
+    roles=("soft_value", "soft_indmax", "entropy"),
 )
 
 
@@ -111,20 +116,21 @@ def _divergence_rays(p: np.ndarray):
         yield f"q = -t·e_{a}", e, -p[a]
 
 
-@A5.subjects("soft_value", "symbolic_derivation", conjugate=(np.inf,))
+@A5.subjects("symbolic_derivation", conjugate=(np.inf,))
 def check_conjugate(
     p,
     tau: float,
     *,
     conjugate=softmax_conjugate,
-    soft_value=soft_value,
+    subjects: Subjects = OWN,
     symbolic_derivation=symbolic.conjugate_residuals,
     name: str = "",
     tol: float | None = None,
 ) -> CheckResult:
     """A5 (conjugate) on one p: F*_τ(p) = sup_q {p·q − F_τ(q)} = τ Σ p log p on Δ, +∞ off it.
 
-    On the simplex (τ > 0): ``conjugate(p, τ)`` against the sup found by BFGS over q (gauge
+    On the simplex (τ > 0): ``conjugate(p, τ)`` against the sup of p·q − F_τ(q), F_τ the soft
+    value under test (``subjects.soft_value``), found by BFGS over q (gauge
     fixed, :func:`_numerical_conjugate`), to τ·``OPTIMISER_TOL``·(1 + |Σ p log p|) plus
     round-off. At τ = 0 (limit version) F*_0 is the indicator of Δ: ``conjugate`` must be 0.
     Off the simplex: ``conjugate`` must be +inf, and along each ray of :func:`_divergence_rays`
@@ -137,7 +143,8 @@ def check_conjugate(
     Args:
       p: ``[K]`` a vector, on the simplex or not.
       tau: temperature τ >= 0.
-      conjugate, soft_value: the functions under test.
+      conjugate: F*_τ(p), the closed form the claim states (negative controls break it).
+      subjects: the ``soft_value`` under test.
       symbolic_derivation: returns ``{name: sympy residual}`` that must simplify to 0.
       name: label of the instance.
       tol: override of the value tolerance.
@@ -145,6 +152,7 @@ def check_conjugate(
       CheckResult; ``measured`` in value units (slope units for a ray).
     """
     p = np.asarray(p, dtype=np.float64)
+    soft_value = subjects.soft_value
     details = {"instance": vector_label(name, p, tau)}
     comparisons: dict[str, tuple[float, float]] = {}
     claimed = float(conjugate(p, tau))
@@ -176,13 +184,13 @@ def check_conjugate(
     return A5.worst_of(comparisons, details)
 
 
-@A5.subjects("soft_value", conjugate=(np.inf,))
+@A5.subjects(conjugate=(np.inf,))
 def check_biconjugate(
     q,
     tau: float,
     *,
     conjugate=softmax_conjugate,
-    soft_value=soft_value,
+    subjects: Subjects = OWN,
     name: str = "",
     tol: float | None = None,
 ) -> CheckResult:
@@ -190,14 +198,15 @@ def check_biconjugate(
 
     The sup is taken by SLSQP over the simplex (the conjugate is +inf off it) with numerical
     gradients, on the objective shifted by max q and divided by c = max(spread q, τ); it must
-    match ``soft_value(q, τ)`` to c·``OPTIMISER_TOL`` plus round-off.
+    match the soft value under test, ``subjects.soft_value(q, τ)``, to c·``OPTIMISER_TOL`` plus round-off.
 
     Source: seed deck, "Background: the connection" (proof: F_τ closed and convex, F = F**).
 
     Args:
       q: ``[K]`` values.
       tau: temperature τ >= 0.
-      conjugate, soft_value: the functions under test.
+      conjugate: F*_τ(p), the closed form the claim states (negative controls break it).
+      subjects: the ``soft_value`` under test.
       name: label of the instance.
       tol: override of the tolerance (value units).
     Returns:
@@ -213,24 +222,56 @@ def check_biconjugate(
         "instance": vector_label(name, q, tau),
         "optimiser": "scipy.optimize.minimize(method='SLSQP') on the simplex, numerical gradient",
     }
-    return A5.worst_of({"|F** - F|": (abs(found - float(soft_value(q, tau))), allowed)}, details)
+    return A5.worst_of({"|F** - F|": (abs(found - float(subjects.soft_value(q, tau))), allowed)}, details)
 
 
-@register(A5)
-def battery_conjugate(*, seed: int, size: str) -> CheckResult:
+def _conjugacy_results(q, tau: float, p, *, subjects: Subjects, label: str) -> list[CheckResult]:
+    """A5's checks on one (q, τ, p) of the battery: the biconjugate at q, and the conjugate at p,
+    at 1.3·p (Σ ≠ 1), at 0.6·p, and at p with p_0 lowered by 0.3 (then renormalised to sum 1)."""
+    p = np.asarray(p, dtype=np.float64)
+    results = [check_biconjugate(q, tau, subjects=subjects, name=label)]
+    negative = p.copy()
+    negative[0] -= 0.3
+    negative /= negative.sum()
+    for kind, vec in (("p", p), ("1.3 p", 1.3 * p), ("0.6 p", 0.6 * p), ("p with p_0 < 0", negative)):
+        results.append(check_conjugate(vec, tau, subjects=subjects, name=f"{kind}, K={p.size}"))
+    return results
+
+
+def check_conjugacy_instance(q, tau: float, p, *, subjects: Subjects = OWN) -> CheckResult:
+    """A5 on one (q, τ, p), as its battery runs it: :func:`check_biconjugate` at q, and
+    :func:`check_conjugate` at the distribution p, at 1.3·p (Σ ≠ 1), at 0.6·p, and at p with
+    p_0 lowered by 0.3 (renormalised to sum 1: a negative entry); folded into one result.
+
+    Source: seed deck, "Background: the connection" (proof, first equation).
+
+    Args:
+      q: ``[K]`` values.
+      tau: temperature τ >= 0.
+      p: ``[K]`` a distribution (the same K as q).
+      subjects: the ``soft_value`` under test.
+    Returns:
+      CheckResult of A5 over the five checks (``cases`` = 5).
+    Raises:
+      ValueError: p not a vector of the size of q.
+    """
+    q, p = np.asarray(q, dtype=np.float64), np.asarray(p, dtype=np.float64)
+    if p.shape != q.shape:
+        raise ValueError(f"p must have the shape of q, {q.shape}; got {p.shape}")
+    return fold(A5, _conjugacy_results(q, tau, p, subjects=subjects, label=vector_label("", q, None)))
+
+
+@register(A5, probe=Probe(("q", "tau", "p"), check_conjugacy_instance))
+def battery_conjugate(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
     """A5 over the q-vector suite × temperatures: the biconjugate at q, and the conjugate at a
     seeded Dirichlet(0.5) p of the same K, at 1.3·p (Σ ≠ 1), at 0.6·p, and at p with one entry
     made negative (then renormalised to sum 1)."""
     rng = np.random.default_rng(seed)
+    cases = [(label, q, t, rng.dirichlet(np.full(q.size, 0.5))) for label, q, t in q_tau_suite(seed, size)]
+    cases = subjects.admit(A5, cases, key=q_tau_key)
     results = []
-    for label, q, t in q_tau_suite(seed, size):
-        results.append(check_biconjugate(q, t, name=label))
-        p = rng.dirichlet(np.full(q.size, 0.5))
-        negative = p.copy()
-        negative[0] -= 0.3
-        negative /= negative.sum()
-        for kind, vec in (("p", p), ("1.3 p", 1.3 * p), ("0.6 p", 0.6 * p), ("p with p_0 < 0", negative)):
-            results.append(check_conjugate(vec, t, name=f"{kind}, K={q.size}"))
+    for label, q, t, p in cases:
+        results += _conjugacy_results(q, t, p, subjects=subjects, label=label)
     return fold(A5, results)
 
 
@@ -240,13 +281,13 @@ def _lagrange_multiplier(q, tau) -> float:
     return float(soft_value(q, tau)) - tau
 
 
-@A6.subjects("multiplier", "indmax", "symbolic_derivation")
+@A6.subjects("multiplier", "symbolic_derivation")
 def check_kkt(
     q,
     tau: float,
     *,
     multiplier=_lagrange_multiplier,
-    indmax=soft_indmax,
+    subjects: Subjects = OWN,
     symbolic_derivation=symbolic.kkt_residuals,
     name: str = "",
     tol: float | None = None,
@@ -268,8 +309,8 @@ def check_kkt(
     Args:
       q: ``[K]`` values.
       tau: temperature τ >= 0.
-      multiplier: λ(q, τ) under test (a negative control passes λ = F_τ).
-      indmax: f_τ under test.
+      multiplier: λ(q, τ), the multiplier the claim states (a negative control passes λ = F_τ).
+      subjects: the ``soft_indmax`` f_τ under test.
       symbolic_derivation: returns ``{name: sympy residual}`` that must simplify to 0.
       name: label of the instance.
       tol: override of the value tolerance.
@@ -277,7 +318,7 @@ def check_kkt(
       CheckResult; ``measured`` = the largest |∂L| (value units).
     """
     q = np.asarray(q, dtype=np.float64)
-    pi = np.asarray(indmax(q, tau), dtype=np.float64)
+    pi = subjects.soft_indmax(q, tau)
     lam = float(multiplier(q, tau))
     rnd = value_roundoff(q, tau) if tol is None else tol
     normal = pi >= TINY
@@ -302,10 +343,11 @@ def check_kkt(
     return A6.worst_of(comparisons, details)
 
 
-@register(A6)
-def battery_kkt(*, seed: int, size: str) -> CheckResult:
+@register(A6, probe=Probe(("q", "tau"), check_kkt))
+def battery_kkt(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
     """A6 over the q-vector suite × the temperature suite."""
-    return fold(A6, (check_kkt(q, t, name=label) for label, q, t in q_tau_suite(seed, size)))
+    cases = subjects.admit(A6, q_tau_suite(seed, size), key=q_tau_key)
+    return fold(A6, (check_kkt(q, t, subjects=subjects, name=label) for label, q, t in cases))
 
 
 # --- A7 ------------------------------------------------------------------------------------------
@@ -332,14 +374,12 @@ def _tau_derivative(q: np.ndarray, tau: float, soft_value) -> tuple[float, float
     return derivative, h**2 * bound_m / 6 + r / h, h
 
 
-@A7.subjects("soft_value", "indmax", "entropy", "symbolic_derivation")
+@A7.subjects("symbolic_derivation")
 def check_bounds_and_limits(
     q,
     tau: float,
     *,
-    soft_value=soft_value,
-    indmax=soft_indmax,
-    entropy=shannon_entropy,
+    subjects: Subjects = OWN,
     symbolic_derivation=symbolic.temperature_derivative_residuals,
     name: str = "",
     tol: float | None = None,
@@ -352,7 +392,8 @@ def check_bounds_and_limits(
       those of :func:`_tau_derivative` (tolerance: twice the bound); at τ = 0 the one-sided
       difference (F_h − F_0)/h with h = gap/40 (gap = max q minus the next distinct value)
       must equal H(f_0) = log m (m ties at the max) within (K − m)/m·e^(−40) + 2r/h;
-    - at τ = 0: the limits, along τ_j = s·10^(−j), j = 1..4 (s = spread of q, or 1):
+    - at τ = 0: the limits (asked only of subjects that take τ > 0), along τ_j = s·10^(−j),
+      j = 1..4 (s = spread of q, or 1):
       0 <= F_τ − max q − τ log m <= τ (K − m)/m e^(−gap/τ) and
       ‖f_τ − hardmax‖₁ <= 2(K − m) e^(−gap/τ), bounds that vanish as τ → 0; and exactly
       F_0 = max q, f_0 = uniform on the argmax set;
@@ -366,18 +407,19 @@ def check_bounds_and_limits(
     Args:
       q: ``[K]`` values.
       tau: temperature τ >= 0.
-      soft_value, indmax, entropy: the functions under test.
+      subjects: the ``soft_value``, ``soft_indmax`` and ``entropy`` under test.
       symbolic_derivation: returns ``{name: sympy residual}`` that must simplify to 0.
       name: label of the instance.
       tol: override of the value tolerance.
     Returns:
       CheckResult; ``measured`` in value units (nats for the derivative).
     """
+    soft_value, indmax, entropy = subjects.soft_value, subjects.soft_indmax, subjects.entropy
     q = np.asarray(q, dtype=np.float64)
     k, top = q.size, float(q.max())
     rnd = value_roundoff(q, tau) if tol is None else tol
     value = float(soft_value(q, tau))
-    f = np.asarray(indmax(q, tau), dtype=np.float64)
+    f = indmax(q, tau)
     h_f = float(entropy(f))
     argmax = q == top
     m = int(argmax.sum())
@@ -395,16 +437,19 @@ def check_bounds_and_limits(
         comparisons["-dF/dtau (must be >= 0)"] = (excess(-derivative), 2 * bound)
         details["dF/dtau"] = {"central difference": derivative, "step": step, "error bound": bound}
     else:
-        step = gap / 40 if np.isfinite(gap) else 1.0
-        derivative = (float(soft_value(q, step)) - value) / step
-        allowed = (k - m) / m * np.exp(-40.0) + 2 * value_roundoff(q, step) / step
-        comparisons["|dF/dtau at 0+ - H(f_0)| (one-sided)"] = (abs(derivative - h_f), allowed)
+        # The limits τ → 0+ ask the subjects at τ > 0: left out for one that takes τ = 0 only.
+        limits_asked = subjects.accepts(("soft_value", "soft_indmax"), tau=1.0)
+        if limits_asked:
+            step = gap / 40 if np.isfinite(gap) else 1.0
+            derivative = (float(soft_value(q, step)) - value) / step
+            allowed = (k - m) / m * np.exp(-40.0) + 2 * value_roundoff(q, step) / step
+            comparisons["|dF/dtau at 0+ - H(f_0)| (one-sided)"] = (abs(derivative - h_f), allowed)
         hardmax = argmax / m
         comparisons["|F_0 - max q|"] = (abs(value - top), rnd)
         comparisons["|f_0 - hardmax|_1"] = (np.abs(f - hardmax).sum(), nats_roundoff(k))
         spread = top - q.min() or 1.0
         details["limit bounds (tau: F - max - tau log m, |f - hardmax|_1)"] = limits = {}
-        for j in range(1, 5):
+        for j in range(1, 5) if limits_asked else ():
             t = spread * 10.0**-j
             over = float(soft_value(q, t)) - top - t * np.log(m)
             tail = np.exp(-gap / t)
@@ -427,7 +472,8 @@ def check_bounds_and_limits(
     return A7.worst_of(comparisons, details)
 
 
-@register(A7)
-def battery_bounds_and_limits(*, seed: int, size: str) -> CheckResult:
+@register(A7, probe=Probe(("q", "tau"), check_bounds_and_limits))
+def battery_bounds_and_limits(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
     """A7 over the q-vector suite × the temperature suite."""
-    return fold(A7, (check_bounds_and_limits(q, t, name=label) for label, q, t in q_tau_suite(seed, size)))
+    cases = subjects.admit(A7, q_tau_suite(seed, size), key=q_tau_key)
+    return fold(A7, (check_bounds_and_limits(q, t, subjects=subjects, name=label) for label, q, t in cases))

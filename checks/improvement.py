@@ -7,7 +7,13 @@ C3: iterating C1 raises V^π monotonically and converges to the soft optimum π*
 Tolerances (as in checks.bellman): an exact policy evaluation errs by at most its solve's
 residual r divided by 1 − γ, r = ``roundoff_tolerance(mdp, τ)`` + theory.bellman's Krylov
 threshold 1e-13·(‖b‖ + ‖x‖) (``solve_roundoff``); C2 is pure per-state arithmetic (round-off of
-sums of A terms); the soft optimum of C3 adds the certified ``error_bound`` of soft value iteration.
+sums of A terms). The soft optimum of C3 is the solver's under test, asked for
+``solver_tolerance`` and compared with the certified optimum of soft policy iteration
+(``exact_optimum``): its error is allowed tol + that optimum's certified ``error_bound``, never
+the solver's own bound.
+
+The improvement step is the subject (``subjects.policy_improvement``); the policies it gives are
+evaluated by the project's own exact evaluation (theory.bellman.evaluate_policy), the reference.
 """
 
 from __future__ import annotations
@@ -18,20 +24,24 @@ from scipy.special import xlogy
 from checks.base import (
     CheckResult,
     Claim,
+    Probe,
+    SubjectError,
     excess,
     fold,
     instance_label,
     largest,
     register,
+    roundoff_tolerance,
     solve_roundoff,
 )
+from checks.subjects import OWN, Subjects, solver_comparisons, solver_tolerance
 from checks.suite import mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
-from mdps.validation import check_tau
-from theory.bellman import boltzmann_policy, evaluate_policy
+from mdps.validation import check_policy, check_tau
+from theory.bellman import evaluate_policy
 from theory.roundoff import roundoff
 from theory.softmax import entropy, kl, soft_value
-from theory.solvers import exact_tolerance, soft_value_iteration
+from theory.solvers import exact_optimum
 
 __all__ = [
     "C1",
@@ -46,6 +56,7 @@ C1 = Claim(
     "C1",
     "π̃ = f_τ(Q^π) ∝ exp(Q^π/τ) gives Q^π̃ >= Q^π elementwise, for every π",
     "seed deck, 'Redefinition: policy improvement theorem'; Haarnoja et al. 2017, Thm 4 (App. A.1)",
+    roles=("policy_improvement",),
 )
 C2 = Claim(
     "C2",
@@ -56,6 +67,7 @@ C3 = Claim(
     "C3",
     "π_{k+1} = f_τ(Q^{π_k}): V^{π_k} non-decreasing in every state, → V* of soft value iteration",
     "seed deck, 'Redefinition: policy improvement theorem'; Haarnoja et al. 2017, Thm 4 and eq. (21)",
+    roles=("policy_improvement", "solver"),
 )
 
 #: Improvement steps allowed in C3. Soft policy iteration is Newton's method (quadratic near
@@ -71,28 +83,53 @@ def _random_policies(mdp: FiniteMDP, rng: np.random.Generator, n: int) -> list[n
 
 
 def _battery(
-    claim: Claim, check, *, seed: int, size: str, positive_tau: bool, n_policies: int = 3, krylov=None
+    claim: Claim,
+    check,
+    *,
+    seed: int,
+    size: str,
+    positive_tau: bool,
+    n_policies: int = 3,
+    krylov=None,
+    subjects: Subjects | None = None,
 ):
     """Fold ``check(mdp, tau, pi)`` over the MDP suite × temperatures × seeded start policies.
 
     ``krylov``: as :func:`checks.suite.mdp_suite` (include the Krylov-sized sparse Garnet).
+    ``subjects``: passed on to ``check`` (``subjects=``) after ``subjects.admit`` of the cases;
+    None for a check without roles.
     """
     rng = np.random.default_rng(seed)
     cases = []
     for m in mdp_suite(seed, size, krylov=krylov):
         pis = _random_policies(m, rng, n_policies)
         cases += [(m, t, pi) for t in temperature_suite(size) if t > 0 or not positive_tau for pi in pis]
-    return fold(claim, (check(m, t, pi) for m, t, pi in cases))
+    if subjects is None:
+        return fold(claim, (check(m, t, pi) for m, t, pi in cases))
+    cases = subjects.admit(claim, cases)
+    return fold(claim, (check(m, t, pi, subjects=subjects) for m, t, pi in cases))
+
+
+def _improved(subjects: Subjects, mdp: FiniteMDP, q, tau: float) -> np.ndarray:
+    """The improvement step under test applied to ``q`` ``[S, A]``: a policy ``[S, A]``, or
+    SubjectError (the check's FAIL) when its rows are not on the simplex."""
+    pi = subjects.policy_improvement(q, tau)
+    try:
+        return check_policy(pi, mdp.R.shape, "policy_improvement(q, tau)")
+    except ValueError as err:
+        raise SubjectError(f"policy_improvement subject {subjects.policy_improvement.label}: {err}") from None
 
 
 # --- C1 ----------------------------------------------------------------------------------------
-@C1.subjects("improve")
+@C1.subjects()
 def check_policy_improvement(
-    mdp: FiniteMDP, tau: float, pi, *, improve=boltzmann_policy, tol=None
+    mdp: FiniteMDP, tau: float, pi, *, subjects: Subjects = OWN, tol=None
 ) -> CheckResult:
-    """C1 on one instance: min over (s, a) of Q^π̃ − Q^π is >= −(round-off).
+    """C1 on one instance: min over (s, a) of Q^π̃ − Q^π is >= −(round-off), π̃ the improvement
+    step under test (``subjects.policy_improvement``) applied to Q^π.
 
-    Both sides are exact evaluations (linear solves): allowance 2·``solve_roundoff`` (module docstring).
+    Both sides are exact evaluations (linear solves, the project's theory.bellman.evaluate_policy):
+    allowance 2·``solve_roundoff`` (module docstring).
     At τ = 0 this is classical policy improvement (π̃ uniform over the greedy actions).
 
     Source: seed deck, "Redefinition: policy improvement theorem"; Haarnoja et al. 2017, Thm 4.
@@ -101,15 +138,15 @@ def check_policy_improvement(
       mdp: infinite-horizon MDP.
       tau: temperature τ >= 0.
       pi: ``[S, A]`` the policy to improve.
-      improve: ``improve(q [S, A], tau) -> [S, A]`` the improvement step (negative controls pass
-        a softmax at a wrong temperature).
+      subjects: the ``policy_improvement`` step under test, q ``[S, A]`` -> π̃ ``[S, A]``
+        (negative controls pass a softmax at a wrong temperature).
       tol: allowance (default as above).
     Returns:
       CheckResult; ``measured`` = max (Q^π − Q^π̃)₊, ``details["improvement"]`` = max (Q^π̃ − Q^π).
     """
     allowed = 2 * solve_roundoff(mdp, tau) if tol is None else tol
     q_pi = evaluate_policy(mdp, pi, tau).q
-    gain = evaluate_policy(mdp, improve(q_pi, tau), tau).q - q_pi
+    gain = evaluate_policy(mdp, _improved(subjects, mdp, q_pi, tau), tau).q - q_pi
     worst = tuple(int(i) for i in np.unravel_index(gain.argmin(), gain.shape))
     return C1.result(
         measured=excess(-gain.min()),
@@ -122,10 +159,10 @@ def check_policy_improvement(
     )
 
 
-@register(C1)
-def battery_policy_improvement(*, seed: int, size: str) -> CheckResult:
+@register(C1, probe=Probe(("mdp", "tau", "pi"), check_policy_improvement))
+def battery_policy_improvement(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
     """C1 over the MDP suite × temperatures (τ = 0: classical) × 3 seeded start policies."""
-    return _battery(C1, check_policy_improvement, seed=seed, size=size, positive_tau=False)
+    return _battery(C1, check_policy_improvement, seed=seed, size=size, positive_tau=False, subjects=subjects)
 
 
 # --- C2 ----------------------------------------------------------------------------------------
@@ -209,27 +246,29 @@ def battery_one_step_identity(*, seed: int, size: str) -> CheckResult:
 
 
 # --- C3 ----------------------------------------------------------------------------------------
-@C3.subjects("improve", "solver")
+@C3.subjects()
 def check_soft_policy_iteration(
     mdp: FiniteMDP,
     tau: float,
     pi0,
     *,
-    improve=boltzmann_policy,
-    solver=soft_value_iteration,
+    subjects: Subjects = OWN,
     max_improvements: int = MAX_IMPROVEMENTS,
-    tol=None,
 ) -> CheckResult:
-    """C3 on one instance: π_{k+1} = improve(Q^{π_k}, τ) from π0, run explicitly.
+    """C3 on one instance: π_{k+1} = improve(Q^{π_k}, τ) from π0, run explicitly, with the
+    improvement step under test (``subjects.policy_improvement``) and the project's exact
+    policy evaluation (theory.bellman.evaluate_policy).
 
     - monotone: V^{π_{k+1}} − V^{π_k} >= −a at every step and state, a = 2·(solve round-off);
     - converges: after the last step (the first whose change max|V^{π_{k+1}} − V^{π_k}| <= a, or
-      ``max_improvements``), |V^{π_{k+1}} − V̂*| and |Q^{π_{k+1}} − Q̂*| <= β + a/(1 − γ) against
-      soft value iteration (certified β). Why: V^{π_{k+1}} >= T V^{π_k} >= V^{π_k}, so the
-      Bellman residual T V^{π_k} − V^{π_k} is at most the change a, hence V* − V^{π_k} <=
-      a/(1 − γ) and 0 <= V* − V^{π_{k+1}} <= γ(V* − V^{π_k}); evaluation error adds a.
-      At τ = 0 it is classical policy iteration; values are compared (optimal policies need
-      not be unique there).
+      ``max_improvements``), |V^{π_{k+1}} − V̂*| and |Q^{π_{k+1}} − Q̂*| <= ε + a/(1 − γ) against
+      the solver under test (``subjects.solver``), asked for tol = ``solver_tolerance`` and
+      compared with the certified optimum of soft policy iteration (``exact_optimum``, bound
+      β; ``solver_comparisons``): ε = tol + β bounds its error. Why: V^{π_{k+1}} >= T V^{π_k}
+      >= V^{π_k}, so the Bellman residual T V^{π_k} − V^{π_k} is at most the change a, hence
+      V* − V^{π_k} <= a/(1 − γ) and 0 <= V* − V^{π_{k+1}} <= γ(V* − V^{π_k}); evaluation error
+      adds a. At τ = 0 it is classical policy iteration; values are compared (optimal policies
+      need not be unique there).
 
     Source: seed deck, "Redefinition: policy improvement theorem"; Haarnoja et al. 2017, eq. (21).
 
@@ -237,38 +276,49 @@ def check_soft_policy_iteration(
       mdp: infinite-horizon MDP.
       tau: temperature τ >= 0.
       pi0: ``[S, A]`` start policy.
-      improve: ``improve(q [S, A], tau) -> [S, A]`` (negative controls pass a non-Boltzmann step).
-      solver: the reference ``solver(mdp, tau, tol=...) -> SolveResult``.
+      subjects: the ``policy_improvement`` step, q ``[S, A]`` -> π ``[S, A]`` (negative controls
+        pass a non-Boltzmann step), and the ``solver`` whose optimum the iteration must reach.
       max_improvements: improvement steps allowed.
-      tol: certified accuracy asked of the solver.
     Returns:
       CheckResult, worst of (monotonicity violation, distance to the optimum) against its allowance.
     """
     a = 2 * solve_roundoff(mdp, tau)
-    ref = solver(mdp, tau, tol=exact_tolerance(mdp, tau) if tol is None else tol)
+    tol = solver_tolerance(mdp, tau)
+    ref = exact_optimum(mdp, tau)
+    opt = subjects.solver(mdp, tau, tol)
     ev = evaluate_policy(mdp, pi0, tau)
     worst_drop, steps = 0.0, 0
     for steps in range(1, max_improvements + 1):
-        nxt = evaluate_policy(mdp, improve(ev.q, tau), tau)
+        nxt = evaluate_policy(mdp, _improved(subjects, mdp, ev.q, tau), tau)
         change = nxt.v - ev.v
         worst_drop = largest(worst_drop, -change.min())
         ev = nxt
         if np.abs(change).max() <= a:
             break
+    eps = tol + ref.error_bound
     entries = {
+        **solver_comparisons(opt, ref, tol, roundoff_tolerance(mdp, tau)),
         "V decrease in a step": (worst_drop, a),
-        "|V^pi - V*|": (np.abs(ev.v - ref.v).max(), ref.error_bound + a / (1 - mdp.gamma)),
-        "|Q^pi - Q*|": (np.abs(ev.q - ref.q).max(), ref.error_bound + a / (1 - mdp.gamma)),
+        "|V^pi - V*|": (np.abs(ev.v - opt.v).max(), eps + a / (1 - mdp.gamma)),
+        "|Q^pi - Q*|": (np.abs(ev.q - opt.q).max(), eps + a / (1 - mdp.gamma)),
     }
-    return C3.worst_of(entries, {"instance": instance_label(mdp, tau), "improvements": steps})
+    return C3.worst_of(entries, {"instance": instance_label(mdp, tau), "improvements": steps, "tol": tol})
 
 
-@register(C3)
-def battery_soft_policy_iteration(*, seed: int, size: str) -> CheckResult:
+@register(C3, probe=Probe(("mdp", "tau", "pi"), check_soft_policy_iteration))
+def battery_soft_policy_iteration(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
     """C3 over the MDP suite × temperatures (τ = 0: classical PI) × 3 seeded start policies.
 
     The Krylov-sized sparse Garnet is included at every size, quick too: its policies are
     evaluated by the matrix-free Krylov solve, and |V^π − V*| against soft value iteration (no
     linear solve) is what catches a wrong solve there (about 0.1 s per case).
     """
-    return _battery(C3, check_soft_policy_iteration, seed=seed, size=size, positive_tau=False, krylov=True)
+    return _battery(
+        C3,
+        check_soft_policy_iteration,
+        seed=seed,
+        size=size,
+        positive_tau=False,
+        krylov=True,
+        subjects=subjects,
+    )

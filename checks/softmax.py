@@ -29,15 +29,16 @@ from checks._softmax_common import (
     entropy_nats,
     nats_roundoff,
     objective_scale,
+    q_tau_key,
     q_tau_suite,
     value_roundoff,
     vector_label,
 )
-from checks.base import CheckResult, Claim, excess, fold, largest, register
+from checks.base import CheckResult, Claim, Probe, excess, fold, largest, register
+from checks.subjects import OWN, Subjects
 from checks.suite import q_vector_suite, temperature_suite
 from theory.roundoff import roundoff
-from theory.softmax import entropy as shannon_entropy
-from theory.softmax import kl, soft_indmax, soft_value
+from theory.softmax import kl, soft_indmax
 
 __all__ = [
     "A1",
@@ -51,14 +52,30 @@ __all__ = [
     "check_per_action",
 ]
 
-A1 = Claim("A1", "0 ≤ H(π) ≤ log K; H = 0 iff π deterministic; H = log K iff π uniform", SOURCE_ENTROPY)
-A2 = Claim("A2", "f_τ(q) = ∇F_τ(q) = exp((q − F_τ(q))/τ)", SOURCE_SOFTMAX + "; sympy for K = 2, 3")
+A1 = Claim(
+    "A1",
+    "0 ≤ H(π) ≤ log K; H = 0 iff π deterministic; H = log K iff π uniform",
+    SOURCE_ENTROPY,
+    roles=("entropy",),
+)
+A2 = Claim(
+    "A2",
+    "f_τ(q) = ∇F_τ(q) = exp((q − F_τ(q))/τ)",
+    SOURCE_SOFTMAX + "; sympy for K = 2, 3",
+    roles=("soft_value", "soft_indmax"),
+)
 A3 = Claim(
     "A3",
     "F_τ(q) = max_π {π·q + τH(π)} = f_τ·q + τH(f_τ); π·q + τH(π) = F_τ(q) − τ KL(π‖f_τ(q))",
     SOURCE_CONNECTION + " (first slide)",
+    roles=("soft_value", "soft_indmax"),
 )
-A4 = Claim("A4", "F_τ(q) = q_a − τ log f_τ(q)_a for every action a", SOURCE_CONNECTION + " (first slide)")
+A4 = Claim(
+    "A4",
+    "F_τ(q) = q_a − τ log f_τ(q)_a for every action a",
+    SOURCE_CONNECTION + " (first slide)",
+    roles=("soft_value", "soft_indmax"),
+)
 
 #: |φ'''| <= 1/(6√3) for φ(t) = F_1(q + t e_a): the third derivative of log-sum-exp along an
 #: axis is f(1 − f)(1 − 2f), whose maximum over f in [0, 1] is 1/(6√3).
@@ -66,8 +83,8 @@ _LSE_THIRD_DERIVATIVE = 1 / (6 * np.sqrt(3))
 
 
 # --- A1 ------------------------------------------------------------------------------------------
-@A1.subjects("entropy")
-def check_entropy(p, *, entropy=shannon_entropy, name: str = "", tol: float | None = None) -> CheckResult:
+@A1.subjects()
+def check_entropy(p, *, subjects: Subjects = OWN, name: str = "", tol: float | None = None) -> CheckResult:
     """A1 on one distribution: 0 ≤ H(p) ≤ log K, with the "iff" parts made quantitative.
 
     H(p) = −Σ p_a log p_a (nats). The "iff" parts hold because
@@ -79,7 +96,7 @@ def check_entropy(p, *, entropy=shannon_entropy, name: str = "", tol: float | No
 
     Args:
       p: ``[K]`` a distribution.
-      entropy: the entropy under test, ``entropy(p) -> float`` (negative controls break it).
+      subjects: the ``entropy`` under test (negative controls break it).
       name: label of the instance.
       tol: allowed violation in nats; default ``64·eps·(1 + K)·(1 + log K)``.
     Returns:
@@ -88,6 +105,7 @@ def check_entropy(p, *, entropy=shannon_entropy, name: str = "", tol: float | No
     p = np.asarray(p, dtype=np.float64)
     k = p.size
     tol = nats_roundoff(k) if tol is None else tol
+    entropy = subjects.entropy
     h, log_k = float(entropy(p)), float(np.log(k))
     uniform = np.full(k, 1.0 / k)
     comparisons = {
@@ -104,8 +122,8 @@ def check_entropy(p, *, entropy=shannon_entropy, name: str = "", tol: float | No
     return A1.worst_of(comparisons, {"instance": vector_label(name, p, None), "H": h})
 
 
-@register(A1)
-def battery_entropy(*, seed: int, size: str) -> CheckResult:
+@register(A1, probe=Probe(("p",), check_entropy))
+def battery_entropy(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
     """A1 over seeded Dirichlet draws (concentrations 0.05, 1, 20; K = 1..8) and over the
     soft-indmax distributions f_τ(q) of the q-vector suite at every suite temperature."""
     rng = np.random.default_rng(seed)
@@ -121,24 +139,25 @@ def battery_entropy(*, seed: int, size: str) -> CheckResult:
         for j, q in enumerate(q_vector_suite(seed, size))
         for t in temperature_suite(size)
     ]
-    return fold(A1, (check_entropy(p, name=label) for label, p in draws + softmaxes))
+    cases = subjects.admit(A1, draws + softmaxes, key=lambda case: (None, None))
+    return fold(A1, (check_entropy(p, subjects=subjects, name=label) for label, p in cases))
 
 
 # --- A2 ------------------------------------------------------------------------------------------
-@A2.subjects("indmax", "soft_value", "symbolic_derivation")
+@A2.subjects("symbolic_derivation")
 def check_gradient(
     q,
     tau: float,
     *,
-    indmax=soft_indmax,
-    soft_value=soft_value,
+    subjects: Subjects = OWN,
     symbolic_derivation=symbolic.gradient_residuals,
     name: str = "",
     tol: float | None = None,
 ) -> CheckResult:
     """A2 on one q: f_τ(q) = ∇F_τ(q) = exp((q − F_τ(q))/τ).
 
-    Compared: ``indmax`` against central differences of ``soft_value`` along every axis, and
+    Compared: f_τ (``subjects.soft_indmax``) against central differences of F_τ
+    (``subjects.soft_value``) along every axis, and
     against exp((q − F_τ(q))/τ); the sympy derivation for K = 2, 3 must simplify to 0.
 
     Step and tolerance of the central difference: along e_a, φ(t) = F_τ(q + t e_a) has
@@ -156,7 +175,8 @@ def check_gradient(
     Args:
       q: ``[K]`` values.
       tau: temperature τ >= 0.
-      indmax, soft_value: the functions under test (negative controls pass broken ones).
+      subjects: the ``soft_indmax`` and ``soft_value`` under test (negative controls pass
+        broken ones).
       symbolic_derivation: returns ``{name: sympy residual}`` that must simplify to 0.
       name: label of the instance.
       tol: override of every tolerance (probability units).
@@ -165,7 +185,8 @@ def check_gradient(
     """
     q = np.asarray(q, dtype=np.float64)
     k = q.size
-    f = np.asarray(indmax(q, tau), dtype=np.float64)
+    soft_value = subjects.soft_value
+    f = subjects.soft_indmax(q, tau)
     comparisons: dict[str, tuple[float, float]] = {}
     details = {"instance": vector_label(name, q, tau)}
     if tau == 0.0:
@@ -200,21 +221,21 @@ def check_gradient(
     return A2.worst_of(comparisons, details)
 
 
-@register(A2)
-def battery_gradient(*, seed: int, size: str) -> CheckResult:
+@register(A2, probe=Probe(("q", "tau"), check_gradient))
+def battery_gradient(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
     """A2 over the q-vector suite × the temperature suite."""
-    return fold(A2, (check_gradient(q, t, name=label) for label, q, t in q_tau_suite(seed, size)))
+    cases = subjects.admit(A2, q_tau_suite(seed, size), key=q_tau_key)
+    return fold(A2, (check_gradient(q, t, subjects=subjects, name=label) for label, q, t in cases))
 
 
 # --- A3 ------------------------------------------------------------------------------------------
-@A3.subjects("soft_value", "indmax")
+@A3.subjects()
 def check_duality(
     q,
     tau: float,
     pi,
     *,
-    soft_value=soft_value,
-    indmax=soft_indmax,
+    subjects: Subjects = OWN,
     name: str = "",
     tol: float | None = None,
 ) -> CheckResult:
@@ -238,17 +259,22 @@ def check_duality(
       q: ``[K]`` values.
       tau: temperature τ >= 0.
       pi: ``[K]`` a distribution.
-      soft_value, indmax: the functions under test (negative controls pass broken ones).
+      subjects: the ``soft_value`` and ``soft_indmax`` under test (negative controls pass
+        broken ones).
       name: label of the instance.
       tol: override of the value tolerance.
     Returns:
       CheckResult; ``measured`` in value units (or ℓ1 for the argmax).
+    Raises:
+      ValueError: ``pi`` not of the shape of ``q``.
     """
     q, pi = np.asarray(q, dtype=np.float64), np.asarray(pi, dtype=np.float64)
+    if pi.shape != q.shape:
+        raise ValueError(f"pi must have the shape of q, {q.shape}; got {pi.shape}")
     k = q.size
     rnd = value_roundoff(q, tau) if tol is None else tol
-    value = float(soft_value(q, tau))
-    f = np.asarray(indmax(q, tau), dtype=np.float64)
+    value = float(subjects.soft_value(q, tau))
+    f = subjects.soft_indmax(q, tau)
     details = {"instance": vector_label(name, q, tau)}
     comparisons = {"|f·q + tau H(f) - F|": (abs(f @ q + tau * entropy_nats(f) - value), rnd)}
     if tau == 0.0:
@@ -288,22 +314,22 @@ def check_duality(
     return A3.worst_of(comparisons, details)
 
 
-@register(A3)
-def battery_duality(*, seed: int, size: str) -> CheckResult:
+@register(A3, probe=Probe(("q", "tau", "p"), check_duality))
+def battery_duality(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
     """A3 over the q-vector suite × temperatures, each with a seeded Dirichlet(1) policy π."""
     rng = np.random.default_rng(seed)
     cases = [(label, q, t, rng.dirichlet(np.ones(q.size))) for label, q, t in q_tau_suite(seed, size)]
-    return fold(A3, (check_duality(q, t, pi, name=label) for label, q, t, pi in cases))
+    cases = subjects.admit(A3, cases, key=q_tau_key)
+    return fold(A3, (check_duality(q, t, pi, subjects=subjects, name=label) for label, q, t, pi in cases))
 
 
 # --- A4 ------------------------------------------------------------------------------------------
-@A4.subjects("soft_value", "indmax")
+@A4.subjects()
 def check_per_action(
     q,
     tau: float,
     *,
-    soft_value=soft_value,
-    indmax=soft_indmax,
+    subjects: Subjects = OWN,
     name: str = "",
     tol: float | None = None,
 ) -> CheckResult:
@@ -322,15 +348,15 @@ def check_per_action(
     Args:
       q: ``[K]`` values.
       tau: temperature τ >= 0.
-      soft_value, indmax: the functions under test.
+      subjects: the ``soft_value`` and ``soft_indmax`` under test.
       name: label of the instance.
       tol: override of the tolerance (value units).
     Returns:
       CheckResult; ``measured`` = max over checked a of |q_a − τ log f_a − F|.
     """
     q = np.asarray(q, dtype=np.float64)
-    f = np.asarray(indmax(q, tau), dtype=np.float64)
-    value = float(soft_value(q, tau))
+    f = subjects.soft_indmax(q, tau)
+    value = float(subjects.soft_value(q, tau))
     checked = f >= TINY
     per_action = q[checked] - (tau * np.log(f[checked]) if tau > 0 else 0.0) - value
     measured = np.abs(per_action).max() if checked.any() else np.inf  # f must have support
@@ -340,7 +366,8 @@ def check_per_action(
     )
 
 
-@register(A4)
-def battery_per_action(*, seed: int, size: str) -> CheckResult:
+@register(A4, probe=Probe(("q", "tau"), check_per_action))
+def battery_per_action(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
     """A4 over the q-vector suite × the temperature suite."""
-    return fold(A4, (check_per_action(q, t, name=label) for label, q, t in q_tau_suite(seed, size)))
+    cases = subjects.admit(A4, q_tau_suite(seed, size), key=q_tau_key)
+    return fold(A4, (check_per_action(q, t, subjects=subjects, name=label) for label, q, t in cases))

@@ -1,13 +1,16 @@
 """Claims B1–B5: the checks hold on generated instances and reject broken inputs."""
 
 import dataclasses
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.special import entr, logsumexp
 
 import checks.bellman as bellman
+from checks.base import probe as checks_probe
 from checks.bellman import (
     check_boltzmann_optimal,
     check_gaussian_soft_value,
@@ -15,8 +18,9 @@ from checks.bellman import (
     check_soft_bellman,
     check_temperature_limits,
 )
-from checks.subjects import OWN
+from checks.subjects import OWN, Subjects
 from mdps import FiniteMDP
+from mdps.conventions import Conventions
 from mdps.generators import garnet, random_dag
 from mdps.strategies import finite_mdps, policies, temperatures
 from theory.bellman import boltzmann_policy, evaluate_policy, soft_bellman_operator
@@ -94,7 +98,7 @@ def test_B2_rejects_optimal_policy_at_wrong_temperature(mdp):
 def test_B2_rejects_an_optimum_that_other_policies_beat(mdp):
     """V* from a solver at τ/2: the 'optimal' value is beaten by the alternatives."""
     res = check_boltzmann_optimal(
-        mdp, 0.5, solver=lambda m, t, *, tol: soft_value_iteration(m, t / 2, tol=tol)
+        mdp, 0.5, subjects=OWN.replace(solver=lambda m, t, *, tol: soft_value_iteration(m, t / 2, tol=tol))
     )
     assert_rejected(res)
     assert (
@@ -148,7 +152,7 @@ def q_with_current_entropy(mdp, pi, tau):
 )
 def test_B3_rejects_broken_evaluations(mdp, broken):
     pi = np.random.default_rng(0).dirichlet(np.ones(mdp.n_actions), size=mdp.n_states)
-    assert_rejected(check_policy_value(mdp, 0.5, pi, evaluate=broken))
+    assert_rejected(check_policy_value(mdp, 0.5, pi, subjects=OWN.replace(policy_evaluation=broken)))
 
 
 def test_B3_series_is_not_the_solve():
@@ -190,7 +194,7 @@ def test_B4_rejects_bound_without_one_over_one_minus_gamma(mdp):
 
 @pytest.mark.parametrize("mdp", MDPS, ids=IDS)
 def test_B4_rejects_wrong_sign_of_entropy(mdp):
-    res = check_temperature_limits(mdp, 0.5, solver=entropy_subtracted_solver)
+    res = check_temperature_limits(mdp, 0.5, subjects=OWN.replace(solver=entropy_subtracted_solver))
     assert_rejected(res)
     assert res.details["comparisons"]["V*_tau - V*_0 < 0"][0] > 0
 
@@ -236,3 +240,116 @@ def test_batteries_pass_and_are_deterministic(battery):
     assert first.passed, first.details
     assert first.cases > 0
     assert battery(seed=0, size="quick") == first
+
+
+# --- foreign subjects: another style passes, a subtly wrong one fails ------------------------------
+def _soft_max(q, tau):
+    """F_τ over the last axis; the max at τ = 0."""
+    return q.max(axis=-1) if tau == 0 else tau * logsumexp(q / tau, axis=-1)
+
+
+def foreign_value_iteration(P, R, gamma, tau, tol, *, stop=None):
+    """Soft value iteration in plain numpy (P [S, A, S]): stops when γ/(1 − γ)·‖v' − v‖ <= tol,
+    which bounds ‖v' − v*‖; returns an answer with .q, .v and the bound it certifies.
+
+    ``stop``: the threshold on ‖v' − v‖ (default tol·(1 − γ)/γ, the honest one)."""
+    stop = tol * (1 - gamma) / max(gamma, 1e-300) if stop is None else stop
+    v = np.zeros(R.shape[0])
+    while True:
+        v_next = _soft_max(R + gamma * P @ v, tau)
+        change = np.abs(v_next - v).max()
+        v = v_next
+        if change <= stop:
+            break
+    q = R + gamma * P @ v
+    return SimpleNamespace(q=q, v=_soft_max(q, tau), error_bound=gamma / (1 - gamma) * change)
+
+
+def foreign_value_iteration_early(P, R, gamma, tau, tol):
+    """Stops at ‖v' − v‖ <= tol (forgets the γ/(1 − γ)), yet claims error_bound = tol."""
+    answer = foreign_value_iteration(P, R, gamma, tau, tol, stop=tol)
+    answer.error_bound = tol
+    return answer
+
+
+def foreign_evaluation(P, R, gamma, pi, tau):
+    """Exact soft policy evaluation in plain numpy: V = (I − γP_π)⁻¹(r_π + τH_π), Q = R + γPV."""
+    P_pi = np.einsum("sa,sat->st", pi, P)
+    b = (pi * R).sum(axis=1) + tau * entr(pi).sum(axis=1)
+    v = np.linalg.solve(np.eye(R.shape[0]) - gamma * P_pi, b)
+    return R + gamma * P @ v, v
+
+
+def foreign_evaluation_without_entropy(P, R, gamma, pi, tau):
+    """Drops the entropy bonus: the classical value of π."""
+    return foreign_evaluation(P, R, gamma, pi, 0.0)
+
+
+def off_by_five_solver(mdp, tau, *, tol):
+    """The optimum plus 5, claiming a bound of 1e6 (it 'contains' the error)."""
+    res = soft_value_iteration(mdp, tau, tol=tol)
+    return dataclasses.replace(res, q=res.q + 5.0, v=res.v + 5.0, error_bound=1e6)
+
+
+ALL_TAUS = Conventions(temperatures="all")
+
+
+@pytest.mark.parametrize(
+    "battery",
+    [bellman.battery_boltzmann_optimal, bellman.battery_temperature_limits],
+    ids=["B2", "B4"],
+)
+@pytest.mark.parametrize("conventions", [Conventions(), ALL_TAUS], ids=["tau>0", "all tau"])
+def test_B2_B4_foreign_solver_passes(battery, conventions):
+    res = battery(seed=0, size="quick", subjects=Subjects.of(conventions, solver=foreign_value_iteration))
+    assert res.passed, res.details
+    assert 0 < res.cases <= battery(seed=0, size="quick").cases  # MDPs with terminal states left out
+
+
+def test_B4_asks_a_solver_only_the_temperatures_it_takes():
+    mdp = MDPS[0]
+    res = check_temperature_limits(mdp, 0.5, subjects=Subjects.of(solver=foreign_value_iteration))
+    assert res.passed and res.details["temperatures_asked"] == [0.125, 0.25, 0.5]
+    assert "V*_tau - V*_0 > b" not in res.details["comparisons"]
+    res = check_temperature_limits(mdp, 0.5, subjects=Subjects.of(ALL_TAUS, solver=foreign_value_iteration))
+    assert res.passed and res.details["temperatures_asked"] == [0.0, 0.125, 0.25, 0.5]
+    assert "V*_tau - V*_0 > b" in res.details["comparisons"]
+
+
+@pytest.mark.parametrize("check", [check_boltzmann_optimal, check_temperature_limits], ids=["B2", "B4"])
+def test_B2_B4_reject_a_foreign_solver_that_stops_early(check):
+    res = check(MDPS[0], 0.5, subjects=Subjects.of(solver=foreign_value_iteration_early))
+    assert_rejected(res)
+    assert check(MDPS[0], 0.5, subjects=Subjects.of(solver=foreign_value_iteration)).passed
+
+
+@pytest.mark.parametrize("check", [check_boltzmann_optimal, check_temperature_limits], ids=["B2", "B4"])
+def test_B2_B4_reject_a_solver_off_by_five_with_a_huge_bound(check):
+    """It passed before: the allowance added the subject's own error_bound."""
+    res = check(MDPS[0], 0.5, subjects=OWN.replace(solver=off_by_five_solver))
+    assert_rejected(res)
+    claimed = [
+        m for k, (m, _) in res.details["comparisons"].items() if k.startswith("solver's error_bound <= tol")
+    ]
+    assert claimed and all(m == 1e6 for m in claimed)
+
+
+def test_B3_foreign_evaluation_passes_and_one_without_entropy_fails():
+    subjects = Subjects.of(policy_evaluation=foreign_evaluation)
+    assert bellman.battery_policy_value(seed=0, size="quick", subjects=subjects).passed
+    wrong = Subjects.of(policy_evaluation=foreign_evaluation_without_entropy)
+    assert bellman.battery_policy_value(seed=0, size="quick", subjects=wrong).verdict == "FAIL"
+    pi = np.random.default_rng(0).dirichlet(np.ones(3), size=10)
+    assert_rejected(check_policy_value(MDPS[0], 0.5, pi, subjects=wrong))
+
+
+@settings(max_examples=10, deadline=None)
+@given(mdp_tau_policy(max_states=4, max_actions=3))
+def test_B_probes_check_drawn_instances(case):
+    """The probes of B2-B4 (what checks.verify shrinks with) run their check on a drawn instance."""
+    mdp, tau, pi = case
+    drawn = {"mdp": mdp, "tau": max(tau, 1e-3), "pi": pi}
+    for claim_id in ("B2", "B3", "B4"):
+        probe = checks_probe(claim_id)
+        res = probe.check(*(drawn[name] for name in probe.draws), subjects=OWN)
+        assert res.claim == claim_id and res.passed, res.details

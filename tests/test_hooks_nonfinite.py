@@ -118,7 +118,7 @@ def _support_project(q, tau, spec):
 HOOKS = [
     # A
     ("A1 entropy", softmax_checks.check_entropy, (P_VEC,), {}, "entropy", entropy),
-    ("A2 indmax", softmax_checks.check_gradient, (Q, TAU), {}, "indmax", soft_indmax),
+    ("A2 soft_indmax", softmax_checks.check_gradient, (Q, TAU), {}, "soft_indmax", soft_indmax),
     ("A2 soft_value", softmax_checks.check_gradient, (Q, TAU), {}, "soft_value", soft_value),
     (
         "A2 symbolic_derivation",
@@ -129,9 +129,9 @@ HOOKS = [
         symbolic.gradient_residuals,
     ),
     ("A3 soft_value", softmax_checks.check_duality, (Q, TAU, PI_VEC), {}, "soft_value", soft_value),
-    ("A3 indmax", softmax_checks.check_duality, (Q, TAU, PI_VEC), {}, "indmax", soft_indmax),
+    ("A3 soft_indmax", softmax_checks.check_duality, (Q, TAU, PI_VEC), {}, "soft_indmax", soft_indmax),
     ("A4 soft_value", softmax_checks.check_per_action, (Q, TAU), {}, "soft_value", soft_value),
-    ("A4 indmax", softmax_checks.check_per_action, (Q, TAU), {}, "indmax", soft_indmax),
+    ("A4 soft_indmax", softmax_checks.check_per_action, (Q, TAU), {}, "soft_indmax", soft_indmax),
     ("A5 conjugate", conjugacy.check_conjugate, (P_VEC, TAU), {}, "conjugate", softmax_conjugate),
     (
         "A5 conjugate off the simplex",
@@ -161,7 +161,7 @@ HOOKS = [
     ("A5 biconjugate conjugate", conjugacy.check_biconjugate, (Q, TAU), {}, "conjugate", softmax_conjugate),
     ("A5 biconjugate soft_value", conjugacy.check_biconjugate, (Q, TAU), {}, "soft_value", soft_value),
     ("A6 multiplier", conjugacy.check_kkt, (Q, TAU), {}, "multiplier", conjugacy._lagrange_multiplier),
-    ("A6 indmax", conjugacy.check_kkt, (Q, TAU), {}, "indmax", soft_indmax),
+    ("A6 soft_indmax", conjugacy.check_kkt, (Q, TAU), {}, "soft_indmax", soft_indmax),
     (
         "A6 symbolic_derivation",
         conjugacy.check_kkt,
@@ -172,8 +172,8 @@ HOOKS = [
     ),
     ("A7 soft_value", conjugacy.check_bounds_and_limits, (Q, TAU), {}, "soft_value", soft_value),
     ("A7 soft_value tau=0", conjugacy.check_bounds_and_limits, (Q, 0.0), {}, "soft_value", soft_value),
-    ("A7 indmax", conjugacy.check_bounds_and_limits, (Q, TAU), {}, "indmax", soft_indmax),
-    ("A7 indmax tau=0", conjugacy.check_bounds_and_limits, (Q, 0.0), {}, "indmax", soft_indmax),
+    ("A7 soft_indmax", conjugacy.check_bounds_and_limits, (Q, TAU), {}, "soft_indmax", soft_indmax),
+    ("A7 soft_indmax tau=0", conjugacy.check_bounds_and_limits, (Q, 0.0), {}, "soft_indmax", soft_indmax),
     ("A7 entropy", conjugacy.check_bounds_and_limits, (Q, TAU), {}, "entropy", entropy),
     (
         "A7 symbolic_derivation",
@@ -194,8 +194,22 @@ HOOKS = [
         "solver",
         soft_value_iteration,
     ),
-    ("B3 evaluate", bellman.check_policy_value, (GARNET, TAU, PI), {}, "evaluate", evaluate_policy),
-    ("B3 evaluate (terminal)", bellman.check_policy_value, (DAG, TAU, PI), {}, "evaluate", evaluate_policy),
+    (
+        "B3 policy_evaluation",
+        bellman.check_policy_value,
+        (GARNET, TAU, PI),
+        {},
+        "policy_evaluation",
+        evaluate_policy,
+    ),
+    (
+        "B3 policy_evaluation (terminal)",
+        bellman.check_policy_value,
+        (DAG, TAU, PI),
+        {},
+        "policy_evaluation",
+        evaluate_policy,
+    ),
     ("B4 solver", bellman.check_temperature_limits, (GARNET, TAU), {}, "solver", soft_value_iteration),
     ("B4 bound", bellman.check_temperature_limits, (GARNET, TAU), {}, "bound", bellman.entropy_gap_bound),
     (
@@ -207,14 +221,21 @@ HOOKS = [
         bellman.gaussian_log_normaliser,
     ),
     # C
-    ("C1 improve", improvement.check_policy_improvement, (GARNET, TAU, PI), {}, "improve", boltzmann_policy),
+    (
+        "C1 policy_improvement",
+        improvement.check_policy_improvement,
+        (GARNET, TAU, PI),
+        {},
+        "policy_improvement",
+        boltzmann_policy,
+    ),
     ("C2 divergence", improvement.check_one_step_identity, (GARNET, TAU, PI), {}, "divergence", kl),
     (
-        "C3 improve",
+        "C3 policy_improvement",
         improvement.check_soft_policy_iteration,
         (GARNET, TAU, PI),
         {},
-        "improve",
+        "policy_improvement",
         boltzmann_policy,
     ),
     (
