@@ -420,14 +420,20 @@ def solver_comparisons(
     - its error: max(|q − q*|, |v − v*|) against the independent certified ``reference``
       (bound β_ref), allowed ``tol + β_ref + round_off`` (it was asked for ``tol``);
     - if it claims an ``error_bound``: that the bound is at most ``tol``, and that it contains
-      the error: |q − q*| − error_bound <= β_ref + round_off.
+      the error: |q − q*| − error_bound <= β_ref + round_off;
+    - that the reference itself is sharp: β_ref <= tol. Otherwise a reference whose certified
+      bound has grown (a broken linear solve inside soft policy iteration honestly widens it)
+      would widen every allowance above until nothing could fail.
 
     Args:
       answer: the subject's answer; reference: the project's certified optimum of the same
         instance; tol: the accuracy it was asked for; round_off: float64 slack of the compare.
     """
     error = float(max(np.abs(answer.q - reference.q).max(), np.abs(answer.v - reference.v).max()))
-    out = {"solver error max|q - q*|": (error, tol + reference.error_bound + round_off)}
+    out = {
+        "solver error max|q - q*|": (error, tol + reference.error_bound + round_off),
+        "reference's certified bound <= tol": (reference.error_bound, tol),
+    }
     if answer.error_bound is not None:
         out["solver's error_bound <= tol"] = (answer.error_bound, tol)
         out["solver error within its own error_bound"] = (
