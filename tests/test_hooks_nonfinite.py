@@ -310,11 +310,20 @@ HOOKS = [
     ),
     # F
     (
-        "F1 distribution",
+        "F1 e2w",
         bandit.check_e2w_sampling,
         (BANDIT_REWARD, BANDIT_TAU, BANDIT_SIGMA),
         {"checkpoints": (30, 60), "n_runs": 10},
-        "distribution",
+        "e2w",
+        e2w_distribution,
+    ),
+    ("F1 e2w (formula)", bandit.check_e2w_formula, (Q, 7, BANDIT_TAU, 0.1), {}, "e2w", e2w_distribution),
+    (
+        "F2 e2w",
+        bandit.check_error_rate,
+        (BANDIT_REWARD, BANDIT_TAU, BANDIT_SIGMA),
+        {"checkpoints": (30, 60), "n_runs": 20},
+        "e2w",
         e2w_distribution,
     ),
     (
@@ -343,13 +352,14 @@ HOOKS = [
         soft_value,
     ),
     (
-        "G2 tree_policy",
+        "G2 e2w",
         mcts.check_search_rules,
         (mcts.hand_made_trees()[next(iter(mcts.hand_made_trees()))],),
         {"n_simulations": 20, "n_runs": 2},
-        "tree_policy",
+        "e2w",
         e2w_distribution,
     ),
+    ("G2 e2w (one node)", mcts.check_tree_policy, (Q, 7, TAU, 0.1), {}, "e2w", e2w_distribution),
     (
         "G2 backup_value",
         mcts.check_search_rules,
@@ -384,11 +394,11 @@ HOOKS = [
         soft_objective,
     ),
     (
-        "H3 operator",
+        "H3 evaluation_operator",
         soft_actor_critic.check_soft_policy_evaluation,
         (GARNET, TAU),
         {},
-        "operator",
+        "evaluation_operator",
         soft_policy_evaluation_operator,
     ),
     (
