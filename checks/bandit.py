@@ -58,15 +58,16 @@ import numpy as np
 from scipy.special import softmax
 
 import theory.bandit as bandit_theory
-from checks.base import CheckResult, Claim, fold, register
+from checks.base import CheckResult, Claim, Probe, fold, register
+from checks.subjects import OWN, Subjects
 from checks.suite import check_size
 from mdps.instances import BANDITS
 from mdps.instances import E2W_EPSILON as EPSILON  # the default ε of this module's checks
-from theory.bandit import e2w_distribution, simulate
+from theory.bandit import check_e2w_arguments, simulate
 from theory.roundoff import roundoff
 from theory.stats import CLAIM_FALSE_ALARM, bonferroni, mean_interval, z_quantile
 
-__all__ = ["F1", "F2", "check_e2w_sampling", "check_error_rate"]
+__all__ = ["F1", "F2", "check_e2w_formula", "check_e2w_sampling", "check_error_rate"]
 
 #: size -> (bandit names, runs, checkpoints) for F2; F1 uses fewer runs (shares concentrate).
 _F2_PLAN = {
@@ -78,6 +79,27 @@ _F1_PLAN = {
     "quick": (("K=3", "K=4"), 300, (500, 2000)),
     "default": (tuple(BANDITS), 500, (1000, 10000)),
     "full": (tuple(BANDITS), 1000, (1000, 10000, 100000)),
+}
+#: The plans for a foreign ``e2w`` subject. Its role is one distribution per call, so a
+#: simulation asks it R times per pull (13–25 µs a call for a plain-numpy E2W, over 100 µs
+#: with scipy's logsumexp): the own plans would take 0.5–2 minutes (F1 quick) and 1.5–10
+#: (F2 quick); these take about 6 s and 4 s at quick size in plain numpy. The same bandits and
+#: the same levels (CLAIM_FALSE_ALARM split as in the own plans), on fewer runs and earlier
+#: checkpoints: every allowance is an interval or an exact finite-t term at the budget run,
+#: so only the power drops (uniform sampling still fails F2 on K = 3). With the project's own
+#: E2W at per-bandit levels 0.05 and 0.005, the quick plans failed 0 of 2 000 (F1, 1 000
+#: seeds) and 0 of 600 (F2, 300 seeds) checks at 0.05, the default plans 0 of 600 (F1) and
+#: 1 of 600 (F2) over 150 seeds, the full plans 0 of 120 and 1 of 120 over 30 seeds; none at
+#: 0.005.
+_F1_FOREIGN_PLAN = {
+    "quick": (("K=3", "K=4"), 200, (200, 600)),
+    "default": (tuple(BANDITS), 200, (300, 1000)),
+    "full": (tuple(BANDITS), 400, (1000, 3000)),
+}
+_F2_FOREIGN_PLAN = {
+    "quick": (("K=2", "K=3"), 1000, (100, 150)),
+    "default": (tuple(BANDITS), 1000, (200, 400)),
+    "full": (tuple(BANDITS), 2000, (500, 1500)),
 }
 
 
@@ -158,6 +180,40 @@ def _skew_corrected_mean(y: np.ndarray, alpha: float, *, two_sided: bool = True,
     return mean + shift, half
 
 
+def _e2w_reference(q, n_total, tau: float, epsilon: float) -> np.ndarray:
+    """E2W written out: (1 − λ) softmax(q/τ) + λ/K, λ = min(1, εK/log(n_total + 1)) (λ = 1 at
+    n_total = 0), with scipy's softmax; q ``[..., K]``, n_total broadcasting against q's leading
+    axes (or one more leading axis, as F1's ``[T, 1]`` against ``[9, K]``)."""
+    q = np.asarray(q, dtype=np.float64)
+    k = q.shape[-1]
+    lam = _exploration(n_total, k, epsilon)[..., None]
+    return (1 - lam) * softmax(q / tau, axis=-1) + lam / k
+
+
+def _formula_roundoff(q, tau: float) -> float:
+    """Float64 round-off of an E2W distribution over K arms at q̂: 64·eps·K·(1 + max|q̂|/τ).
+
+    However a softmax shifts its exponents (by max q̂/τ, by the log-sum-exp, or as (q̂ − max q̂)/τ),
+    they are rounded to about eps·max|q̂/τ|, and π moves by as much: a correct implementation
+    other than the reference's may differ from it by that (64·eps·K when |q̂|/τ <= 1).
+    """
+    # operations: the K-term softmax normalisation; magnitude: 1 + |q̂|/τ, what exp's argument carries
+    return roundoff(np.shape(q)[-1], 1 + float(np.abs(q).max()) / tau)
+
+
+def _formula_comparisons(pi, reference, roundoff: float) -> dict[str, tuple[float, float]]:
+    """F1's exact comparisons of a sampling distribution π with the reference: the formula and
+    that π is a distribution (min π >= 0, Σπ = 1), each within ``roundoff``."""
+    pi = np.asarray(pi)
+    return {
+        "formula: max |π − reference|": (float(np.abs(pi - reference).max()), roundoff),
+        "distribution: max(−min π, |Σπ − 1|)": (
+            float(max(-pi.min(), np.abs(pi.sum(-1) - 1).max())),
+            roundoff,
+        ),
+    }
+
+
 def _e2w_sampler(distribution, tau: float, epsilon: float):
     """The allocation of :func:`theory.bandit.simulate` drawing from ``distribution``."""
 
@@ -175,13 +231,44 @@ F1 = Claim(
     "E2W samples π_t = (1 − λ_t) f_τ(q̂) + λ_t/|A|, λ_t = min(1, ε|A|/log(t + 1)); shares → f_τ(r)",
     "seed deck, 'Algorithm: Maximum entropy monte-carlo planning' (E2W); Xiao et al. 2019",
     false_alarm=CLAIM_FALSE_ALARM,
+    roles=("e2w",),
 )
 
 #: Pull counts t at which the formula is evaluated: λ clipped at 1 for the small ones.
 _FORMULA_TIMES = np.array([0, 1, 2, 3, 5, 10, 30, 100, 1000, 10**5, 10**9])
 
 
-@F1.subjects("distribution")
+@F1.subjects()
+def check_e2w_formula(q, n_total, tau: float, epsilon: float, *, subjects: Subjects = OWN) -> CheckResult:
+    """F1's exact part on one instance: the E2W distribution at (q̂, t) is the formula.
+
+    π_t = (1 − λ_t) f_τ(q̂) + λ_t/|A|, λ_t = min(1, ε|A|/log(t + 1)) (seed deck, "Algorithm:
+    Maximum entropy monte-carlo planning"; λ_0 = 1): ``subjects.e2w(q̂, t, τ, ε)`` against the
+    formula written out with scipy's softmax, and π must be a distribution (min π >= 0,
+    |Σπ − 1|), each within the round-off 64·eps·K·(1 + max|q̂|/τ) (:func:`_formula_roundoff`:
+    the softmax's exponents are rounded to eps·max|q̂/τ|, however it shifts them), as
+    :func:`check_e2w_sampling` allows on its grid. One instance of what
+    :func:`check_e2w_sampling` compares on its grid of q̂ and t (the shrinking probe of F1).
+
+    Args:
+      q: ``[K]`` estimated values q̂; n_total: t, an integer >= 0; tau: τ > 0; epsilon: ε > 0.
+      subjects: the ``e2w`` under test.
+    Returns:
+      CheckResult of the worse of the two comparisons.
+    Raises:
+      ValueError: an instance outside the claim (q not a finite ``[K]`` vector, t < 0, τ or ε
+        not positive and finite).
+    """
+    q, _, tau, epsilon = check_e2w_arguments(q, n_total, tau, epsilon, positive_tau=True)
+    if q.ndim != 1:
+        raise ValueError(f"q must be a vector [K], got shape {q.shape}")
+    pi = subjects.e2w(q, n_total, tau, epsilon)
+    cases = _formula_comparisons(pi, _e2w_reference(q, n_total, tau, epsilon), _formula_roundoff(q, tau))
+    label = f"q={np.round(q, 6).tolist()}, n_total={n_total}, tau={tau:g}, epsilon={epsilon:g}"
+    return F1.worst_of(cases, {"instance": label, "pi": pi.tolist()})
+
+
+@F1.subjects()
 def check_e2w_sampling(
     r,
     tau: float,
@@ -191,7 +278,7 @@ def check_e2w_sampling(
     checkpoints=(500, 2000),
     n_runs: int = 300,
     seed: int = 0,
-    distribution=e2w_distribution,
+    subjects: Subjects = OWN,
     alpha: float = CLAIM_FALSE_ALARM,
     tol: float | None = None,
 ) -> CheckResult:
@@ -199,14 +286,15 @@ def check_e2w_sampling(
 
     π_t = (1 − λ_t) f_τ(q̂) + λ_t/|A|, λ_t = min(1, ε|A|/log(t + 1)) (seed deck, "Algorithm:
     Maximum entropy monte-carlo planning"; the clip as in the public implementations).
-    Exact (tolerance 64·eps·K):
-    - formula: ``distribution(q̂, t, τ, ε)`` against an independent reference (scipy's softmax,
-      λ written out) for q̂ = r and 8 random q̂ (seeded) at t in {0, 1, 2, 3, 5, 10, 30, 100,
-      10³, 10⁵, 10⁹}, all at once ``[T, 9, K]``;
+    Exact (tolerance 64·eps·K, times 1 + max|q̂|/τ for the formula and the distribution: the
+    softmax's exponents are rounded to eps·max|q̂/τ|, :func:`_formula_roundoff`):
+    - formula: ``subjects.e2w(q̂, t, τ, ε)`` against an independent reference (scipy's softmax,
+      λ written out; :func:`check_e2w_formula` is one instance) for q̂ = r and 8 random q̂
+      (seeded) at t in {0, 1, 2, 3, 5, 10, 30, 100, 10³, 10⁵, 10⁹}, all at once ``[T, 9, K]``;
     - λ schedule: the λ implied by π on q̂ = r, λ̂ = (π(a) − f(a))/(1/K − f(a)) at the arm with
       the largest |1/K − f(a)|, against min(1, ε|A|/log(t + 1)); tolerance 64·eps·K/|1/K − f(a)|;
-      and π must be a distribution (min π >= 0, |Σπ − 1| within 64·eps·K).
-    Statistical (R runs of E2W drawing from ``distribution``; false-alarm probability ``alpha``,
+      and π must be a distribution (min π >= 0, |Σπ − 1|, within the formula's tolerance).
+    Statistical (R runs of E2W drawing from ``subjects.e2w``; false-alarm probability ``alpha``,
     split over the T·K + 1 comparisons, each at α_c = alpha/(T·K + 1)):
     - shares: at each checkpoint t the mean realised share N_t(a)/t of every arm must match
       E2W's expected shares s̄_t = (1 − λ̄_t) f_τ(r) + λ̄_t/K (λ̄_t the average λ over the pulls
@@ -221,7 +309,8 @@ def check_e2w_sampling(
       checkpoints: increasing t (>= K) for the shares.
       n_runs: R, runs of the simulation.
       seed: seeds the random q̂ and the simulation.
-      distribution: the sampler under test, ``distribution(q [..., K], t, tau, epsilon)``.
+      subjects: the ``e2w`` under test, ``(q̂ [..., K], t, τ, ε) -> [..., K]`` (a foreign one is
+        called row by row: R calls per pull of the simulation).
       alpha: false-alarm probability of this check (the battery passes its Bonferroni share
         of ``theory.stats.CLAIM_FALSE_ALARM``).
       tol: replaces every exact tolerance when given (the statistical ones stay).
@@ -239,13 +328,9 @@ def check_e2w_sampling(
     q = np.concatenate([r[None], r + (1 + np.ptp(r)) * rng.normal(size=(8, k))])  # [9, K]
     t = _FORMULA_TIMES[:, None]  # [T, 1] against [9, K] -> [T, 9, K]
     lam_ref = _exploration(t, k, epsilon)
-    reference = (1 - lam_ref[..., None]) * softmax(q / tau, axis=-1) + lam_ref[..., None] / k
-    pi = np.asarray(distribution(np.broadcast_to(q, (t.size, *q.shape)), t, tau, epsilon))
-    cases["formula: max |π − reference|"] = (float(np.abs(pi - reference).max()), round_off)
-    cases["distribution: max(−min π, |Σπ − 1|)"] = (
-        float(max(-pi.min(), np.abs(pi.sum(-1) - 1).max())),
-        round_off,
-    )
+    pi = subjects.e2w(np.broadcast_to(q, (t.size, *q.shape)), t, tau, epsilon)
+    formula_roundoff = _formula_roundoff(q, tau) if tol is None else tol
+    cases.update(_formula_comparisons(pi, _e2w_reference(q, t, tau, epsilon), formula_roundoff))
 
     f = softmax(r / tau)
     arm = int(np.argmax(np.abs(1 / k - f)))
@@ -259,7 +344,7 @@ def check_e2w_sampling(
 
     marks = np.asarray(checkpoints)
     alpha_c = bonferroni(alpha, marks.size * k + 1)
-    runs = simulate(r, sigma, _e2w_sampler(distribution, tau, epsilon), marks, n_runs=n_runs, seed=seed)
+    runs = simulate(r, sigma, _e2w_sampler(subjects.e2w, tau, epsilon), marks, n_runs=n_runs, seed=seed)
     shares = runs.counts / marks[:, None, None]  # [T, R, K]
     mean_share, half_share = mean_interval(shares, alpha_c, axis=1)  # [T, K]
     lam_bar = np.array([_exploration_average(k, int(m), epsilon) for m in marks])
@@ -293,17 +378,21 @@ def check_e2w_sampling(
     )
 
 
-@register(F1)
-def battery_e2w_sampling(*, seed: int, size: str) -> CheckResult:
-    """F1 over the battery's bandits, each at its Bonferroni share of CLAIM_FALSE_ALARM."""
+@register(F1, probe=Probe(("q", "n_total", "tau", "epsilon"), check_e2w_formula))
+def battery_e2w_sampling(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
+    """F1 over the battery's bandits, each at its Bonferroni share of CLAIM_FALSE_ALARM (a
+    foreign ``e2w``: :data:`_F1_FOREIGN_PLAN`'s budget)."""
     check_size(size)
-    names, n_runs, marks = _F1_PLAN[size]
+    names, n_runs, marks = (_F1_FOREIGN_PLAN if subjects.e2w.foreign else _F1_PLAN)[size]
+    cases = subjects.admit(F1, list(enumerate(names)), key=lambda case: (None, BANDITS[case[1]][1]))
     alpha = bonferroni(CLAIM_FALSE_ALARM, len(names))
     return fold(
         F1,
         (
-            check_e2w_sampling(*BANDITS[n], checkpoints=marks, n_runs=n_runs, seed=seed + i, alpha=alpha)
-            for i, n in enumerate(names)
+            check_e2w_sampling(
+                *BANDITS[n], checkpoints=marks, n_runs=n_runs, seed=seed + i, subjects=subjects, alpha=alpha
+            )
+            for i, n in cases
         ),
     )
 
@@ -316,6 +405,7 @@ F2 = Claim(
     "lim t·E_t = (σ²/τ²)(Σ_a exp(r(a)/τ))², E_t = E[(Û_t − U)²], for E2W (optimal; uniform is worse)",
     "seed deck, 'Algorithm: Maximum entropy monte-carlo planning' (guarantee of E2W); Xiao et al. 2019",
     false_alarm=CLAIM_FALSE_ALARM,
+    roles=("e2w",),
 )
 
 
@@ -337,6 +427,7 @@ def check_error_rate(
     checkpoints=(250, 500, 1000),
     n_runs: int = 3000,
     seed: int = 0,
+    subjects: Subjects = OWN,
     allocation=None,
     limit=None,
     alpha: float = CLAIM_FALSE_ALARM,
@@ -371,8 +462,10 @@ def check_error_rate(
       checkpoints: increasing t (>= K).
       n_runs: R.
       seed: seeds the simulation.
-      allocation: ``allocation(means [R, K], t) -> [R, K]``; None means E2W at (τ, ε) with
-        theory.bandit.e2w_distribution.
+      subjects: the ``e2w`` under test (``(q̂ [..., K], t, τ, ε) -> [..., K]``; a foreign one is
+        called row by row, R calls per pull): the allocation is E2W at (τ, ε) drawing from it.
+      allocation: ``allocation(means [R, K], t) -> [R, K]`` in place of E2W (the negative
+        controls' uniform or anti-softmax sampling); None: E2W from ``subjects.e2w``.
       limit: the claimed constant ``limit(r, tau, sigma)`` under test; None means
         theory.bandit.e2w_limit (looked up when called).
       alpha: false-alarm probability of this check (the battery passes its Bonferroni share
@@ -385,7 +478,7 @@ def check_error_rate(
     r = np.asarray(r, dtype=np.float64)
     k = r.size
     if allocation is None:
-        allocation = _e2w_sampler(bandit_theory.e2w_distribution, tau, epsilon)
+        allocation = _e2w_sampler(subjects.e2w, tau, epsilon)
     if limit is None:
         limit = bandit_theory.e2w_limit
     marks = np.asarray(checkpoints)
@@ -480,14 +573,20 @@ def check_error_rate(
 
 
 @register(F2)
-def battery_error_rate(*, seed: int, size: str) -> CheckResult:
+def battery_error_rate(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
     """F2 over the battery's bandits (K = 2 … 10), each at its Bonferroni share of
-    CLAIM_FALSE_ALARM."""
+    CLAIM_FALSE_ALARM (a foreign ``e2w``: :data:`_F2_FOREIGN_PLAN`'s budget).
+
+    No shrinking probe: the check is a Monte Carlo over thousands of runs of one bandit, with no
+    smaller instance to shrink to; a wrong E2W distribution shrinks through F1's probe."""
     check_size(size)
-    names, n_runs, marks = _F2_PLAN[size]
+    names, n_runs, marks = (_F2_FOREIGN_PLAN if subjects.e2w.foreign else _F2_PLAN)[size]
+    cases = subjects.admit(F2, list(enumerate(names)), key=lambda case: (None, BANDITS[case[1]][1]))
     alpha = bonferroni(CLAIM_FALSE_ALARM, len(names))
     results = [
-        check_error_rate(*BANDITS[n], checkpoints=marks, n_runs=n_runs, seed=seed + i, alpha=alpha)
-        for i, n in enumerate(names)
+        check_error_rate(
+            *BANDITS[n], checkpoints=marks, n_runs=n_runs, seed=seed + i, subjects=subjects, alpha=alpha
+        )
+        for i, n in cases
     ]
     return fold(F2, results)  # each bandit's interval line goes to details["report"]

@@ -22,15 +22,17 @@ from scipy.special import logsumexp
 from checks.base import (
     CheckResult,
     Claim,
+    Probe,
     fold,
     instance_label,
     largest,
     register,
     sup,
 )
+from checks.subjects import OWN, Subjects
 from checks.suite import mdp_cases
 from mdps.finite import FiniteMDP
-from theory.bellman import soft_bellman_operator, soft_state_value
+from theory.bellman import soft_state_value
 from theory.roundoff import roundoff
 from theory.solvers import (
     ConvergenceWarning,
@@ -103,6 +105,7 @@ D1 = Claim(
     "D1",
     "‖TQ₁ − TQ₂‖∞ ≤ γ‖Q₁ − Q₂‖∞, with equality for Q₂ = Q₁ + c (T Q = r + γ P F_τ(Q))",
     "seed deck, 'Algorithm: Soft Q-Iteration' (proof); Haarnoja et al. 2017, Thm 3 / App. A.2",
+    roles=("bellman_operator",),
 )
 
 
@@ -113,9 +116,9 @@ def _contraction_ratio(mdp, tau, operator, q1, q2) -> tuple[float, float]:
     return ratio, 2 * _operator_roundoff(mdp, tau, largest(sup(q1), sup(q2))) / gap
 
 
-@D1.subjects("operator")
+@D1.subjects()
 def check_contraction(
-    mdp: FiniteMDP, tau: float, *, seed: int = 0, operator=soft_bellman_operator, tol: float | None = None
+    mdp: FiniteMDP, tau: float, *, seed: int = 0, subjects: Subjects = OWN, tol: float | None = None
 ) -> CheckResult:
     """D1 on one instance: the worst contraction ratio found, random and adversarial pairs.
 
@@ -135,12 +138,13 @@ def check_contraction(
       mdp: infinite-horizon MDP.
       tau: temperature τ >= 0.
       seed: seeds the random pairs.
-      operator: the operator under test, ``operator(mdp, q [S, A], tau) -> [S, A]``.
+      subjects: the ``bellman_operator`` under test, T: ``(mdp, q [S, A], tau) -> [S, A]``.
       tol: fixed tolerance on the ratio excess, replacing the per-pair round-off.
     Returns:
       CheckResult: ``measured`` = ratio − γ (contraction) or |ratio − γ max p| (shift) of the
       pair with the worst margin; ``details`` has the largest ratio found and each family's.
     """
+    operator = subjects.bellman_operator
     rng = np.random.default_rng(seed)
     gamma = mdp.gamma
     shape = (mdp.n_states, mdp.n_actions)
@@ -195,11 +199,18 @@ def check_contraction(
     )
 
 
-@register(D1)
-def battery_contraction(*, seed: int, size: str) -> CheckResult:
+def _admitted(claim: Claim, seed: int, size: str, subjects: Subjects) -> list[tuple[int, FiniteMDP, float]]:
+    """(i, mdp, τ) of the suite's cases the subjects may be given; i is the case's index in the
+    whole suite (it seeds the check), so a case keeps its seed whichever others are left out."""
+    cases = [(i, m, t) for i, (m, t) in enumerate(mdp_cases(seed, size))]
+    return subjects.admit(claim, cases, key=lambda case: case[1:])
+
+
+@register(D1, probe=Probe(("mdp", "tau"), check_contraction))
+def battery_contraction(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
     """D1 over the seeded MDP suite at every suite temperature."""
-    instances = mdp_cases(seed, size)
-    return fold(D1, (check_contraction(m, t, seed=seed + i) for i, (m, t) in enumerate(instances)))
+    cases = _admitted(D1, seed, size, subjects)
+    return fold(D1, (check_contraction(m, t, seed=seed + i, subjects=subjects) for i, m, t in cases))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -209,12 +220,13 @@ D2 = Claim(
     "D2",
     "Q_{k+1} = T Q_k: ‖Q_k − Q*‖∞ ≤ γ^k ‖Q₀ − Q*‖∞ and ‖Q_k − Q*‖∞ ≤ γ/(1−γ)·‖Q_k − Q_{k−1}‖∞",
     "seed deck, 'Algorithm: Soft Q-Iteration'; Haarnoja et al. 2017, Thm 3; Cen et al. 2022, Lemma 2",
+    roles=("bellman_operator",),
 )
 
 
-@D2.subjects("operator")
+@D2.subjects()
 def check_convergence(
-    mdp: FiniteMDP, tau: float, *, seed: int = 0, operator=soft_bellman_operator, tol: float | None = None
+    mdp: FiniteMDP, tau: float, *, seed: int = 0, subjects: Subjects = OWN, tol: float | None = None
 ) -> CheckResult:
     """D2 on one instance: both error bounds of soft Q-iteration at every iterate.
 
@@ -236,12 +248,14 @@ def check_convergence(
       mdp: infinite-horizon MDP.
       tau: temperature τ >= 0.
       seed: seeds the random starting tables.
-      operator: the iteration under test, ``operator(mdp, q, tau) -> [S, A]``.
+      subjects: the ``bellman_operator`` under test, T: ``(mdp, q [S, A], tau) -> [S, A]``,
+        iterated. The replayed residuals are those of theory's own soft value iteration.
       tol: replaces the slack when given.
     Returns:
       CheckResult: ``measured`` = the largest excess of ‖Q_k − Q*‖ over a bound (negative when
       every iterate is inside both); ``details`` has, per start, the sweeps and worst excesses.
     """
+    operator = subjects.bellman_operator
     gamma = mdp.gamma
     scale = 1 + value_scale(mdp, tau)
     star = exact_optimum(mdp, tau)
@@ -302,11 +316,11 @@ def _replayed_residuals(mdp: FiniteMDP, tau: float, tol: float | None) -> tuple[
     return worst, allowed if tol is None else tol
 
 
-@register(D2)
-def battery_convergence(*, seed: int, size: str) -> CheckResult:
+@register(D2, probe=Probe(("mdp", "tau"), check_convergence))
+def battery_convergence(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
     """D2 over the seeded MDP suite at every suite temperature."""
-    instances = mdp_cases(seed, size)
-    return fold(D2, (check_convergence(m, t, seed=seed + i) for i, (m, t) in enumerate(instances)))
+    cases = _admitted(D2, seed, size, subjects)
+    return fold(D2, (check_convergence(m, t, seed=seed + i, subjects=subjects) for i, m, t in cases))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,16 +330,17 @@ D5 = Claim(
     "D5",
     "Q₁ ≤ Q₂ ⇒ TQ₁ ≤ TQ₂; T(Q + c) = TQ + γc; V_n + γ/(1−γ)·min d ≤ V* ≤ V_n + γ/(1−γ)·max d",
     "Geist et al. 2019, Prop. 2; MacQueen 1966, Porteus 1971; seed deck, 'Algorithm: Soft Q-Iteration'",
+    roles=("bellman_operator",),
 )
 
 
-@D5.subjects("operator", "shift_factor", "bracket_factor")
+@D5.subjects("shift_factor", "bracket_factor")
 def check_monotone_bounds(
     mdp: FiniteMDP,
     tau: float,
     *,
     seed: int = 0,
-    operator=soft_bellman_operator,
+    subjects: Subjects = OWN,
     shift_factor: float | None = None,
     bracket_factor: float | None = None,
     tol: float | None = None,
@@ -348,13 +363,14 @@ def check_monotone_bounds(
       mdp: infinite-horizon MDP.
       tau: temperature τ >= 0.
       seed: seeds the pairs and starting tables.
-      operator: the operator under test, ``operator(mdp, q, tau) -> [S, A]``.
+      subjects: the ``bellman_operator`` under test, T: ``(mdp, q [S, A], tau) -> [S, A]``.
       shift_factor: the factor of c in the shift identity (default γ).
       bracket_factor: the factor of min d / max d in the bracket (default γ/(1−γ)).
       tol: replaces every allowance when given.
     Returns:
       CheckResult of the sub-measurement with the worst margin.
     """
+    operator = subjects.bellman_operator
     gamma = mdp.gamma
     shift_factor = gamma if shift_factor is None else shift_factor
     bracket_factor = gamma / (1 - gamma) if bracket_factor is None else bracket_factor
@@ -413,8 +429,8 @@ def check_monotone_bounds(
     return D5.worst_of(cases, {"instance": instance_label(mdp, tau), "bracket_sweeps": widths})
 
 
-@register(D5)
-def battery_monotone_bounds(*, seed: int, size: str) -> CheckResult:
+@register(D5, probe=Probe(("mdp", "tau"), check_monotone_bounds))
+def battery_monotone_bounds(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
     """D5 over the seeded MDP suite at every suite temperature."""
-    instances = mdp_cases(seed, size)
-    return fold(D5, (check_monotone_bounds(m, t, seed=seed + i) for i, (m, t) in enumerate(instances)))
+    cases = _admitted(D5, seed, size, subjects)
+    return fold(D5, (check_monotone_bounds(m, t, seed=seed + i, subjects=subjects) for i, m, t in cases))

@@ -36,7 +36,8 @@ import numpy as np
 from scipy.special import logsumexp
 from scipy.special import softmax as scipy_softmax
 
-from checks.base import CheckResult, Claim, fold, register
+from checks.base import CheckResult, Claim, Probe, fold, register
+from checks.subjects import OWN, Subjects
 from checks.suite import check_size
 from mdps.finite import FiniteMDP
 from mdps.generators import d_chain
@@ -45,7 +46,7 @@ from mdps.instances import MCTS_SIGMA as SIGMA
 from mdps.instances import MCTS_TAU as TAU
 from mdps.instances import UCT_C
 from mdps.trees import SyntheticTree, synthetic_tree, tree_from_leaf_means, tree_mdp
-from theory.bandit import e2w_distribution, inverse_cdf_sample
+from theory.bandit import check_e2w_arguments, inverse_cdf_sample
 from theory.mcts import (
     ments,
     search_tree,
@@ -63,6 +64,7 @@ __all__ = [
     "G2",
     "check_search_rules",
     "check_soft_value_convergence",
+    "check_tree_policy",
     "discriminating_trees",
     "edge_reward_tree_mdp",
     "hand_made_trees",
@@ -323,6 +325,7 @@ G2 = Claim(
     "MENTS samples E2W, λ_s = min(1, ε|A|/log(Σ_a N(s,a)+1)), backs up r + F_τ(Q_sft(s',·)), "
     "proposes argmax Q_sft(root,·); UCT: UCB1, means",
     "seed deck, 'Algorithm: Maximum entropy monte-carlo planning' (E2W tree policy); Xiao et al. 2019",
+    roles=("e2w",),
 )
 
 
@@ -408,7 +411,40 @@ def _count_and_parent_errors(tree, counts: np.ndarray, n_sims: int) -> int:
     return bad + int(np.sum(counts[:, 0, :].sum(axis=-1) != n_sims))
 
 
-@G2.subjects("tree_policy", "backup_value")
+@G2.subjects()
+def check_tree_policy(q, n_total, tau: float, epsilon: float, *, subjects: Subjects = OWN) -> CheckResult:
+    """G2's tree-policy rule on one node: MENTS's E2W at (Q(s, ·), N) is the formula written out.
+
+    ``subjects.e2w(Q, N, τ, ε)`` against (1 − λ) softmax(Q/τ) + λ/|A|, λ = min(1, ε|A|/log(N + 1))
+    (scipy's softmax, as :func:`check_search_rules` compares it at every node of its searches),
+    within its round-off 64·eps·(1 + A)·(1 + max|Q|/τ) (the softmax's exponents Q/τ are rounded
+    to eps·max|Q/τ|, however an implementation shifts them): the smallest instance of a wrong
+    tree policy (the shrinking probe of G2).
+
+    Args:
+      q: ``[A]`` Q_sft(s, ·); n_total: N = Σ_a N(s, a), an integer >= 0; tau: τ > 0; epsilon: ε > 0.
+      subjects: the ``e2w`` under test.
+    Returns:
+      CheckResult of the comparison.
+    Raises:
+      ValueError: an instance outside the claim (q not a finite ``[A]`` vector, N < 0, τ or ε
+        not positive and finite).
+    """
+    q, _, tau, epsilon = check_e2w_arguments(q, n_total, tau, epsilon, positive_tau=True)
+    if q.ndim != 1:
+        raise ValueError(f"q must be a vector [A], got shape {q.shape}")
+    pi = subjects.e2w(q, n_total, tau, epsilon)
+    reference = _reference_e2w(q, np.asarray(n_total, dtype=np.float64), tau, epsilon)
+    # operations: the (1 + A)-term softmax and mixture; magnitude: 1 + |Q|/τ, exp's argument
+    allowed = roundoff(1 + q.size, 1 + np.abs(q).max() / tau)
+    label = f"Q={np.round(q, 6).tolist()}, N={n_total}, tau={tau:g}, epsilon={epsilon:g}"
+    return G2.worst_of(
+        {"MENTS tree policy vs E2W written out": (float(np.abs(pi - reference).max()), allowed)},
+        {"instance": label, "pi": pi.tolist()},
+    )
+
+
+@G2.subjects("backup_value")
 def check_search_rules(
     mdp: FiniteMDP,
     tau: float = TAU,
@@ -419,15 +455,15 @@ def check_search_rules(
     n_simulations: int = 200,
     n_runs: int = 20,
     seed: int = 0,
-    tree_policy=e2w_distribution,
+    subjects: Subjects = OWN,
     backup_value=soft_value,
     sampler=inverse_cdf_sample,
     tol: float | None = None,
 ) -> CheckResult:
     """G2 on one small tree: every statistic of a finished MENTS and UCT search obeys its rule.
 
-    MENTS (``tree_policy``, ``backup_value`` injected into the search):
-    - tree policy: ``tree_policy(Q(s, ·), N, τ, ε)`` at every reachable state of every run, with
+    MENTS (``subjects.e2w`` as its tree policy, ``backup_value`` injected into the search):
+    - tree policy: ``subjects.e2w(Q(s, ·), N, τ, ε)`` at every reachable state of every run, with
       N = Σ_a N(s, a) and with N in {0, 1, 2, 3, 5, 10, 100, 10⁴}, equals
       (1 − λ) softmax(Q/τ) + λ/|A|, λ = min(1, ε|A|/log(N + 1)) (scipy's softmax);
     - backups: at every visited inner edge Q_sft(s, a) = r + τ·logsumexp(Q_sft(s', ·)/τ)
@@ -448,7 +484,9 @@ def check_search_rules(
       mdp: a small tree MDP (e.g. from :func:`hand_made_trees`).
       tau, epsilon, c, sigma: search settings.
       n_simulations, n_runs, seed: the searches.
-      tree_policy, backup_value: injected into MENTS (negative controls).
+      subjects: the ``e2w`` under test, MENTS's tree policy ``(Q [..., A], N, τ, ε) -> [..., A]``
+        (a foreign one is called row by row: R calls per node visited in a simulation step).
+      backup_value: the node value backed up, injected into MENTS (negative controls).
       sampler: the inverse-CDF sampler under test.
       tol: replaces the round-off tolerance.
     Returns:
@@ -463,7 +501,7 @@ def check_search_rules(
     replayable = not np.any(tree.leaf_edge[reach] & (tree.depth[reach] < tree.horizon - 1)[:, None])
     marks = sorted(set(range(1, 9)) | {n_simulations - 1, n_simulations}) if replayable else [n_simulations]
     kw = dict(sigma=sigma, checkpoints=marks, n_runs=n_runs, seed=seed)
-    m = ments(mdp, tau=tau, epsilon=epsilon, tree_policy=tree_policy, backup_value=backup_value, **kw)
+    m = ments(mdp, tau=tau, epsilon=epsilon, tree_policy=subjects.e2w, backup_value=backup_value, **kw)
     u = uct(mdp, c=c, **kw)
     q_scale = max(np.abs(m.q).max(), np.abs(u.q).max())
     # operations: an A-term backup (F_τ or mean) and one more; magnitude: 1 + the largest |Q|
@@ -478,7 +516,7 @@ def check_search_rules(
     n_final = m.counts[:, reach].sum(axis=-1).reshape(-1)
     n_total = np.concatenate([n_final, np.repeat(_POLICY_VISITS, q_rows.shape[0])])
     q_rows = np.concatenate([q_rows, np.tile(q_rows, (_POLICY_VISITS.size, 1))])
-    pi = np.asarray(tree_policy(q_rows, n_total, tau, epsilon))
+    pi = subjects.e2w(q_rows, n_total, tau, epsilon)
     cases["MENTS tree policy vs E2W written out"] = (
         float(np.abs(pi - _reference_e2w(q_rows, n_total, tau, epsilon)).max()),
         round_off,
@@ -541,16 +579,24 @@ def check_search_rules(
     )
 
 
-@register(G2)
-def battery_search_rules(*, seed: int, size: str) -> CheckResult:
-    """G2 on the hand-made trees at ε = 0.1 and ε = 1 (where λ's clip to 1 is active at N = 1)."""
+@register(G2, probe=Probe(("q", "n_total", "tau", "epsilon"), check_tree_policy))
+def battery_search_rules(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
+    """G2 on the hand-made trees at ε = 0.1 and ε = 1 (where λ's clip to 1 is active at N = 1).
+
+    The trees are searched, not given to the subject: it is asked only for E2W at τ = :data:`TAU`.
+    """
     check_size(size)
     n_sims, n_runs = {"quick": (60, 10), "default": (300, 20), "full": (1000, 50)}[size]
-    cases = [(m, eps) for m in hand_made_trees().values() for eps in (EPSILON, 1.0)]
+    pairs = [(m, eps) for m in hand_made_trees().values() for eps in (EPSILON, 1.0)]
+    cases = subjects.admit(
+        G2, [(i, m, eps) for i, (m, eps) in enumerate(pairs)], key=lambda case: (None, TAU)
+    )
     return fold(
         G2,
         (
-            check_search_rules(m, epsilon=eps, n_simulations=n_sims, n_runs=n_runs, seed=seed + i)
-            for i, (m, eps) in enumerate(cases)
+            check_search_rules(
+                m, epsilon=eps, n_simulations=n_sims, n_runs=n_runs, seed=seed + i, subjects=subjects
+            )
+            for i, m, eps in cases
         ),
     )

@@ -24,6 +24,7 @@ import numpy as np
 from checks.base import (
     CheckResult,
     Claim,
+    Probe,
     fold,
     instance_label,
     register,
@@ -31,18 +32,17 @@ from checks.base import (
     sup,
 )
 from checks.iteration import NOISE_FLOOR, sweeps_needed
+from checks.subjects import OWN, Subjects, solver_comparisons, solver_tolerance
 from checks.suite import mdp_cases
 from mdps.finite import FiniteMDP
-from theory.bellman import boltzmann_policy, evaluate_policy, soft_policy_reward
+from theory.bellman import evaluate_policy, soft_policy_reward
 from theory.lp import LP_FEASIBILITY_TOL, classical_lp_values
 from theory.roundoff import roundoff
 from theory.softmax import soft_value
 from theory.solvers import (
     exact_optimum,
     soft_backward_induction,
-    soft_policy_iteration,
     soft_solve,
-    soft_value_iteration,
     value_scale,
 )
 
@@ -61,68 +61,85 @@ D3 = Claim(
     "D3",
     "soft VI = closed form / soft PI / backward induction / LP (τ=0) / Q*_τ[r] = τQ*_1[r/τ]",
     "seed deck, 'Algorithm: Soft Q-Iteration'; Haarnoja et al. 2017, Thm 3; CLAIMS D3",
+    roles=("solver",),
 )
 
 
-@D3.subjects("solver")
-def check_oracles(
-    mdp: FiniteMDP, tau: float, *, solver=soft_value_iteration, tol: float | None = None
-) -> CheckResult:
-    """D3 on one instance: ``solver`` (soft value iteration) against every applicable oracle.
+@D3.subjects()
+def check_oracles(mdp: FiniteMDP, tau: float, *, subjects: Subjects = OWN) -> CheckResult:
+    """D3 on one instance: the solver under test against every applicable oracle.
+
+    The solver (``subjects.solver``; the project's own is soft value iteration) is asked for
+    tol = ``solver_tolerance`` = 1e-10·(1 + ‖V‖) and compared with
+    - soft policy iteration (``exact_optimum``: exact linear solves, certified to β; with the
+      solver's own ``error_bound``, if it claims one: see ``checks.subjects.solver_comparisons``);
+    - soft_solve (value iteration handing over to policy iteration), certified to β_h;
+    - the one-state closed form V = F_τ(r)/(1 − γ); backward induction on acyclic MDPs (β_b);
+    - at τ = 0, the linear program (scipy.optimize.linprog, HiGHS feasibility ε);
+    - at τ > 0, the reward-scale identity Q*_τ[r] = τ·Q*_1[r/τ]: the solver asked again at τ = 1
+      on the rescaled MDP (for its own tol₁ = ``solver_tolerance`` there, and kept honest against
+      its own certified optimum); left out when the solver's conventions do not take τ = 1.
+    The solver's error is taken as tol + β (never a bound it reports): each comparison allows
+    tol + β + the oracle's certified error + round-off 64·eps·(1 + k)·(1 + ‖V‖), the LP
+    10·ε·(1 + ‖V‖)/(1 − γ) in place of the latter two, the reward scale τ·(tol₁ + β₁) for the
+    second answer.
 
     Args:
       mdp: infinite-horizon MDP.
       tau: temperature τ >= 0.
-      solver: the solver under test, ``solver(mdp, tau, tol=...) -> SolveResult`` (a negative
-        control passes a broken one).
-      tol: certified accuracy asked of every solver (default 1e-10·(1 + ‖V‖)).
+      subjects: the ``solver`` under test.
     Returns:
       CheckResult whose ``measured``/``tolerance`` are those of the oracle with the worst ratio;
       ``details["comparisons"]`` lists every oracle's (difference, allowance).
     """
-    tol = 1e-10 * (1 + value_scale(mdp, tau)) if tol is None else tol
+    tol = solver_tolerance(mdp, tau)
     round_off = roundoff_tolerance(mdp, tau)
-    res = solver(mdp, tau, tol=tol)
-    oracles: dict[str, tuple[float, float]] = {}  # name -> (|difference|, allowed)
+    ref = exact_optimum(mdp, tau)  # soft policy iteration
+    res = subjects.solver(mdp, tau, tol)
+    error = tol + ref.error_bound  # what the solver may be off by
+    oracles: dict[str, tuple[float, float]] = dict(solver_comparisons(res, ref, tol, round_off))
 
     def compare(name, ours, theirs, allowed):
         oracles[name] = (float(np.abs(np.asarray(ours) - theirs).max()), float(allowed))
 
-    pi = soft_policy_iteration(mdp, tau, tol=tol)
-    compare("soft policy iteration", res.q, pi.q, res.error_bound + pi.error_bound + round_off)
     hybrid = soft_solve(mdp, tau, tol=tol)
     compare(
         "soft_solve (value iteration handing over to policy iteration)",
         res.q,
         hybrid.q,
-        res.error_bound + hybrid.error_bound + round_off,
+        error + hybrid.error_bound + round_off,
     )
     if mdp.n_states == 1 and not mdp.terminal[0]:
         closed = soft_value(mdp.R[0], tau) / (1 - mdp.gamma)
-        compare("one-state closed form F(r)/(1-γ)", res.v[0], closed, res.error_bound + round_off)
+        compare("one-state closed form F(r)/(1-γ)", res.v[0], closed, error + round_off)
     if mdp.acyclic_depth is not None:
         bi = soft_backward_induction(mdp, tau, horizon=max(mdp.acyclic_depth, 1))
-        compare("backward induction (acyclic)", res.q, bi.q, res.error_bound + bi.error_bound + round_off)
+        compare("backward induction (acyclic)", res.q, bi.q, error + bi.error_bound + round_off)
     if tau == 0.0:
         lp_tol = 10 * LP_FEASIBILITY_TOL * (1 + value_scale(mdp, 0.0)) / (1 - mdp.gamma)
-        compare("linear program (τ=0)", res.v, classical_lp_values(mdp), res.error_bound + lp_tol)
-    else:
+        compare("linear program (τ=0)", res.v, classical_lp_values(mdp), error + lp_tol)
+    elif subjects.solver.accepts(None, 1.0):
         unit = FiniteMDP(mdp.P, mdp.R / tau, mdp.gamma, terminal=mdp.terminal, name=mdp.name)
-        scaled = solver(unit, 1.0, tol=tol / tau)
+        tol_unit = solver_tolerance(unit, 1.0)
+        ref_unit = exact_optimum(unit, 1.0)
+        scaled = subjects.solver(unit, 1.0, tol_unit)
+        honest = solver_comparisons(scaled, ref_unit, tol_unit, roundoff_tolerance(unit, 1.0))
+        oracles.update({f"τ=1, r/τ: {name}": pair for name, pair in honest.items()})
         compare(
             "reward scale τ·Q*_1[r/τ]",
             res.q,
             tau * scaled.q,
-            res.error_bound + tau * scaled.error_bound + round_off,
+            error + tau * (tol_unit + ref_unit.error_bound) + round_off,
         )
 
-    return D3.worst_of(oracles, {"instance": instance_label(mdp, tau)})
+    return D3.worst_of(oracles, {"instance": instance_label(mdp, tau), "tol": tol})
 
 
-@register(D3)
-def battery_oracles(*, seed: int, size: str) -> CheckResult:
+@register(D3, probe=Probe(("mdp", "tau"), check_oracles))
+def battery_oracles(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
     """D3 over the seeded MDP suite at every suite temperature."""
-    return fold(D3, (check_oracles(m, t) for m, t in mdp_cases(seed, size)))
+    cases = subjects.admit(D3, mdp_cases(seed, size))
+    return fold(D3, (check_oracles(m, t, subjects=subjects) for m, t in cases))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,6 +150,7 @@ D4 = Claim(
     "soft PI: e_{k+1} ≤ γ e_k, e_{k+1}/e_k → 0 (Newton); M-sweep modified PI: tail rate ≤ γ^M",
     "seed deck, 'Redefinition: policy improvement theorem'; Cen et al. 2022, §4.2.1 and Thm 3; "
     "Li et al. 2023 (arXiv 2310.07211)",
+    roles=("policy_improvement",),
 )
 
 #: MPI tail window: errors in [1e-10, 1e-3]·(1 + ‖V‖), past the transient and above rounding.
@@ -195,13 +213,13 @@ def _tail_rate(errors: list[float], low: float, high: float) -> float | None:
     return float(np.exp(np.mean(np.log(e[steps + 1] / e[steps]))))
 
 
-@D4.subjects("improve", "claimed_rate")
+@D4.subjects("claimed_rate")
 def check_newton_policy_iteration(
     mdp: FiniteMDP,
     tau: float,
     *,
     seed: int = 0,
-    improve=boltzmann_policy,
+    subjects: Subjects = OWN,
     claimed_rate=_newton_rate,
     tol: float | None = None,
 ) -> CheckResult:
@@ -228,7 +246,8 @@ def check_newton_policy_iteration(
       mdp: infinite-horizon MDP.
       tau: temperature τ >= 0.
       seed: seeds the random starting policy.
-      improve: the improvement step, ``improve(q [S, A], tau) -> pi [S, A]`` (Boltzmann).
+      subjects: the ``policy_improvement`` under test, π = f_τ(q) row-wise,
+        ``(q [S, A], tau) -> pi [S, A]``, the improvement step of both soft PI and MPI.
       claimed_rate: ``claimed_rate(gamma, M)``, the MPI rate under test (γ^M).
       tol: replaces every sub-measurement's allowance when given.
     Returns:
@@ -236,6 +255,7 @@ def check_newton_policy_iteration(
       sequence, the fitted orders log e_{k+1}/log e_k (errors relative to 1 + ‖V‖) and the MPI
       tail rates.
     """
+    improve = subjects.policy_improvement
     gamma = mdp.gamma
     scale = 1 + value_scale(mdp, tau)
     floor = NOISE_FLOOR * scale
@@ -286,10 +306,13 @@ def check_newton_policy_iteration(
     )
 
 
-@register(D4)
-def battery_newton_policy_iteration(*, seed: int, size: str) -> CheckResult:
-    """D4 over the seeded MDP suite at every suite temperature."""
-    instances = mdp_cases(seed, size)
+@register(D4, probe=Probe(("mdp", "tau"), check_newton_policy_iteration))
+def battery_newton_policy_iteration(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
+    """D4 over the seeded MDP suite at every suite temperature (case i seeded with seed + i, its
+    index in the whole suite, whichever cases the subjects' conventions leave out)."""
+    cases = [(i, m, t) for i, (m, t) in enumerate(mdp_cases(seed, size))]
+    cases = subjects.admit(D4, cases, key=lambda case: case[1:])
     return fold(
-        D4, (check_newton_policy_iteration(m, t, seed=seed + i) for i, (m, t) in enumerate(instances))
+        D4,
+        (check_newton_policy_iteration(m, t, seed=seed + i, subjects=subjects) for i, m, t in cases),
     )

@@ -77,9 +77,9 @@ _PI_STOP, _PI_STEPS = 1e-10, 40
 _MIXTURE_MEMBERS = 20
 
 
-@H3.subjects("operator")
+@H3.subjects("evaluation_operator")
 def check_soft_policy_evaluation(
-    mdp: FiniteMDP, tau: float, *, seed: int = 0, operator=None, tol: float | None = None
+    mdp: FiniteMDP, tau: float, *, seed: int = 0, evaluation_operator=None, tol: float | None = None
 ) -> CheckResult:
     """H3, SAC Lemma 1 on one instance: Q_{k+1} = T^π Q_k converges to the exact Q^π.
 
@@ -99,7 +99,9 @@ def check_soft_policy_evaluation(
       mdp: infinite-horizon MDP.
       tau: temperature τ >= 0.
       seed: seeds π and Q₀.
-      operator: ``operator(mdp, q, pi, tau) -> [S, A]`` under test (default T^π).
+      evaluation_operator: the soft policy-evaluation operator T^π under test,
+        ``evaluation_operator(mdp, q, pi, tau) -> [S, A]`` (default theory's; not the soft
+        Bellman optimality operator of the ``bellman_operator`` role, and no role itself).
       tol: replaces the allowance when given.
     Returns:
       CheckResult: ``measured`` = ‖Q_K − Q^π‖∞.
@@ -111,7 +113,9 @@ def check_soft_policy_evaluation(
     asked = 1e-10 * scale
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a broken operator may not converge
-        run = soft_policy_evaluation(mdp, pi, tau, q0=q0, tol=asked, max_iter=20_000, operator=operator)
+        run = soft_policy_evaluation(
+            mdp, pi, tau, q0=q0, tol=asked, max_iter=20_000, operator=evaluation_operator
+        )
     exact = evaluate_policy(mdp, pi, tau).q
     bound = mdp.gamma / (1 - mdp.gamma) * run.steps[-1]
     allowed = bound + 2 * roundoff_tolerance(mdp, tau) / (1 - mdp.gamma) if tol is None else tol

@@ -2,17 +2,21 @@
 
 import dataclasses
 import json
+import types
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from scipy.special import logsumexp
 
 import checks.base as base
 from checks.__main__ import main
 from checks.base import Claim, fold
-from checks.policy_iteration import check_oracles
+from checks.policy_iteration import battery_oracles, check_oracles
+from checks.subjects import OWN, Subjects
 from checks.suite import mdp_suite, temperature_suite
 from mdps import FiniteMDP
+from mdps.conventions import Conventions
 from mdps.generators import garnet, random_dag
 from mdps.strategies import finite_mdps, temperatures
 from theory.solvers import SolveResult, soft_value_iteration
@@ -57,7 +61,7 @@ def overconfident_bound(mdp, tau, *, tol):
 def test_D3_rejects_broken_solvers(broken, mdp):
     taus = [0.0, 0.5] if broken is not hard_max_in_place_of_soft else [0.5]
     for tau in taus:
-        res = check_oracles(mdp, tau, solver=broken)
+        res = check_oracles(mdp, tau, subjects=OWN.replace(solver=broken))
         assert not res.passed, (broken.__name__, tau, res.details)
         assert res.measured > res.tolerance
 
@@ -65,9 +69,74 @@ def test_D3_rejects_broken_solvers(broken, mdp):
 def test_D3_rejects_wrong_one_state_value():
     # A one-state MDP whose "solver" returns F(r)/(1-γ) with the hard max: the closed form catches it.
     mdp = FiniteMDP(np.ones((1, 3, 1)), np.array([[0.0, 0.5, 1.0]]), 0.9)
-    res = check_oracles(mdp, 1.0, solver=hard_max_in_place_of_soft)
+    res = check_oracles(mdp, 1.0, subjects=OWN.replace(solver=hard_max_in_place_of_soft))
     assert not res.passed
     assert res.details["comparisons"]["one-state closed form F(r)/(1-γ)"][0] > 1.0
+
+
+# --- foreign solvers (plain numpy, the role's signature) and a solver lying about its bound -----
+def _numpy_soft_vi(P, R, gamma, tau, tol, *, a_posteriori=True):
+    """Soft value iteration with scipy's logsumexp from V = 0, stopping when its a-posteriori bound
+    γ/(1−γ)·‖V_n − V_{n−1}‖ is <= tol (or, wrongly, when ‖V_n − V_{n−1}‖ <= tol)."""
+    v = np.zeros(R.shape[0])
+    factor = gamma / (1 - gamma) if a_posteriori else 1.0
+    while True:
+        q = R + gamma * P @ v
+        v_next = tau * logsumexp(q / tau, axis=1)
+        step = np.abs(v_next - v).max()
+        v = v_next
+        if factor * step <= tol:
+            q = R + gamma * P @ v
+            return types.SimpleNamespace(q=q, v=tau * logsumexp(q / tau, axis=1), error_bound=factor * step)
+
+
+def numpy_soft_vi(P, R, gamma, tau, tol):
+    return _numpy_soft_vi(P, R, gamma, tau, tol)
+
+
+def soft_vi_stopping_early(P, R, gamma, tau, tol):
+    """Stops at ‖V_n − V_{n−1}‖ <= tol, a factor γ/(1−γ) too early, and claims error_bound = tol."""
+    res = _numpy_soft_vi(P, R, gamma, tau, tol, a_posteriori=False)
+    return types.SimpleNamespace(q=res.q, v=res.v, error_bound=tol)
+
+
+def off_by_five_with_a_huge_bound(mdp, tau, *, tol):
+    """Off by 5 everywhere, and says so: error_bound = 1e6 (it used to widen the allowance)."""
+    res = soft_value_iteration(mdp, tau, tol=tol)
+    return dataclasses.replace(res, q=res.q + 5.0, v=res.v + 5.0, error_bound=1e6)
+
+
+GARNETS = [garnet(10, 3, 3, gamma=0.9, seed=1), garnet(8, 2, 2, gamma=0.95, seed=3, sparse=True)]
+
+
+@pytest.mark.parametrize("mdp", GARNETS, ids=["garnet", "sparse-garnet"])
+@pytest.mark.parametrize("tau", [0.05, 0.5, 3.0])
+def test_D3_passes_a_foreign_solver_and_fails_one_that_stops_early(mdp, tau):
+    assert check_oracles(mdp, tau, subjects=Subjects.of(solver=numpy_soft_vi)).passed
+    res = check_oracles(mdp, tau, subjects=Subjects.of(solver=soft_vi_stopping_early))
+    assert res.verdict == "FAIL" and res.measured > res.tolerance, res.details
+    error, allowed = res.details["comparisons"]["solver error max|q - q*|"]
+    assert error > allowed  # its real error is up to γ/(1 − γ)·tol, not tol
+
+
+@pytest.mark.parametrize("tau", [0.0, 0.5])
+def test_D3_fails_a_solver_off_by_five_that_reports_a_huge_bound(tau):
+    res = check_oracles(GARNETS[0], tau, subjects=OWN.replace(solver=off_by_five_with_a_huge_bound))
+    assert res.verdict == "FAIL", res.details
+    assert res.details["comparisons"]["solver error max|q - q*|"][0] == pytest.approx(5.0)
+    assert res.details["comparisons"]["solver's error_bound <= tol"][0] == 1e6
+
+
+def test_D3_skips_the_reward_scale_for_a_solver_that_takes_only_tau_zero():
+    classical = Subjects.of(Conventions(temperatures="zero"), solver=numpy_soft_vi)
+    res = check_oracles(GARNETS[0], 0.5, subjects=classical)  # called directly at τ > 0
+    assert not any("reward scale" in k or "τ=1" in k for k in res.details["comparisons"])
+
+
+def test_D3_battery_takes_a_foreign_solver():
+    res = battery_oracles(seed=0, size="quick", subjects=Subjects.of(solver=numpy_soft_vi))
+    assert res.passed, res.details
+    assert 0 < res.cases < battery_oracles(seed=0, size="quick").cases  # τ = 0, terminal states left out
 
 
 # --- fold and registry ---------------------------------------------------------------------------

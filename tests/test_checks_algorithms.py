@@ -153,7 +153,9 @@ def evaluation_without_entropy(mdp, q, pi, tau):
 
 
 def test_H3_rejects_evaluation_without_the_entropy_term():
-    _assert_rejected(check_soft_policy_evaluation(STOCHASTIC, 0.5, operator=evaluation_without_entropy))
+    _assert_rejected(
+        check_soft_policy_evaluation(STOCHASTIC, 0.5, evaluation_operator=evaluation_without_entropy)
+    )
 
 
 def projection_at_tenth_temperature(q, tau, support):

@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.special import logsumexp
 
 import checks.bandit as bandit
-from checks.bandit import check_e2w_sampling, check_error_rate
+from checks.bandit import check_e2w_formula, check_e2w_sampling, check_error_rate
+from checks.subjects import OWN, Subjects
 from mdps.instances import BANDITS
 from mdps.strategies import q_vectors
 from theory.bandit import e2w_distribution, oracle_allocation, uniform_allocation
@@ -77,7 +79,9 @@ def hard_max_sampler(q, t, tau, eps):
 def test_F1_rejects_broken_samplers(broken, name):
     r, tau, sigma = BANDITS[name]
     with np.errstate(all="ignore"):
-        res = check_e2w_sampling(r, tau, sigma, checkpoints=(200, 1000), n_runs=100, distribution=broken)
+        res = check_e2w_sampling(
+            r, tau, sigma, checkpoints=(200, 1000), n_runs=100, subjects=OWN.replace(e2w=broken)
+        )
     _assert_rejected(res)
 
 
@@ -91,7 +95,9 @@ def test_F1_shares_part_rejects_a_sampler_that_is_right_only_on_the_formula_grid
         return e2w_distribution(q, t, tau, eps)
 
     r, tau, sigma = BANDITS["K=3"]
-    res = check_e2w_sampling(r, tau, sigma, checkpoints=(200, 1000), n_runs=100, distribution=sneaky)
+    res = check_e2w_sampling(
+        r, tau, sigma, checkpoints=(200, 1000), n_runs=100, subjects=OWN.replace(e2w=sneaky)
+    )
     _assert_rejected(res)
     assert res.details["worst"].startswith("shares")
 
@@ -213,3 +219,97 @@ def test_batteries_pass_quick_and_are_deterministic(battery):
     b = battery(seed=0, size="quick")
     assert a.passed, a.details
     assert a == b
+
+
+# --- foreign E2W implementations (plain numpy, the role's signature: one distribution per call) ----
+def numpy_e2w(q_hat, n_total, tau, epsilon):
+    """E2W written by someone else in plain numpy: exp((q − max q)/τ) normalised,
+    λ = min(1, εK/log(n + 1))."""
+    k = q_hat.shape[-1]
+    lam = 1.0 if n_total == 0 else min(1.0, epsilon * k / np.log(n_total + 1))
+    e = np.exp((q_hat - q_hat.max()) / tau)
+    return (1 - lam) * e / e.sum() + lam / k
+
+
+def log_softmax_e2w(q_hat, n_total, tau, epsilon):
+    """E2W in another style: a log-softmax with scipy's logsumexp (exponents rounded differently)."""
+    k = q_hat.shape[-1]
+    lam = 1.0 if n_total == 0 else min(1.0, epsilon * k / np.log(n_total + 1))
+    return (1 - lam) * np.exp(q_hat / tau - logsumexp(q_hat / tau)) + lam / k
+
+
+def e2w_at_105_percent_tau(q_hat, n_total, tau, epsilon):
+    """The same at 1.05·τ: a subtly wrong temperature."""
+    return numpy_e2w(q_hat, n_total, 1.05 * tau, epsilon)
+
+
+def e2w_that_never_stops_exploring(q_hat, n_total, tau, epsilon):
+    """λ = 1 at every t: uniform sampling dressed as E2W."""
+    return numpy_e2w(q_hat, 0, tau, epsilon)
+
+
+@settings(max_examples=50)
+@given(
+    q_vectors(min_k=1, max_k=8, max_magnitude=50.0),
+    st.integers(0, 10**9),
+    st.floats(min_value=1e-3, max_value=1e3),
+    st.floats(min_value=1e-3, max_value=10.0),
+)
+def test_F1_formula_probe_passes_own_and_a_foreign_e2w(q, n_total, tau, epsilon):
+    assert check_e2w_formula(q, n_total, tau, epsilon).passed
+    for foreign in (numpy_e2w, log_softmax_e2w):
+        res = check_e2w_formula(q, n_total, tau, epsilon, subjects=Subjects.of(e2w=foreign))
+        assert res.passed, (foreign.__name__, res.details)
+
+
+@pytest.mark.parametrize("n_total", [1, 5, 1000])  # at 0, λ = 1: uniform at any τ
+def test_F1_formula_probe_fails_a_foreign_e2w_at_105_percent_tau(n_total):
+    q = np.array([0.0, 0.5, 1.0])
+    res = check_e2w_formula(q, n_total, 0.5, 0.01, subjects=Subjects.of(e2w=e2w_at_105_percent_tau))
+    _assert_rejected(res)
+
+
+def test_F1_formula_probe_rejects_instances_outside_the_claim():
+    for args in [
+        (np.array([0.0, 1.0]), 3, 0.0, 0.1),
+        (np.array([0.0, 1.0]), -1, 0.5, 0.1),
+        (np.zeros((2, 2)), 3, 0.5, 0.1),
+    ]:
+        with pytest.raises(ValueError):
+            check_e2w_formula(*args)
+
+
+@pytest.mark.parametrize("name", ["K=3", "K=4"])
+def test_F1_passes_a_foreign_e2w_and_fails_one_at_105_percent_tau(name):
+    r, tau, sigma = BANDITS[name]
+    kw = dict(checkpoints=(100, 300), n_runs=40)
+    assert check_e2w_sampling(r, tau, sigma, subjects=Subjects.of(e2w=numpy_e2w), **kw).passed
+    res = check_e2w_sampling(r, tau, sigma, subjects=Subjects.of(e2w=e2w_at_105_percent_tau), **kw)
+    _assert_rejected(res)
+    measured, allowed = res.details["comparisons"]["formula: max |π − reference|"]
+    assert measured > allowed
+
+
+@pytest.mark.parametrize(
+    "battery, plan",
+    [
+        (bandit.battery_e2w_sampling, bandit._F1_FOREIGN_PLAN),
+        (bandit.battery_error_rate, bandit._F2_FOREIGN_PLAN),
+    ],
+    ids=["F1", "F2"],
+)
+def test_batteries_give_a_foreign_e2w_its_own_run_budget(battery, plan):
+    """A foreign E2W is called row by row: the quick batteries take a few seconds with it."""
+    res = battery(seed=0, size="quick", subjects=Subjects.of(e2w=numpy_e2w))
+    assert res.passed, res.details
+    names, runs, _ = plan["quick"]
+    assert res.cases == len(names) and res.details["worst_case"]["runs"] == runs
+
+
+def test_F2_passes_a_foreign_e2w_and_fails_one_that_never_stops_exploring():
+    names, runs, marks = bandit._F2_FOREIGN_PLAN["quick"]
+    r, tau, sigma = BANDITS["K=3"]
+    ok = check_error_rate(r, tau, sigma, checkpoints=marks, n_runs=runs, subjects=Subjects.of(e2w=numpy_e2w))
+    assert ok.passed, ok.details
+    subjects = Subjects.of(e2w=e2w_that_never_stops_exploring)
+    _assert_rejected(check_error_rate(r, tau, sigma, checkpoints=marks, n_runs=runs, subjects=subjects))

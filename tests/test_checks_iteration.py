@@ -11,12 +11,17 @@ import types
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from scipy.special import logsumexp
+from scipy.special import softmax as scipy_softmax
 
 import checks.iteration as iteration
 import checks.policy_iteration as policy_iteration
 import theory.solvers as solvers
+from checks.base import FAIL
 from checks.iteration import check_contraction, check_convergence, check_monotone_bounds
 from checks.policy_iteration import check_newton_policy_iteration
+from checks.subjects import OWN, Subjects
+from mdps.conventions import Conventions
 from mdps.generators import chain, garnet, gridworld, random_dag
 from mdps.strategies import finite_mdps, temperatures
 from theory.bellman import boltzmann_policy, soft_bellman_operator, soft_state_value
@@ -99,7 +104,7 @@ def test_D1_constant_shift_attains_gamma(mdp):
 @pytest.mark.parametrize("mdp", MDPS, ids=MDP_IDS)
 @pytest.mark.parametrize("tau", TAUS)
 def test_D1_rejects_expanding_operators(broken, mdp, tau):
-    _assert_rejected(check_contraction(mdp, tau, operator=broken))
+    _assert_rejected(check_contraction(mdp, tau, subjects=OWN.replace(bellman_operator=broken)))
 
 
 def test_D1_rejects_a_shift_ratio_that_misses_gamma():
@@ -108,7 +113,7 @@ def test_D1_rejects_a_shift_ratio_that_misses_gamma():
     def half_discount(mdp, q, tau):
         return _backup(mdp, _value(mdp, q, tau), mdp.gamma / 2)
 
-    res = check_contraction(MDPS[0], 0.5, operator=half_discount)
+    res = check_contraction(MDPS[0], 0.5, subjects=OWN.replace(bellman_operator=half_discount))
     _assert_rejected(res)
     assert "attains" in res.details["worst"]
 
@@ -125,18 +130,18 @@ def test_D2_passes_on_generated_mdps(mdp, tau):
 @pytest.mark.parametrize("mdp", MDPS, ids=MDP_IDS)
 @pytest.mark.parametrize("tau", TAUS)
 def test_D2_rejects_iterations_slower_than_gamma(broken, mdp, tau):
-    res = check_convergence(mdp, tau, operator=broken)
+    res = check_convergence(mdp, tau, subjects=OWN.replace(bellman_operator=broken))
     _assert_rejected(res)
 
 
 @pytest.mark.parametrize("mdp", MDPS, ids=MDP_IDS)
 def test_D2_rejects_hard_max_iterates_at_positive_temperature(mdp):
-    _assert_rejected(check_convergence(mdp, 0.5, operator=hard_max_operator))
+    _assert_rejected(check_convergence(mdp, 0.5, subjects=OWN.replace(bellman_operator=hard_max_operator)))
 
 
 def test_D2_half_step_breaks_the_a_priori_bound():
     # Q ← (Q + TQ)/2 still converges to Q*: it is the γ^k rate that it misses.
-    res = check_convergence(MDPS[0], 0.5, operator=half_step)
+    res = check_convergence(MDPS[0], 0.5, subjects=OWN.replace(bellman_operator=half_step))
     assert max(m for k, (m, _) in res.details["comparisons"].items() if "a priori" in k) > 1.0
 
 
@@ -169,7 +174,9 @@ def improve_with_hard_max(q, tau):
 @pytest.mark.parametrize("mdp", MDPS, ids=MDP_IDS)
 @pytest.mark.parametrize("tau", TAUS)
 def test_D4_rejects_improvement_at_wrong_temperature(mdp, tau):
-    res = check_newton_policy_iteration(mdp, tau, improve=improve_at_wrong_temperature)
+    res = check_newton_policy_iteration(
+        mdp, tau, subjects=OWN.replace(policy_improvement=improve_at_wrong_temperature)
+    )
     _assert_rejected(res)
     errors = res.details["spi_errors"]
     assert errors[-1] > 1e-3  # the error stalls away from V*
@@ -177,7 +184,11 @@ def test_D4_rejects_improvement_at_wrong_temperature(mdp, tau):
 
 @pytest.mark.parametrize("mdp", MDPS, ids=MDP_IDS)
 def test_D4_rejects_hard_greedy_improvement_at_positive_temperature(mdp):
-    _assert_rejected(check_newton_policy_iteration(mdp, 0.5, improve=improve_with_hard_max))
+    _assert_rejected(
+        check_newton_policy_iteration(
+            mdp, 0.5, subjects=OWN.replace(policy_improvement=improve_with_hard_max)
+        )
+    )
 
 
 @pytest.mark.parametrize("mdp", MDPS[:2], ids=MDP_IDS[:2])
@@ -206,7 +217,7 @@ def test_D5_passes_with_terminal_states(mdp, tau):
 @pytest.mark.parametrize("mdp", MDPS, ids=MDP_IDS)
 @pytest.mark.parametrize("tau", TAUS)
 def test_D5_rejects_a_decreasing_operator(mdp, tau):
-    res = check_monotone_bounds(mdp, tau, operator=sign_flipped)
+    res = check_monotone_bounds(mdp, tau, subjects=OWN.replace(bellman_operator=sign_flipped))
     _assert_rejected(res)
     assert max(m for k, (m, _) in res.details["comparisons"].items() if k.startswith("monotone")) > 1e-3
 
@@ -280,3 +291,86 @@ def test_D2_rejects_misreported_value_iteration_residuals(monkeypatch, mdp):
     res = check_convergence(mdp, 0.5)
     _assert_rejected(res)
     assert res.details["worst"].startswith("soft_value_iteration's residuals")
+
+
+# --- foreign subjects: plain numpy, the roles' signatures ----------------------------------------
+def numpy_bellman(P, R, gamma, q, tau):
+    """r + γ P F_τ(Q) with scipy's logsumexp, P [S, A, S]: another author's soft Bellman operator."""
+    return R + gamma * P @ (tau * logsumexp(q / tau, axis=1))
+
+
+def bellman_forgetting_gamma_on_one_action(P, R, gamma, q, tau):
+    """The same, but action 0 is backed up with r + P F_τ(Q): γ forgotten on one action."""
+    out = numpy_bellman(P, R, gamma, q, tau)
+    out[:, 0] = R[:, 0] + (P @ (tau * logsumexp(q / tau, axis=1)))[:, 0]
+    return out
+
+
+def numpy_boltzmann(q, tau):
+    """f_τ(q) row-wise with scipy's softmax: another author's policy improvement."""
+    return scipy_softmax(q / tau, axis=-1)
+
+
+def boltzmann_at_105_percent_tau(q, tau):
+    """The Boltzmann policy at 1.05·τ: a subtly wrong temperature."""
+    return scipy_softmax(q / (1.05 * tau), axis=-1)
+
+
+FOREIGN_MDPS = MDPS[:2]  # the foreign subjects' conventions leave out terminal states
+D_CHECKS = {"D1": check_contraction, "D2": check_convergence, "D5": check_monotone_bounds}
+
+
+@pytest.mark.parametrize("claim", D_CHECKS)
+@pytest.mark.parametrize("mdp", FOREIGN_MDPS, ids=MDP_IDS[:2])
+def test_D1_D2_D5_pass_a_foreign_bellman_operator(claim, mdp):
+    res = D_CHECKS[claim](mdp, 0.5, subjects=Subjects.of(bellman_operator=numpy_bellman))
+    assert res.passed, res.details
+
+
+@settings(max_examples=15, deadline=None)
+@given(finite_mdps(conventions=Conventions()), temperatures(allow_zero=False, min_value=0.01, max_value=10.0))
+def test_D1_D2_D5_pass_a_foreign_bellman_operator_on_generated_mdps(mdp, tau):
+    subjects = Subjects.of(bellman_operator=numpy_bellman)
+    for check in D_CHECKS.values():
+        res = check(mdp, tau, subjects=subjects)
+        assert res.passed, (check.__name__, res.details)
+
+
+@pytest.mark.parametrize("claim", D_CHECKS)
+@pytest.mark.parametrize("mdp", FOREIGN_MDPS, ids=MDP_IDS[:2])
+def test_D1_D2_D5_fail_a_foreign_operator_that_forgets_gamma_on_one_action(claim, mdp):
+    subjects = Subjects.of(bellman_operator=bellman_forgetting_gamma_on_one_action)
+    res = D_CHECKS[claim](mdp, 0.5, subjects=subjects)
+    assert res.verdict == FAIL, res.details
+    _assert_rejected(res)
+
+
+def test_D1_D2_D5_batteries_take_a_foreign_operator_on_the_cases_it_can_read():
+    subjects = Subjects.of(bellman_operator=numpy_bellman)
+    for battery in (
+        iteration.battery_contraction,
+        iteration.battery_convergence,
+        iteration.battery_monotone_bounds,
+    ):
+        res = battery(seed=0, size="quick", subjects=subjects)
+        assert res.passed, (battery.__name__, res.details)
+        assert 0 < res.cases < battery(seed=0, size="quick").cases  # τ = 0 and terminal states left out
+
+
+@pytest.mark.parametrize("mdp", FOREIGN_MDPS, ids=MDP_IDS[:2])
+def test_D4_passes_a_foreign_policy_improvement(mdp):
+    res = check_newton_policy_iteration(mdp, 0.5, subjects=Subjects.of(policy_improvement=numpy_boltzmann))
+    assert res.passed, res.details
+
+
+@pytest.mark.parametrize("mdp", FOREIGN_MDPS, ids=MDP_IDS[:2])
+def test_D4_fails_a_foreign_boltzmann_policy_at_105_percent_tau(mdp):
+    subjects = Subjects.of(policy_improvement=boltzmann_at_105_percent_tau)
+    _assert_rejected(check_newton_policy_iteration(mdp, 0.5, subjects=subjects))
+
+
+def test_D4_battery_takes_a_foreign_policy_improvement():
+    res = policy_iteration.battery_newton_policy_iteration(
+        seed=0, size="quick", subjects=Subjects.of(policy_improvement=numpy_boltzmann)
+    )
+    assert res.passed, res.details

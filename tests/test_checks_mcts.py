@@ -9,20 +9,26 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
+from scipy.special import logsumexp
 
 import checks.mcts as mcts
 import checks.planning as planning
 import theory.mcts
 from checks.base import FAIL, PASS, REFUTED, registered
 from checks.mcts import (
+    EPSILON,
+    TAU,
     check_search_rules,
     check_soft_value_convergence,
+    check_tree_policy,
     discriminating_trees,
     edge_reward_tree_mdp,
     hand_made_trees,
     rate_bounds,
 )
 from checks.planning import check_d_chain_misalignment, check_failure_rates, check_ments_vs_uct
+from checks.subjects import OWN, Subjects
+from mdps.strategies import q_vectors
 from mdps.trees import synthetic_tree, tree_mdp
 from theory.bandit import e2w_distribution, inverse_cdf_sample
 from theory.mcts import ments
@@ -211,9 +217,13 @@ def sampler_off_by_one(dist, u):
         pytest.param({"backup_value": hard_max_backup}, id="hard-max-backup"),
         pytest.param({"backup_value": backup_at_double_temperature}, id="backup-at-2tau"),
         # ε|A|/log(N + 1) exceeds 1 at N >= 1 only for ε|A| > log 2: test the clip at ε = 1.
-        pytest.param({"tree_policy": unclipped_exploration, "epsilon": 1.0}, id="unclipped-lambda"),
-        pytest.param({"tree_policy": exploration_from_own_visits_only}, id="lambda-without-|A|"),
-        pytest.param({"tree_policy": policy_at_double_temperature}, id="policy-at-2tau"),
+        pytest.param(
+            {"subjects": OWN.replace(e2w=unclipped_exploration), "epsilon": 1.0}, id="unclipped-lambda"
+        ),
+        pytest.param(
+            {"subjects": OWN.replace(e2w=exploration_from_own_visits_only)}, id="lambda-without-|A|"
+        ),
+        pytest.param({"subjects": OWN.replace(e2w=policy_at_double_temperature)}, id="policy-at-2tau"),
         pytest.param({"sampler": sampler_off_by_one}, id="sampler-off-by-one"),
     ],
 )
@@ -226,6 +236,57 @@ def test_G2_rejects_broken_rules(broken, name):
 
 def test_G2_sampler_under_test_is_the_engines():
     assert inspect.signature(check_search_rules).parameters["sampler"].default is inverse_cdf_sample
+
+
+# --- G2 with foreign E2W implementations (plain numpy, one distribution per call) ---------------------
+def numpy_e2w(q_hat, n_total, tau, epsilon):
+    """E2W written by someone else: a log-softmax with scipy's logsumexp, λ = min(1, εK/log(n + 1))."""
+    k = q_hat.shape[-1]
+    lam = 1.0 if n_total == 0 else min(1.0, epsilon * k / np.log(n_total + 1))
+    return (1 - lam) * np.exp(q_hat / tau - logsumexp(q_hat / tau)) + lam / k
+
+
+def e2w_at_105_percent_tau(q_hat, n_total, tau, epsilon):
+    return numpy_e2w(q_hat, n_total, 1.05 * tau, epsilon)
+
+
+@pytest.mark.parametrize("name", ["binary d=2", "d-chain D=4", "binary d=3, horizon 2"])
+def test_G2_passes_a_foreign_e2w_and_fails_one_at_105_percent_tau(name):
+    mdp = hand_made_trees()[name]
+    ok = check_search_rules(mdp, n_simulations=60, n_runs=4, subjects=Subjects.of(e2w=numpy_e2w))
+    assert ok.passed, ok.details
+    res = check_search_rules(
+        mdp, n_simulations=60, n_runs=4, subjects=Subjects.of(e2w=e2w_at_105_percent_tau)
+    )
+    _assert_rejected(res)
+    measured, allowed = res.details["comparisons"]["MENTS tree policy vs E2W written out"]
+    assert measured > allowed
+
+
+@settings(max_examples=50)
+@given(
+    q_vectors(min_k=1, max_k=8, max_magnitude=50.0),
+    st.integers(0, 10**9),
+    st.floats(min_value=1e-3, max_value=1e3),
+    st.floats(min_value=1e-3, max_value=10.0),
+)
+def test_G2_tree_policy_probe_passes_own_and_a_foreign_e2w(q, n_total, tau, epsilon):
+    assert check_tree_policy(q, n_total, tau, epsilon).passed
+    res = check_tree_policy(q, n_total, tau, epsilon, subjects=Subjects.of(e2w=numpy_e2w))
+    assert res.passed, res.details
+
+
+def test_G2_tree_policy_probe_fails_a_foreign_e2w_at_105_percent_tau():
+    res = check_tree_policy(
+        np.array([0.2, 0.5, 0.9]), 10, TAU, EPSILON, subjects=Subjects.of(e2w=e2w_at_105_percent_tau)
+    )
+    _assert_rejected(res)
+
+
+def test_G2_battery_takes_a_foreign_e2w():
+    res = mcts.battery_search_rules(seed=0, size="quick", subjects=Subjects.of(e2w=numpy_e2w))
+    assert res.passed, res.details
+    assert res.cases == 10
 
 
 # --- G3a, G3b ----------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from mdps.validation import (
 from theory.softmax import soft_indmax, soft_value
 
 __all__ = [
+    "check_e2w_arguments",
     "Allocation",
     "BanditRuns",
     "delta_method_constant",
@@ -120,13 +121,22 @@ def e2w_distribution(q_hat, n_total, tau: float, epsilon: float) -> np.ndarray:
       ValueError: non-finite or empty ``q_hat``, ``n_total`` not broadcasting to the leading axes
         of ``q_hat``, and as :func:`e2w_exploration` and :func:`theory.softmax.soft_indmax`.
     """
+    return e2w_distribution_unchecked(*check_e2w_arguments(q_hat, n_total, tau, epsilon))
+
+
+def check_e2w_arguments(q_hat, n_total, tau, epsilon, *, positive_tau: bool = False):
+    """The arguments of :func:`e2w_distribution`, validated: ``(q [..., A], n [...], τ, ε)``.
+
+    Raises:
+      TypeError, ValueError: as :func:`e2w_distribution` (τ = 0 too when ``positive_tau``).
+    """
     q = as_float_array(q_hat, "q_hat")
-    t = check_tau(tau)
+    t = check_tau(tau, positive=positive_tau)
     n = as_real_array(n_total, "n_total", low=0.0, min_ndim=0)
     if n.ndim > q.ndim - 1 or any(a not in (1, b) for a, b in zip(n.shape[::-1], q.shape[-2::-1])):
         raise ValueError(f"n_total of shape {n.shape} must broadcast to q_hat's leading axes {q.shape[:-1]}")
     eps = check_real(epsilon, "epsilon", low=0.0, open_low=True)
-    return e2w_distribution_unchecked(q, n, t, eps)
+    return q, n, t, eps
 
 
 def e2w_distribution_unchecked(q_hat, n_total, tau: float, epsilon: float) -> np.ndarray:
