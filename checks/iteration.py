@@ -109,9 +109,12 @@ D1 = Claim(
 )
 
 
-def _contraction_ratio(mdp, tau, operator, q1, q2) -> tuple[float, float]:
-    """(‖TQ₁ − TQ₂‖/‖Q₁ − Q₂‖, the round-off allowed in that ratio)."""
+def _contraction_ratio(mdp, tau, operator, q1, q2) -> tuple[float, float] | None:
+    """(‖TQ₁ − TQ₂‖/‖Q₁ − Q₂‖, the round-off allowed in that ratio), or None when Q₂ = Q₁ in
+    float64 (a perturbation below the ulp of Q₁, as δ = 1e-8 on Q ~ 1e12 at τ = 1e12)."""
     gap = sup(q1 - q2)
+    if gap == 0.0:
+        return None
     ratio = sup(operator(mdp, q1, tau) - operator(mdp, q2, tau)) / gap
     return ratio, 2 * _operator_roundoff(mdp, tau, largest(sup(q1), sup(q2))) / gap
 
@@ -153,7 +156,10 @@ def check_contraction(
     ratios: dict[str, float] = {}
 
     def pair(label, q1, q2):
-        ratio, allowed = _contraction_ratio(mdp, tau, operator, q1, q2)
+        measured = _contraction_ratio(mdp, tau, operator, q1, q2)
+        if measured is None:  # the perturbation vanished in rounding: no pair to compare
+            return
+        ratio, allowed = measured
         ratios[label] = ratio
         cases[label] = (ratio - gamma, allowed if tol is None else tol)
 
@@ -174,15 +180,17 @@ def check_contraction(
             trial[s] += rng.normal()
         else:
             trial[s, rng.integers(mdp.n_actions)] += rng.normal()
-        if np.any(trial):
-            ratio = _contraction_ratio(mdp, tau, operator, q1, q1 + trial)[0]
-            if ratio > best_ratio:
-                diff, best_ratio = trial, ratio
+        measured = _contraction_ratio(mdp, tau, operator, q1, q1 + trial)
+        if measured is not None and measured[0] > best_ratio:
+            diff, best_ratio = trial, measured[0]
     pair("coordinate search", q1, q1 + diff)
 
     expected = gamma * float(_nonterminal_mass(mdp).max())
     for c in (1.0, -1e3):
-        ratio, allowed = _contraction_ratio(mdp, tau, operator, q1, q1 + c)
+        measured = _contraction_ratio(mdp, tau, operator, q1, q1 + c)
+        if measured is None:  # c below the ulp of Q₁
+            continue
+        ratio, allowed = measured
         ratios[f"shift c={c:g}"] = ratio
         cases[f"shift c={c:g}"] = (ratio - gamma, allowed if tol is None else tol)
         cases[f"shift c={c:g} attains γ·max p"] = (abs(ratio - expected), allowed if tol is None else tol)

@@ -260,6 +260,8 @@ def hunt(claim_id: str, subjects: Subjects, *, max_examples: int = SEARCH_EXAMPL
             return pr.check(*instance, subjects=subjects)
         except ValueError:  # an instance outside the claim (e.g. τ = 0 where it needs τ > 0)
             return None
+        except Exception:  # noqa: BLE001 - the check's own trouble on one drawn instance: no
+            return None  # verdict on the subject there (the seeded battery reports ERRORs)
 
     def fails(instance: tuple) -> bool:
         res = run(instance)
