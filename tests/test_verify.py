@@ -79,6 +79,11 @@ WRONG = {
 }
 
 
+#: The claims each mutant is run against (all of a role's claims for the cheap roles; the
+#: whole of each role is timed in benchmarks/verify.py).
+CLAIMS = {"policy_improvement": ["C1", "D4"], "e2w": ["F1", "G2"], "bellman_operator": ["D1", "D5"]}
+
+
 def test_every_role_has_a_wrong_implementation():
     assert set(WRONG) == set(ROLES)
 
@@ -92,7 +97,7 @@ def _rerun(code: str):
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("role", sorted(WRONG))
 def test_wrong_implementation_fails_with_a_shrunk_rerunnable_counterexample(role):
-    report = verify(search_examples=100, **{role: WRONG[role]})
+    report = verify(claims=CLAIMS.get(role), search_examples=100, **{role: WRONG[role]})
     assert not report.passed, str(report)
     failed = [r for r in report.results.values() if r.verdict == FAIL]
     assert failed, str(report)
@@ -104,8 +109,8 @@ def test_wrong_implementation_fails_with_a_shrunk_rerunnable_counterexample(role
 
 
 def test_report_is_reproducible():
-    a = verify(solver=solver_stopping_early, search_examples=30)
-    b = verify(solver=solver_stopping_early, search_examples=30)
+    a = verify(solver=solver_stopping_early, claims=["B1", "D3"], search_examples=30)
+    b = verify(solver=solver_stopping_early, claims=["B1", "D3"], search_examples=30)
 
     def untimed(report):  # the summary line ends with the wall time
         return [line.rsplit("(", 1)[0] if "claims run:" in line else line for line in report.lines()]
