@@ -23,8 +23,9 @@ the flags say (``--quick`` recommended; ``--only`` restricts the claims), then a
 search of each claim's instances; every failure is printed with its smallest failing instance,
 as code that re-runs it.
 ``--convention NAME=VALUE`` (repeatable; ``temperature=beta``, ``transitions=ASS``,
-``terminal_states=true``, ``temperatures=zero|all``) says how the implementations read their
-arguments (mdps.conventions.Conventions). Exit 1 when the subject fails a claim.
+``terminal_states=true``, ``temperatures=zero|all``, ``discounts=positive``) says how the
+implementations read their arguments (mdps.conventions.Conventions). Exit 1 when the subject
+fails a claim.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def _parse(argv):
         default=[],
         metavar="NAME=VALUE",
         help="how the subjects read their arguments: temperature=tau|beta, transitions=SAS|ASS, "
-        "terminal_states=true|false, temperatures=positive|zero|all (repeatable)",
+        "terminal_states=true|false, temperatures=positive|zero|all, discounts=all|positive (repeatable)",
     )
     return p.parse_args(argv)
 

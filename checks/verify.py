@@ -38,7 +38,7 @@ from mdps.validation import check_bool, check_int, check_seed
 __all__ = ["SEARCH_EXAMPLES", "VerifyReport", "hunt", "instance_code", "verify"]
 
 #: Instances of a claim the hypothesis search tries (``find``'s max_examples) before giving up.
-SEARCH_EXAMPLES = 200
+SEARCH_EXAMPLES = 100
 
 #: Sizes of the shrinker's instances: small, so that a counterexample can be read.
 _MAX_STATES, _MAX_ACTIONS, _MAX_K = 4, 3, 5

@@ -11,7 +11,7 @@ import third_party
 from checks.verify import verify
 from mdps.conventions import Conventions
 
-MDPTOOLBOX = Conventions(transitions="ASS", temperatures="zero")
+MDPTOOLBOX = Conventions(transitions="ASS", temperatures="zero", discounts="positive")
 
 
 @pytest.mark.parametrize(

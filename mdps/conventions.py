@@ -24,7 +24,7 @@ __all__ = ["TEMPERATURE_RANGES", "Conventions"]
 #: implementation), or both.
 TEMPERATURE_RANGES = ("positive", "zero", "all")
 
-_FIELDS = ("temperature", "transitions", "terminal_states", "temperatures")
+_FIELDS = ("temperature", "transitions", "terminal_states", "temperatures", "discounts")
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,8 @@ class Conventions:
       temperatures: which temperatures the subject is given, one of
         :data:`TEMPERATURE_RANGES`: ``"positive"`` (default) τ > 0, ``"zero"`` τ = 0 only (a
         classical implementation), ``"all"`` both.
+      discounts: ``"all"`` (default): γ in [0, 1); ``"positive"``: γ in (0, 1) only (for code
+        that refuses γ = 0, as pymdptoolbox does).
     Raises:
       ValueError: a value outside those listed.
     """
@@ -51,6 +53,7 @@ class Conventions:
     transitions: str = "SAS"
     terminal_states: bool = False
     temperatures: str = "positive"
+    discounts: str = "all"
 
     def __post_init__(self) -> None:
         if self.temperature not in ("tau", "beta"):
@@ -61,6 +64,8 @@ class Conventions:
             raise TypeError(f"terminal_states must be True or False, got {self.terminal_states!r}")
         if self.temperatures not in TEMPERATURE_RANGES:
             raise ValueError(f"temperatures must be one of {TEMPERATURE_RANGES}, got {self.temperatures!r}")
+        if self.discounts not in ("all", "positive"):
+            raise ValueError(f"discounts must be 'all' or 'positive', got {self.discounts!r}")
 
     @classmethod
     def parse(cls, items) -> Conventions:
@@ -90,8 +95,12 @@ class Conventions:
     def accepts(self, mdp: FiniteMDP) -> bool:
         """Whether a subject with these conventions can read ``mdp``: an infinite-horizon MDP
         (the role signatures have no horizon), without terminal states unless
-        ``terminal_states``."""
-        return mdp.horizon is None and (self.terminal_states or not bool(mdp.terminal.any()))
+        ``terminal_states``, with γ > 0 if ``discounts`` is ``"positive"``."""
+        return (
+            mdp.horizon is None
+            and (self.terminal_states or not bool(mdp.terminal.any()))
+            and (self.discounts == "all" or mdp.gamma > 0)
+        )
 
     def temperature_argument(self, tau: float) -> float:
         """τ as the subject takes it: τ, or β = 1/τ (inf at τ = 0)."""

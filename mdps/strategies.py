@@ -301,8 +301,9 @@ def finite_mdps(
       max_reward: the largest |r(s, a)|, in (0, 1e6].
       conventions: a :class:`~mdps.conventions.Conventions` of the code under test, or None.
         Given, P is dense (code that reads plain arrays reads ``mdp.P`` or
-        ``conventions.arrays(mdp)``), and there are no terminal states unless
-        ``conventions.terminal_states``; ``sparse``/``terminal`` must then be left None.
+        ``conventions.arrays(mdp)``), there are no terminal states unless
+        ``conventions.terminal_states``, and γ > 0 if ``conventions.discounts`` is
+        ``"positive"``; ``sparse``/``terminal`` must then be left None.
     Returns:
       A strategy of :class:`FiniteMDP` (infinite horizon).
     Raises:
@@ -313,7 +314,8 @@ def finite_mdps(
     n_states = _sizes(min_states, max_states, "min_states", "max_states")
     n_actions = _sizes(min_actions, max_actions, "min_actions", "max_actions")
     if gamma is None:
-        gammas = st.floats(0.0, 0.99)
+        positive = conventions is not None and conventions.discounts == "positive"
+        gammas = st.floats(0.0, 0.99, exclude_min=positive)
     else:
         gammas = st.just(_check_real(gamma, "gamma", low=0.0, high=1.0, open_high=True))
     if conventions is not None:
