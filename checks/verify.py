@@ -81,6 +81,10 @@ class VerifyReport:
                 f"{res.cases:>6}  {res.statement}"
             )
             if res.verdict == FAIL:
+                failed = res.details.get("failed_instances") or []
+                if failed:
+                    shown = "; ".join(failed[:3]) + ("; …" if len(failed) > 3 else "")
+                    out.append(f"{'':13}failed on {len(failed)} instance(s): {shown}")
                 if "found_by" in res.details:
                     out.append(f"{'':13}the seeded suite passed; found by the {res.details['found_by']}")
                 for key in ("worst_case", "smallest_failing_instance"):
