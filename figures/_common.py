@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-__all__ = ["SIZES", "lines_by_gid", "pick"]
+__all__ = ["LEVEL", "SIZES", "lines_by_gid", "pick"]
 
 #: Sizes every figure accepts: "quick" for tests and previews, "default" for the gallery.
 SIZES = ("quick", "default")
+
+#: Confidence level of every interval band the figures draw (theory.stats computes them).
+LEVEL = 0.99
 
 
 def pick(size: str, quick, default):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.figure import Figure
 
-from figures._common import pick
+from figures._common import LEVEL, pick
 from figures.style import BAND_ALPHA, PALETTE, new_figure, series, styled
 from mdps.instances import BANDITS, BOLTZMANN_MIXTURES, E2W_EPSILON
 from theory.bandit import (
@@ -34,7 +34,6 @@ __all__ = [
     "BANDIT",
     "IS_Q",
     "IS_TAU",
-    "LEVEL",
     "E2WRateData",
     "ImportanceSamplingData",
     "SvgdData",
@@ -53,8 +52,7 @@ __all__ = [
     "svgd_targets",
 ]
 
-#: Level of every confidence band.
-LEVEL = 0.99
+#: The normal quantile of the bands' level (figures._common.LEVEL).
 _Z = z_quantile(1 - LEVEL)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.figure import Figure
 
-from figures._common import pick
+from figures._common import LEVEL, pick
 from figures.style import BAND_ALPHA, new_figure, series, styled
 from mdps.generators import d_chain
 from mdps.instances import MCTS_EPSILON, MCTS_SIGMA, MCTS_TAU, UCT_C
@@ -24,7 +24,6 @@ from theory.mcts import FailureCurve, d_chain_critical_temperature, failure_curv
 
 __all__ = [
     "DCHAIN",
-    "LEVEL",
     "SEARCH",
     "DChainData",
     "MentsUctData",
@@ -36,8 +35,6 @@ __all__ = [
     "plot_ments_vs_uct",
 ]
 
-#: Level of the Clopper–Pearson intervals.
-LEVEL = 0.99
 #: Search parameters: those of the G3a battery (checks.planning; defined in mdps.instances):
 #: MENTS τ and ε, UCT's c, and the Gaussian leaf noise σ.
 SEARCH = {"tau": MCTS_TAU, "epsilon": MCTS_EPSILON, "c": UCT_C, "sigma": MCTS_SIGMA}
