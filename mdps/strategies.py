@@ -313,17 +313,17 @@ def finite_mdps(
     """
     n_states = _sizes(min_states, max_states, "min_states", "max_states")
     n_actions = _sizes(min_actions, max_actions, "min_actions", "max_actions")
-    if gamma is None:
-        positive = conventions is not None and conventions.discounts == "positive"
-        gammas = st.floats(0.0, 0.99, exclude_min=positive)
-    else:
-        gammas = st.just(_check_real(gamma, "gamma", low=0.0, high=1.0, open_high=True))
     if conventions is not None:
         if not isinstance(conventions, Conventions):
             raise InvalidArgument(f"conventions must be a Conventions, got {conventions!r}")
         if sparse is not None or terminal is not None:
             raise InvalidArgument("give conventions, or sparse/terminal, not both")
         sparse, terminal = False, (None if conventions.terminal_states else False)
+    if gamma is None:
+        positive = conventions is not None and conventions.discounts == "positive"
+        gammas = st.floats(0.0, 0.99, exclude_min=positive)
+    else:
+        gammas = st.just(_check_real(gamma, "gamma", low=0.0, high=1.0, open_high=True))
     if sparse is not None:
         sparse = _check_bool(sparse, "sparse")
     if terminal is not None:

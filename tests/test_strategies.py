@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.extra import numpy as nps
 
+from mdps.conventions import Conventions
 from mdps.finite import STOCHASTIC_ATOL, FiniteMDP
 from mdps.strategies import finite_mdps, policies, q_vectors, simplex_vectors, temperatures
 
@@ -292,3 +293,35 @@ def test_bad_arguments_raise_when_built(factory, fragment):
     with pytest.raises(InvalidArgument) as err:
         factory()  # nothing is drawn: validation is eager
     assert fragment in str(err.value)
+
+
+# --- finite_mdps(conventions=...): what code with those conventions can read ------------------
+@settings(max_examples=60)
+@given(finite_mdps(conventions=Conventions()))
+def test_conventions_give_dense_mdps_without_terminal_states(mdp):
+    assert isinstance(mdp.P, np.ndarray) and not mdp.terminal.any() and mdp.horizon is None
+    assert Conventions().accepts(mdp)
+
+
+@settings(max_examples=60)
+@given(finite_mdps(conventions=Conventions(terminal_states=True, discounts="positive")))
+def test_conventions_admit_terminal_states_and_positive_discounts(mdp):
+    assert isinstance(mdp.P, np.ndarray) and mdp.gamma > 0
+
+
+def test_conventions_can_draw_terminal_states():
+    found = find(finite_mdps(conventions=Conventions(terminal_states=True)), lambda m: m.terminal.any())
+    assert found.terminal.any()
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        pytest.param({"conventions": "dense"}, id="not Conventions"),
+        pytest.param({"conventions": Conventions(), "sparse": True}, id="with sparse"),
+        pytest.param({"conventions": Conventions(), "terminal": False}, id="with terminal"),
+    ],
+)
+def test_conventions_argument_is_validated(kwargs):
+    with pytest.raises(InvalidArgument):
+        finite_mdps(**kwargs)
