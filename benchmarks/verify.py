@@ -24,8 +24,8 @@ sys.path[:0] = [str(ROOT / "examples"), str(ROOT / "tests")]
 import my_soft_rl  # noqa: E402
 from test_verify import WRONG  # noqa: E402
 
+from checks import verify  # noqa: E402
 from checks.subjects import ROLES  # noqa: E402
-from checks.verify import verify  # noqa: E402
 
 
 def main(argv=None) -> None:

@@ -1,6 +1,8 @@
 """The proof-check battery: one check per claim of CLAIMS.md, each returning a CheckResult.
 
 Importing this package registers every battery; ``python -m checks`` runs them.
+``checks.verify(solver=my_solver)`` runs the claims that call your implementation of a role
+(:mod:`checks.subjects`, :mod:`checks.conformance`).
 """
 
 from checks import (  # noqa: F401  (register A–H and the errata)
@@ -21,5 +23,18 @@ from checks import (  # noqa: F401  (register A–H and the errata)
     svgd,
 )
 from checks.base import CheckResult, Claim, fold, register, registered
+from checks.conformance import VerifyReport, verify
+from checks.subjects import ROLES, Subject, Subjects
 
-__all__ = ["CheckResult", "Claim", "fold", "register", "registered"]
+__all__ = [
+    "ROLES",
+    "CheckResult",
+    "Claim",
+    "Subject",
+    "Subjects",
+    "VerifyReport",
+    "fold",
+    "register",
+    "registered",
+    "verify",
+]

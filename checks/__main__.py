@@ -43,8 +43,8 @@ import numpy as np
 import checks  # noqa: F401  (importing the package registers every battery)
 from checks.base import ERROR, FAIL, PASS, REFUTED, registered, run_battery
 from checks.calibrate import SEED_STRIDE, calibrate
+from checks.conformance import verify
 from checks.subjects import ROLES
-from checks.verify import verify
 from mdps.conventions import Conventions
 from mdps.validation import SEED_MAX, check_seed
 

@@ -5,8 +5,8 @@ the ``pytest11`` entry point, so a user's tests need no import).
         maxent_verify(solver=mylib.solve)          # fails the test with the report
 
 Options: ``--maxent-seed N`` (default 0) and ``--maxent-size quick|default|full`` (default
-quick). The fixture's call takes the keywords of :func:`checks.verify.verify` (roles,
-``conventions=``, ``claims=``) and returns the :class:`~checks.verify.VerifyReport`.
+quick). The fixture's call takes the keywords of :func:`checks.verify` (roles,
+``conventions=``, ``claims=``) and returns the :class:`~checks.conformance.VerifyReport`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def maxent_verify(request):
     size = request.config.getoption("--maxent-size")
 
     def run(**kwargs):
-        from checks.verify import verify  # imported on use: the plugin loads with every pytest
+        from checks import verify  # imported on use: the plugin loads with every pytest
 
         report = verify(seed=seed, size=size, **kwargs)
         if not report.passed:

@@ -8,7 +8,7 @@ the README, "Check your own implementation").
 import pytest
 import third_party
 
-from checks.verify import verify
+from checks import verify
 from mdps.conventions import Conventions
 
 MDPTOOLBOX = Conventions(transitions="ASS", temperatures="zero", discounts="positive")

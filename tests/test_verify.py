@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp, softmax
 
+from checks import verify
 from checks.base import FAIL
 from checks.subjects import OWN, ROLES, Subject, SubjectError, Subjects
-from checks.verify import verify
 from mdps import FiniteMDP
 from mdps.conventions import Conventions
 from mdps.generators import garnet, random_dag
