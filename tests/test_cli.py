@@ -79,6 +79,31 @@ CHECKS_USAGE_ERRORS = [
         ["--quick", "--full"], r"argument --full: not allowed with argument --quick", id="quick-and-full"
     ),
     pytest.param(["--bogus"], r"unrecognized arguments: --bogus", id="unknown-option"),
+    pytest.param(
+        ["--subject", "softmax=my_soft_rl:soft_value"], r"ROLE one of soft_value", id="subject-role"
+    ),
+    pytest.param(["--subject", "soft_value=my_soft_rl"], r"package.module:attr", id="subject-no-attr"),
+    pytest.param(
+        ["--subject", "soft_value=no_such_module:f"], r"cannot import 'no_such_module'", id="subject-import"
+    ),
+    pytest.param(["--subject", "soft_value=my_soft_rl:nope"], r"has no attribute 'nope'", id="subject-attr"),
+    pytest.param(["--subject", "soft_value=my_soft_rl:np"], r"is not callable", id="subject-not-callable"),
+    pytest.param(
+        ["--subject", "entropy=my_soft_rl:entropy", "--subject", "entropy=my_soft_rl:entropy"],
+        r"gives role 'entropy' twice",
+        id="subject-twice",
+    ),
+    pytest.param(
+        ["--subject", "entropy=my_soft_rl:entropy", "--convention", "temperature=kelvin"],
+        r"temperature must be 'tau' or 'beta'",
+        id="convention-bad",
+    ),
+    pytest.param(["--convention", "transitions=ASS"], r"give a --subject", id="convention-alone"),
+    pytest.param(
+        ["--subject", "entropy=my_soft_rl:entropy", "--calibrate", "2"],
+        r"do not go together",
+        id="subject-calibrate",
+    ),
 ]
 
 
@@ -88,6 +113,20 @@ def test_checks_usage_errors_exit_2_before_any_claim_runs(argv, message, tmp_pat
     _assert_usage_error(*_run(checks_cli.main, argv, capsys), message)
     assert batteries_called == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]  # no report left behind
+
+
+def test_checks_subject_that_conforms_exits_0(capsys):
+    code, out, _ = _run(checks_cli.main, ["--quick", "--subject", "entropy=my_soft_rl:entropy"], capsys)
+    assert code == 0, out
+    assert "conformance of entropy=my_soft_rl:entropy" in out and "2 claims run: 2 passed" in out
+
+
+def test_checks_subject_that_fails_exits_1_with_its_counterexample(capsys):
+    argv = ["--quick", "--only", "A1", "--subject", "entropy=test_verify:entropy_with_nan_at_zero"]
+    code, out, _ = _run(checks_cli.main, argv, capsys)
+    assert code == 1, out
+    assert "A1    FAIL" in out and "smallest failing instance" in out
+    assert "from test_verify import entropy_with_nan_at_zero" in out
 
 
 @pytest.mark.skipif(IS_ROOT, reason="root may write anywhere")
