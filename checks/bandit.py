@@ -67,7 +67,15 @@ from theory.bandit import check_e2w_arguments, simulate
 from theory.roundoff import roundoff
 from theory.stats import CLAIM_FALSE_ALARM, bonferroni, mean_interval, z_quantile
 
-__all__ = ["F1", "F2", "check_e2w_formula", "check_e2w_sampling", "check_error_rate"]
+__all__ = [
+    "F1",
+    "F2",
+    "check_e2w_formula",
+    "check_e2w_sampling",
+    "check_error_rate",
+    "e2w_instance_comparisons",
+    "e2w_reference",
+]
 
 #: size -> (bandit names, runs, checkpoints) for F2; F1 uses fewer runs (shares concentrate).
 _F2_PLAN = {
@@ -180,7 +188,7 @@ def _skew_corrected_mean(y: np.ndarray, alpha: float, *, two_sided: bool = True,
     return mean + shift, half
 
 
-def _e2w_reference(q, n_total, tau: float, epsilon: float) -> np.ndarray:
+def e2w_reference(q, n_total, tau: float, epsilon: float) -> np.ndarray:
     """E2W written out: (1 − λ) softmax(q/τ) + λ/K, λ = min(1, εK/log(n_total + 1)) (λ = 1 at
     n_total = 0), with scipy's softmax; q ``[..., K]``, n_total broadcasting against q's leading
     axes (or one more leading axis, as F1's ``[T, 1]`` against ``[9, K]``)."""
@@ -259,13 +267,27 @@ def check_e2w_formula(q, n_total, tau: float, epsilon: float, *, subjects: Subje
       ValueError: an instance outside the claim (q not a finite ``[K]`` vector, t < 0, τ or ε
         not positive and finite).
     """
+    return F1.worst_of(*e2w_instance_comparisons(q, n_total, tau, epsilon, subjects=subjects))
+
+
+def e2w_instance_comparisons(
+    q, n_total, tau: float, epsilon: float, *, subjects: Subjects
+) -> tuple[dict, dict]:
+    """``subjects.e2w`` on one instance against :func:`e2w_reference`, as (comparisons, details)
+    for a claim's ``worst_of``: the formula and that π is a distribution, within
+    ``_formula_roundoff``. The shrinking probes of F1 and G2 (MENTS's tree policy is E2W).
+
+    Raises:
+      ValueError: an instance outside the claims (q not a finite vector ``[K]``, t < 0, τ or ε
+        not positive and finite).
+    """
     q, _, tau, epsilon = check_e2w_arguments(q, n_total, tau, epsilon, positive_tau=True)
     if q.ndim != 1:
         raise ValueError(f"q must be a vector [K], got shape {q.shape}")
     pi = subjects.e2w(q, n_total, tau, epsilon)
-    cases = _formula_comparisons(pi, _e2w_reference(q, n_total, tau, epsilon), _formula_roundoff(q, tau))
+    cases = _formula_comparisons(pi, e2w_reference(q, n_total, tau, epsilon), _formula_roundoff(q, tau))
     label = f"q={np.round(q, 6).tolist()}, n_total={n_total}, tau={tau:g}, epsilon={epsilon:g}"
-    return F1.worst_of(cases, {"instance": label, "pi": pi.tolist()})
+    return cases, {"instance": label, "pi": pi.tolist()}
 
 
 @F1.subjects()
@@ -330,7 +352,7 @@ def check_e2w_sampling(
     lam_ref = _exploration(t, k, epsilon)
     pi = subjects.e2w(np.broadcast_to(q, (t.size, *q.shape)), t, tau, epsilon)
     formula_roundoff = _formula_roundoff(q, tau) if tol is None else tol
-    cases.update(_formula_comparisons(pi, _e2w_reference(q, t, tau, epsilon), formula_roundoff))
+    cases.update(_formula_comparisons(pi, e2w_reference(q, t, tau, epsilon), formula_roundoff))
 
     f = softmax(r / tau)
     arm = int(np.argmax(np.abs(1 / k - f)))

@@ -34,8 +34,8 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy.special import logsumexp
-from scipy.special import softmax as scipy_softmax
 
+from checks.bandit import e2w_instance_comparisons, e2w_reference
 from checks.base import CheckResult, Claim, Probe, fold, register
 from checks.subjects import OWN, Subjects
 from checks.suite import check_size
@@ -46,7 +46,7 @@ from mdps.instances import MCTS_SIGMA as SIGMA
 from mdps.instances import MCTS_TAU as TAU
 from mdps.instances import UCT_C
 from mdps.trees import SyntheticTree, synthetic_tree, tree_from_leaf_means, tree_mdp
-from theory.bandit import check_e2w_arguments, inverse_cdf_sample
+from theory.bandit import inverse_cdf_sample
 from theory.mcts import (
     ments,
     search_tree,
@@ -357,14 +357,6 @@ def _with_inner_rewards(mdp: FiniteMDP, inner) -> FiniteMDP:
     return FiniteMDP(mdp.P, R, mdp.gamma, horizon=mdp.horizon, terminal=mdp.terminal, name=f"{mdp.name}+r")
 
 
-def _reference_e2w(q: np.ndarray, n_total: np.ndarray, tau: float, epsilon: float) -> np.ndarray:
-    """E2W written out with scipy's softmax: (1 − λ) softmax(q/τ) + λ/|A|, λ = min(1, ε|A|/log(N+1))."""
-    k = q.shape[-1]
-    safe_log = np.log(n_total + 1.0, out=np.ones_like(n_total, dtype=np.float64), where=n_total > 0)
-    lam = np.where(n_total > 0, np.minimum(1.0, epsilon * k / safe_log), 1.0)[..., None]
-    return (1 - lam) * scipy_softmax(q / tau, axis=-1) + lam / k
-
-
 def _reference_ucb1(q: np.ndarray, counts: np.ndarray, c: float) -> np.ndarray:
     """UCB1 written out: uniform over argmax of Q̄ + c·sqrt(log N/N(a)), unvisited scoring +inf."""
     n_s = counts.sum(axis=-1, keepdims=True)
@@ -416,10 +408,9 @@ def check_tree_policy(q, n_total, tau: float, epsilon: float, *, subjects: Subje
     """G2's tree-policy rule on one node: MENTS's E2W at (Q(s, ·), N) is the formula written out.
 
     ``subjects.e2w(Q, N, τ, ε)`` against (1 − λ) softmax(Q/τ) + λ/|A|, λ = min(1, ε|A|/log(N + 1))
-    (scipy's softmax, as :func:`check_search_rules` compares it at every node of its searches),
-    within its round-off 64·eps·(1 + A)·(1 + max|Q|/τ) (the softmax's exponents Q/τ are rounded
-    to eps·max|Q/τ|, however an implementation shifts them): the smallest instance of a wrong
-    tree policy (the shrinking probe of G2).
+    (:func:`checks.bandit.e2w_reference`, which :func:`check_search_rules` compares at every
+    node of its searches), by :func:`checks.bandit.e2w_instance_comparisons`: the smallest
+    instance of a wrong tree policy (the shrinking probe of G2).
 
     Args:
       q: ``[A]`` Q_sft(s, ·); n_total: N = Σ_a N(s, a), an integer >= 0; tau: τ > 0; epsilon: ε > 0.
@@ -430,18 +421,7 @@ def check_tree_policy(q, n_total, tau: float, epsilon: float, *, subjects: Subje
       ValueError: an instance outside the claim (q not a finite ``[A]`` vector, N < 0, τ or ε
         not positive and finite).
     """
-    q, _, tau, epsilon = check_e2w_arguments(q, n_total, tau, epsilon, positive_tau=True)
-    if q.ndim != 1:
-        raise ValueError(f"q must be a vector [A], got shape {q.shape}")
-    pi = subjects.e2w(q, n_total, tau, epsilon)
-    reference = _reference_e2w(q, np.asarray(n_total, dtype=np.float64), tau, epsilon)
-    # operations: the (1 + A)-term softmax and mixture; magnitude: 1 + |Q|/τ, exp's argument
-    allowed = roundoff(1 + q.size, 1 + np.abs(q).max() / tau)
-    label = f"Q={np.round(q, 6).tolist()}, N={n_total}, tau={tau:g}, epsilon={epsilon:g}"
-    return G2.worst_of(
-        {"MENTS tree policy vs E2W written out": (float(np.abs(pi - reference).max()), allowed)},
-        {"instance": label, "pi": pi.tolist()},
-    )
+    return G2.worst_of(*e2w_instance_comparisons(q, n_total, tau, epsilon, subjects=subjects))
 
 
 @G2.subjects("backup_value")
@@ -518,7 +498,7 @@ def check_search_rules(
     q_rows = np.concatenate([q_rows, np.tile(q_rows, (_POLICY_VISITS.size, 1))])
     pi = subjects.e2w(q_rows, n_total, tau, epsilon)
     cases["MENTS tree policy vs E2W written out"] = (
-        float(np.abs(pi - _reference_e2w(q_rows, n_total, tau, epsilon)).max()),
+        float(np.abs(pi - e2w_reference(q_rows, n_total, tau, epsilon)).max()),
         round_off,
     )
     soft_child = tau * logsumexp(m.q[:, tree.successor] / tau, axis=-1)  # [R, S, A]
@@ -550,9 +530,7 @@ def check_search_rules(
     )
     if replayable:
         cases["MENTS root draws replayed against E2W written out: mismatches"] = (
-            _replay_mismatches(
-                m, seed, tree.horizon, lambda q, n: _reference_e2w(q, n.sum(-1), tau, epsilon)
-            ),
+            _replay_mismatches(m, seed, tree.horizon, lambda q, n: e2w_reference(q, n.sum(-1), tau, epsilon)),
             0.0,
         )
         cases["UCT root draws replayed against UCB1 written out: mismatches"] = (

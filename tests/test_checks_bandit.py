@@ -1,5 +1,6 @@
 """Claims F1, F2 (checks/bandit.py): E2W sampling and the error rate, with negative controls."""
 
+import my_soft_rl as good  # a user's plain-numpy E2W (examples/)
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -222,15 +223,6 @@ def test_batteries_pass_quick_and_are_deterministic(battery):
 
 
 # --- foreign E2W implementations (plain numpy, the role's signature: one distribution per call) ----
-def numpy_e2w(q_hat, n_total, tau, epsilon):
-    """E2W written by someone else in plain numpy: exp((q − max q)/τ) normalised,
-    λ = min(1, εK/log(n + 1))."""
-    k = q_hat.shape[-1]
-    lam = 1.0 if n_total == 0 else min(1.0, epsilon * k / np.log(n_total + 1))
-    e = np.exp((q_hat - q_hat.max()) / tau)
-    return (1 - lam) * e / e.sum() + lam / k
-
-
 def log_softmax_e2w(q_hat, n_total, tau, epsilon):
     """E2W in another style: a log-softmax with scipy's logsumexp (exponents rounded differently)."""
     k = q_hat.shape[-1]
@@ -240,12 +232,12 @@ def log_softmax_e2w(q_hat, n_total, tau, epsilon):
 
 def e2w_at_105_percent_tau(q_hat, n_total, tau, epsilon):
     """The same at 1.05·τ: a subtly wrong temperature."""
-    return numpy_e2w(q_hat, n_total, 1.05 * tau, epsilon)
+    return good.e2w(q_hat, n_total, 1.05 * tau, epsilon)
 
 
 def e2w_that_never_stops_exploring(q_hat, n_total, tau, epsilon):
     """λ = 1 at every t: uniform sampling dressed as E2W."""
-    return numpy_e2w(q_hat, 0, tau, epsilon)
+    return good.e2w(q_hat, 0, tau, epsilon)
 
 
 @settings(max_examples=50)
@@ -257,7 +249,7 @@ def e2w_that_never_stops_exploring(q_hat, n_total, tau, epsilon):
 )
 def test_F1_formula_probe_passes_own_and_a_foreign_e2w(q, n_total, tau, epsilon):
     assert check_e2w_formula(q, n_total, tau, epsilon).passed
-    for foreign in (numpy_e2w, log_softmax_e2w):
+    for foreign in (good.e2w, log_softmax_e2w):
         res = check_e2w_formula(q, n_total, tau, epsilon, subjects=Subjects.of(e2w=foreign))
         assert res.passed, (foreign.__name__, res.details)
 
@@ -283,7 +275,7 @@ def test_F1_formula_probe_rejects_instances_outside_the_claim():
 def test_F1_passes_a_foreign_e2w_and_fails_one_at_105_percent_tau(name):
     r, tau, sigma = BANDITS[name]
     kw = dict(checkpoints=(100, 300), n_runs=40)
-    assert check_e2w_sampling(r, tau, sigma, subjects=Subjects.of(e2w=numpy_e2w), **kw).passed
+    assert check_e2w_sampling(r, tau, sigma, subjects=Subjects.of(e2w=good.e2w), **kw).passed
     res = check_e2w_sampling(r, tau, sigma, subjects=Subjects.of(e2w=e2w_at_105_percent_tau), **kw)
     _assert_rejected(res)
     measured, allowed = res.details["comparisons"]["formula: max |π − reference|"]
@@ -300,7 +292,7 @@ def test_F1_passes_a_foreign_e2w_and_fails_one_at_105_percent_tau(name):
 )
 def test_batteries_give_a_foreign_e2w_its_own_run_budget(battery, plan):
     """A foreign E2W is called row by row: the quick batteries take a few seconds with it."""
-    res = battery(seed=0, size="quick", subjects=Subjects.of(e2w=numpy_e2w))
+    res = battery(seed=0, size="quick", subjects=Subjects.of(e2w=good.e2w))
     assert res.passed, res.details
     names, runs, _ = plan["quick"]
     assert res.cases == len(names) and res.details["worst_case"]["runs"] == runs
@@ -309,7 +301,7 @@ def test_batteries_give_a_foreign_e2w_its_own_run_budget(battery, plan):
 def test_F2_passes_a_foreign_e2w_and_fails_one_that_never_stops_exploring():
     names, runs, marks = bandit._F2_FOREIGN_PLAN["quick"]
     r, tau, sigma = BANDITS["K=3"]
-    ok = check_error_rate(r, tau, sigma, checkpoints=marks, n_runs=runs, subjects=Subjects.of(e2w=numpy_e2w))
+    ok = check_error_rate(r, tau, sigma, checkpoints=marks, n_runs=runs, subjects=Subjects.of(e2w=good.e2w))
     assert ok.passed, ok.details
     subjects = Subjects.of(e2w=e2w_that_never_stops_exploring)
     _assert_rejected(check_error_rate(r, tau, sigma, checkpoints=marks, n_runs=runs, subjects=subjects))

@@ -4,12 +4,12 @@ negative controls and the exact binomial arguments behind the statistical levels
 import dataclasses
 import inspect
 
+import my_soft_rl as good  # a user's plain-numpy E2W (examples/)
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
-from scipy.special import logsumexp
 
 import checks.mcts as mcts
 import checks.planning as planning
@@ -239,21 +239,14 @@ def test_G2_sampler_under_test_is_the_engines():
 
 
 # --- G2 with foreign E2W implementations (plain numpy, one distribution per call) ---------------------
-def numpy_e2w(q_hat, n_total, tau, epsilon):
-    """E2W written by someone else: a log-softmax with scipy's logsumexp, λ = min(1, εK/log(n + 1))."""
-    k = q_hat.shape[-1]
-    lam = 1.0 if n_total == 0 else min(1.0, epsilon * k / np.log(n_total + 1))
-    return (1 - lam) * np.exp(q_hat / tau - logsumexp(q_hat / tau)) + lam / k
-
-
 def e2w_at_105_percent_tau(q_hat, n_total, tau, epsilon):
-    return numpy_e2w(q_hat, n_total, 1.05 * tau, epsilon)
+    return good.e2w(q_hat, n_total, 1.05 * tau, epsilon)
 
 
 @pytest.mark.parametrize("name", ["binary d=2", "d-chain D=4", "binary d=3, horizon 2"])
 def test_G2_passes_a_foreign_e2w_and_fails_one_at_105_percent_tau(name):
     mdp = hand_made_trees()[name]
-    ok = check_search_rules(mdp, n_simulations=60, n_runs=4, subjects=Subjects.of(e2w=numpy_e2w))
+    ok = check_search_rules(mdp, n_simulations=60, n_runs=4, subjects=Subjects.of(e2w=good.e2w))
     assert ok.passed, ok.details
     res = check_search_rules(
         mdp, n_simulations=60, n_runs=4, subjects=Subjects.of(e2w=e2w_at_105_percent_tau)
@@ -272,7 +265,7 @@ def test_G2_passes_a_foreign_e2w_and_fails_one_at_105_percent_tau(name):
 )
 def test_G2_tree_policy_probe_passes_own_and_a_foreign_e2w(q, n_total, tau, epsilon):
     assert check_tree_policy(q, n_total, tau, epsilon).passed
-    res = check_tree_policy(q, n_total, tau, epsilon, subjects=Subjects.of(e2w=numpy_e2w))
+    res = check_tree_policy(q, n_total, tau, epsilon, subjects=Subjects.of(e2w=good.e2w))
     assert res.passed, res.details
 
 
@@ -284,7 +277,7 @@ def test_G2_tree_policy_probe_fails_a_foreign_e2w_at_105_percent_tau():
 
 
 def test_G2_battery_takes_a_foreign_e2w():
-    res = mcts.battery_search_rules(seed=0, size="quick", subjects=Subjects.of(e2w=numpy_e2w))
+    res = mcts.battery_search_rules(seed=0, size="quick", subjects=Subjects.of(e2w=good.e2w))
     assert res.passed, res.details
     assert res.cases == 10
 
