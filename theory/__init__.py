@@ -12,6 +12,7 @@ from theory.bellman import (
     soft_policy_reward,
     soft_state_value,
 )
+from theory.regularizers import KLToPrior, Regularizer, Shannon, Tsallis
 from theory.softmax import (
     SIMPLEX_ATOL,
     entropy,
@@ -33,8 +34,12 @@ from theory.solvers import (
 __all__ = [
     "SIMPLEX_ATOL",
     "ConvergenceWarning",
+    "KLToPrior",
     "PolicyEvaluation",
+    "Regularizer",
+    "Shannon",
     "SolveResult",
+    "Tsallis",
     "boltzmann_policy",
     "entropy",
     "evaluate_policy",
