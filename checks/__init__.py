@@ -17,6 +17,7 @@ from checks import (  # noqa: F401  (register A–H and the errata)
     mcts,
     planning,
     policy_iteration,
+    regularizers,
     soft_actor_critic,
     soft_q,
     softmax,

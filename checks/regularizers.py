@@ -1,0 +1,391 @@
+"""Claims R1 and R4 (regularised MDPs): Legendre–Fenchel facts of each regulariser; sparsemax.
+
+R1: for each regulariser Ω of :mod:`theory.regularizers` (Shannon, Tsallis, KL to a non-uniform
+prior), the regularised value is the conjugate (τΩ)*(q) = max_π ⟨π, q⟩ − τΩ(π) (against an
+independent SLSQP optimiser on the simplex), the greedy policy is its gradient (central
+differences) and the maximiser, max q − τU <= (τΩ)*(q) <= max q − τL, (τΩ)*(q + c·1) =
+(τΩ)*(q) + c, and (τΩ)* is monotone. R4: the sparsemax closed form of Tsallis is the maximiser
+(KKT conditions and the optimiser), its support is a strict subset on some instances of the
+suite, and it is affine on each piece of fixed support.
+
+Source: Geist, Scherrer, Pietquin 2019, "A Theory of Regularized MDPs" (arXiv 1901.11275): its
+abstract states the programme; the statements checked here are derived here (the project's
+notes hold them only from a secondary summary). Each check compares several quantities as
+pairs (measured, allowed) and reports the worst ratio (``details["comparisons"]``). Tolerances
+come from :func:`theory.roundoff.roundoff` and the optimiser's stated accuracy
+(``checks._softmax_common.OPTIMISER_TOL``), never from the regulariser under test.
+
+The regulariser under test is the keyword seam ``regularizer=`` of each check (default the
+project's own); negative controls pass broken ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from checks._softmax_common import (
+    OPTIMISER_TOL,
+    argmax_over_simplex,
+    nats_roundoff,
+    objective_scale,
+    q_tau_suite,
+    vector_label,
+)
+from checks.base import CheckResult, Claim, NonFiniteSubject, excess, first_nonfinite, fold, register
+from checks.subjects import OWN, Subjects
+from checks.suite import check_size
+from theory.regularizers import KLToPrior, Regularizer, Shannon, Tsallis
+from theory.roundoff import roundoff
+
+__all__ = [
+    "R1",
+    "R4",
+    "check_legendre_fenchel",
+    "check_sparse_supports",
+    "check_sparsemax",
+    "suite_regularizers",
+]
+
+SOURCE_GEIST = "Geist, Scherrer, Pietquin 2019 (arXiv 1901.11275), regularised MDPs; derived here"
+
+R1 = Claim(
+    "R1",
+    "(τΩ)*(q) = max_π ⟨π,q⟩ − τΩ(π), attained at greedy = ∇(τΩ)*; max q − τU ≤ (τΩ)* ≤ max q − τL; "
+    "(τΩ)*(q + c) = (τΩ)*(q) + c; monotone (Shannon, Tsallis, KL to a prior)",
+    SOURCE_GEIST,
+)
+R4 = Claim(
+    "R4",
+    "Tsallis greedy = sparsemax(q/τ) = [q/τ − θ]₊ is the maximiser; its support can be a strict "
+    "subset; it is affine in q on each piece of fixed support",
+    SOURCE_GEIST + " (sorted-support rule derived here)",
+)
+
+
+# --- shared ------------------------------------------------------------------------------------
+def _finite(out, what: str):
+    """``out`` if finite, else :class:`NonFiniteSubject` (the check's guard turns it into a FAIL)."""
+    where = first_nonfinite(out)
+    if where is not None:
+        raise NonFiniteSubject(f"subject 'regularizer' returned a non-finite {what}: output{where}")
+    return out
+
+
+def _value(reg: Regularizer, q, tau: float) -> float:
+    return float(_finite(np.asarray(reg.value(q, tau), dtype=np.float64), "value"))
+
+
+def _greedy(reg: Regularizer, q, tau: float) -> np.ndarray:
+    return _finite(np.asarray(reg.greedy(q, tau), dtype=np.float64), "greedy")
+
+
+def _penalty(reg: Regularizer, pi, tau: float) -> float:
+    return float(_finite(np.asarray(reg.penalty(pi, tau), dtype=np.float64), "penalty"))
+
+
+def _value_roundoff(q: np.ndarray, penalty_size: float) -> float:
+    """64·eps·(1 + K)·(1 + 2‖q‖∞ + penalty_size): round-off of value-unit quantities.
+
+    operations: a K-term reduction and one more; magnitude: the values' size, the penalty's
+    included (``penalty_size``: the largest |τΩ| at the vertices and the uniform policy).
+    """
+    return roundoff(1 + q.size, 1 + 2 * np.abs(q).max() + penalty_size)
+
+
+def _penalty_size(reg: Regularizer, k: int, tau: float) -> float:
+    """max |τΩ(π)| over the vertices and the uniform policy: the size of the penalty term.
+
+    Taken from ``penalty`` (the definition of Ω, which R1 checks the value and greedy against),
+    not from the value or greedy under test.
+    """
+    points = [*np.eye(k), np.full(k, 1.0 / k)]
+    return max(abs(_penalty(reg, p, tau)) for p in points)
+
+
+# --- R1 ------------------------------------------------------------------------------------------
+@R1.subjects()
+def check_legendre_fenchel(
+    q,
+    tau: float,
+    *,
+    regularizer: Regularizer | None = None,
+    subjects: Subjects = OWN,
+    name: str = "",
+    tol: float | None = None,
+) -> CheckResult:
+    """R1 on one (q, τ, Ω): the Legendre–Fenchel facts of the regularised value.
+
+    Compared, with v = ``value(q, τ)``, p = ``greedy(q, τ)``, (L, U) = ``bounds(K)`` and the
+    objective J(π) = ⟨π, q⟩ − ``penalty(π, τ)``:
+
+    - p on the simplex; J(p) = v (the value is attained at the greedy policy);
+    - v = max_π J(π) against scipy's SLSQP on the simplex (numerical gradient, from
+      ``checks._softmax_common.argmax_over_simplex``), to ``OPTIMISER_TOL`` relative to the
+      objective's scale c = max(spread q, τ), plus round-off r; the optimiser's objective does
+      not beat J(p) by more than that either (p is the maximiser), and its argmax π̂ is within
+      ‖π̂ − p‖₂ <= √(2(c·OPTIMISER_TOL + r)/τ) of p (J is τ-strongly concave for a 1-strongly
+      convex Ω: in ℓ2 for Tsallis, in ℓ1 >= ℓ2 for Shannon and KL by Pinsker);
+    - p = ∇v by central differences along each e_a. For a 1-strongly convex Ω, φ(t) = v(q + t e_a)
+      has 0 <= φ'' <= 1/τ, so the central difference errs by at most h/(4τ) from the truncation
+      and r/h from two evaluations erring by r each; the step h = 2√(rτ) minimises the sum
+      √(r/τ), and the tolerance is twice that;
+    - L <= Ω <= U at the vertices, the uniform policy and p; max q − τU <= v <= max q − τL;
+    - v(q + c·1) = v(q) + c with c = 0.75(1 + ‖q‖∞) (round-off at the size of q + c);
+    - v(q) <= v(q + δ) for a δ >= 0 in every coordinate and for δ = spread·e_a each a.
+
+    r = 64·eps·(1 + K)·(1 + 2‖q‖∞ + max|τΩ| at the vertices and the uniform policy).
+
+    Source: Geist et al. 2019 (regularised MDPs); derived here.
+
+    Args:
+      q: ``[K]`` values.
+      tau: temperature τ > 0.
+      regularizer: the regulariser under test (default :class:`theory.regularizers.Shannon`).
+      subjects: unused (the role is a later step); kept for the battery's signature.
+      name: label of the instance.
+      tol: override of every value-unit tolerance.
+    Returns:
+      CheckResult; ``measured`` in the units of the worst comparison.
+    """
+    reg = Shannon() if regularizer is None else regularizer
+    q = np.asarray(q, dtype=np.float64)
+    k = q.size
+    v, p = _value(reg, q, tau), _greedy(reg, q, tau)
+    low, high = (float(b) for b in _finite(reg.bounds(k), "bounds"))
+    r = _value_roundoff(q, _penalty_size(reg, k, tau)) if tol is None else tol
+    details = {"instance": vector_label(name, q, tau), "regularizer": repr(reg)}
+
+    def objective(pi):
+        return float(pi @ q) - _penalty(reg, pi, tau)
+
+    comparisons = {
+        "greedy on the simplex": (excess(-p.min()) + abs(p.sum() - 1.0), nats_roundoff(k)),
+    }
+    if comparisons["greedy on the simplex"][0] <= nats_roundoff(k):
+        comparisons["|J(greedy) - value|"] = (abs(objective(p) - v), r)
+    else:  # off the simplex the penalty is undefined: that comparison alone fails the check
+        details["J(greedy)"] = "skipped: greedy is not a distribution"
+
+    # The independent optimiser works on the scaled objective (J(π) − max q)/c.
+    c = objective_scale(q, tau)
+    top = q.max()
+    pi_hat = argmax_over_simplex(lambda pi: (objective(pi) - top) / c, k)
+    found = objective(pi_hat)
+    opt_tol = c * OPTIMISER_TOL + r
+    comparisons["|SLSQP max - value|"] = (abs(found - v), opt_tol)
+    if "J(greedy)" not in details:
+        comparisons["SLSQP objective above J(greedy)"] = (excess(found - objective(p)), opt_tol)
+    comparisons["|SLSQP argmax - greedy|_2"] = (
+        float(np.linalg.norm(pi_hat - p)),
+        np.sqrt(2 * opt_tol / tau),
+    )
+
+    # Central differences (bound in the docstring); r doubled: q + h e_a is at most twice q.
+    r_fd = 2 * r
+    h = 2 * np.sqrt(r_fd * tau)
+    fd = np.empty(k)
+    for a in range(k):
+        up, down = q.copy(), q.copy()
+        up[a] += h
+        down[a] -= h
+        fd[a] = (_value(reg, up, tau) - _value(reg, down, tau)) / (up[a] - down[a])
+    comparisons["|greedy - central difference of value|"] = (
+        float(np.abs(p - fd).max()),
+        2 * np.sqrt(r_fd / tau),
+    )
+    details["fd_step"] = h
+
+    # Bounds: Ω in [L, U] on a few points, and the value's band.
+    omegas = [_penalty(reg, pi, tau) / tau for pi in (*np.eye(k), np.full(k, 1.0 / k))]
+    if "J(greedy)" not in details:
+        omegas.append(_penalty(reg, p, tau) / tau)
+    omega_tol = r / tau
+    comparisons["L <= Omega <= U (vertices, uniform, greedy)"] = (
+        max(excess(low - min(omegas)), excess(max(omegas) - high)),
+        omega_tol,
+    )
+    comparisons["max q - tau U <= value"] = (excess(top - tau * high - v), r)
+    comparisons["value <= max q - tau L"] = (excess(v - (top - tau * low)), r)
+
+    # Translation by c·1 (q + c rounds by u|q + c| per entry; the value is 1-Lipschitz in sup-norm).
+    shift = 0.75 * (1.0 + np.abs(q).max())
+    moved = q + shift
+    comparisons["|value(q + c) - value(q) - c|"] = (
+        abs(_value(reg, moved, tau) - v - shift),
+        2 * _value_roundoff(moved, _penalty_size(reg, k, tau)) if tol is None else tol,
+    )
+
+    # Monotone: a positive perturbation of every entry, and of each entry alone.
+    bump = max(float(q.max() - q.min()), tau, 1.0)
+    ups = [q + bump * (0.1 + np.abs(np.sin(np.arange(1, k + 1))))]
+    ups += [q + bump * e for e in np.eye(k)]
+    comparisons["value(q) - value(q + delta), delta >= 0"] = (
+        max(excess(v - _value(reg, u, tau)) for u in ups),
+        2 * _value_roundoff(ups[0], _penalty_size(reg, k, tau)) if tol is None else tol,
+    )
+    return R1.worst_of(comparisons, details)
+
+
+def suite_regularizers(k: int) -> tuple[Regularizer, ...]:
+    """The regularisers R1 is run with on a K-action q: Shannon, Tsallis, and KL to the
+    non-uniform prior ∝ (1, 2, …, K) (uniform only at K = 1)."""
+    prior = np.arange(1.0, k + 1.0)
+    return Shannon(), Tsallis(), KLToPrior(tuple(prior / prior.sum()))
+
+
+def _positive_tau_suite(seed: int, size: str):
+    """(label, q, τ) over the q-vector suite × the positive temperatures of the suite."""
+    check_size(size)
+    return [case for case in q_tau_suite(seed, size) if case[2] > 0]
+
+
+@register(R1)
+def battery_legendre_fenchel(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
+    """R1 over the q-vector suite × positive temperatures × (Shannon, Tsallis, KL to a prior)."""
+    return fold(
+        R1,
+        (
+            check_legendre_fenchel(q, t, regularizer=reg, name=f"{label}, {reg!r}")
+            for label, q, t in _positive_tau_suite(seed, size)
+            for reg in suite_regularizers(q.size)
+        ),
+    )
+
+
+# --- R4 ------------------------------------------------------------------------------------------
+def _tsallis_objective(q: np.ndarray, tau: float):
+    """J(π) = ⟨π, q⟩ − τ·½(‖π‖² − 1) and its gradient q − τπ, written out here (independent of
+    :class:`theory.regularizers.Tsallis`)."""
+
+    def objective(pi):
+        return float(pi @ q) - tau * 0.5 * (float(pi @ pi) - 1.0)
+
+    def gradient(pi):
+        return q - tau * pi
+
+    return objective, gradient
+
+
+def _dyadic_segment(q: np.ndarray, tau: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(q0, q_mid, q1) with q_mid = (q0 + q1)/2 exactly in float64: q0 is q rounded to a multiple
+    of the grid g = spacing(8(1 + ‖q‖∞)) (a power of 2), and q1 = q0 + 2d with d a multiple of g of
+    size about τ/50 (at least g). Every entry stays below 8(1 + ‖q‖∞) in size, where g is a
+    multiple of the float spacing, so q0, q0 + d and q0 + 2d are all exact."""
+    g = float(np.spacing(8.0 * (1.0 + np.abs(q).max())))
+    q0 = np.round(q / g) * g
+    direction = np.sin(np.arange(1, q.size + 1) * 1.7)  # a fixed, non-constant direction
+    d = np.round(direction * max(tau / 50.0, g) / g) * g
+    return q0, q0 + d, q0 + 2 * d
+
+
+@R4.subjects()
+def check_sparsemax(
+    q,
+    tau: float,
+    *,
+    regularizer: Regularizer | None = None,
+    subjects: Subjects = OWN,
+    name: str = "",
+    tol: float | None = None,
+) -> CheckResult:
+    """R4 on one (q, τ): the Tsallis greedy policy is sparsemax, the maximiser, piecewise affine.
+
+    Compared, with p = ``greedy(q, τ)`` and v = ``value(q, τ)``:
+
+    - p on the simplex;
+    - KKT conditions of max_π ⟨π, q⟩ − τ·½(‖π‖² − 1) on the simplex, an exact certificate of
+      the maximiser: q_a − τp_a = λ for every a in the support of p (spread <= r), and
+      q_b <= λ for every b outside it (r = 64·eps·(1 + K)·(1 + 2‖q‖∞ + τ));
+    - scipy's SLSQP with the analytic gradient q − τπ: its optimum matches v to
+      c·OPTIMISER_TOL + r, and its argmax is within √(2(c·OPTIMISER_TOL + r)/τ) of p in ℓ2
+      (τ-strong concavity);
+    - piecewise affine: on a segment q0 → q1 whose ends have the same support, p is affine (the
+      pieces {support = K} are convex polyhedra, and on one of them p = q/τ − θ with θ affine),
+      so p(q_mid) = (p(q0) + p(q1))/2. The ends and the midpoint are exact float64
+      (:func:`_dyadic_segment`); on the support z = (q − max q)/τ lies in (−1, 0], so each p
+      carries round-off of a (2 + K)-term computation on numbers of size 1: tolerance
+      ``3·roundoff(2 + K, 1)``. Skipped (``details["segment"]``) when the ends' supports differ.
+
+    Source: derived here (the sorted-support closed form matches the ``spmax`` of Painter's TENTS
+    code); Geist et al. 2019 name sparsemax as the Tsallis greedy policy.
+
+    Args:
+      q: ``[K]`` values.
+      tau: temperature τ > 0.
+      regularizer: the Tsallis implementation under test (default
+        :class:`theory.regularizers.Tsallis`).
+      subjects: unused (the role is a later step).
+      name: label of the instance.
+      tol: override of the value-unit tolerances.
+    Returns:
+      CheckResult; ``measured`` in the units of the worst comparison.
+    """
+    reg = Tsallis() if regularizer is None else regularizer
+    q = np.asarray(q, dtype=np.float64)
+    k = q.size
+    v, p = _value(reg, q, tau), _greedy(reg, q, tau)
+    r = roundoff(1 + k, 1 + 2 * np.abs(q).max() + tau) if tol is None else tol
+    details = {"instance": vector_label(name, q, tau), "support": int((p > 0).sum())}
+    comparisons = {"greedy on the simplex": (excess(-p.min()) + abs(p.sum() - 1.0), nats_roundoff(k))}
+
+    inside = p > 0
+    if inside.any():
+        lam_all = q - tau * p
+        lam = lam_all[inside]
+        comparisons["KKT: spread of q_a - tau p_a on the support"] = (float(lam.max() - lam.min()), r)
+        outside = q[~inside]
+        comparisons["KKT: q_b <= lambda off the support"] = (
+            excess(outside - lam.mean()) if outside.size else 0.0,
+            r,
+        )
+    else:
+        comparisons["KKT: greedy has a support"] = (1.0, 0.0)
+
+    objective, gradient = _tsallis_objective(q, tau)
+    c = objective_scale(q, tau)
+    top = q.max()
+    pi_hat = argmax_over_simplex(lambda pi: (objective(pi) - top) / c, k, jac=lambda pi: gradient(pi) / c)
+    opt_tol = c * OPTIMISER_TOL + r
+    comparisons["|SLSQP max - value|"] = (abs(objective(pi_hat) - v), opt_tol)
+    comparisons["|SLSQP argmax - greedy|_2"] = (float(np.linalg.norm(pi_hat - p)), np.sqrt(2 * opt_tol / tau))
+
+    q0, qm, q1 = _dyadic_segment(q, tau)
+    p0, pm, p1 = (_greedy(reg, x, tau) for x in (q0, qm, q1))
+    if np.array_equal(p0 > 0, p1 > 0):
+        comparisons["|greedy(mid) - average of the ends| (same support)"] = (
+            float(np.abs(pm - (p0 + p1) / 2).max()),
+            3 * roundoff(2 + k, 1.0),
+        )
+        details["segment"] = f"checked, |q1 - q0|max = {np.abs(q1 - q0).max():.3g}"
+    else:
+        details["segment"] = "skipped: the ends' supports differ"
+    return R4.worst_of(comparisons, details)
+
+
+def check_sparse_supports(cases, *, regularizer: Regularizer | None = None) -> CheckResult:
+    """R4 on the suite: some instance has a greedy policy with an exact zero (a strict support).
+
+    A statement about the suite, not about one q: a greedy that is never sparse (softmax, say)
+    fails it. ``measured`` is 1 when no instance with K >= 2 has an exact zero, else 0 (allowed 0).
+
+    Args:
+      cases: (label, q, τ) triples.
+      regularizer: the Tsallis implementation under test (default Tsallis()).
+    Returns:
+      CheckResult; ``details["sparse"]`` counts the instances with exact zeros.
+    """
+    reg = Tsallis() if regularizer is None else regularizer
+    multi = [(q, t) for _, q, t in cases if np.asarray(q).size >= 2]
+    sparse = sum(int((np.asarray(reg.greedy(q, t)) == 0).any()) for q, t in multi)
+    return R4.worst_of(
+        {"no instance with an exact zero in greedy (need at least one)": (float(sparse == 0), 0.0)},
+        {"instance": f"the suite ({len(multi)} instances with K >= 2)", "sparse": sparse, "of": len(multi)},
+    )
+
+
+@register(R4)
+def battery_sparsemax(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
+    """R4 over the q-vector suite × positive temperatures, and the sparsity count over them."""
+    cases = _positive_tau_suite(seed, size)
+    results = [check_sparsemax(q, t, name=label) for label, q, t in cases]
+    return fold(R4, [*results, check_sparse_supports(cases)])
