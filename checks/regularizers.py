@@ -166,10 +166,12 @@ def check_legendre_fenchel(
     else:  # off the simplex the penalty is undefined: that comparison alone fails the check
         details["J(greedy)"] = "skipped: greedy is not a distribution"
 
-    # The independent optimiser works on the scaled objective (J(π) − max q)/c.
+    # The independent optimiser works on the scaled objective (J(π) − max q)/c, with max q taken
+    # out of q before the dot product (else Σπ·q carries round-off of ‖q‖∞, large against c).
     c = objective_scale(q, tau)
     top = q.max()
-    pi_hat = argmax_over_simplex(lambda pi: (objective(pi) - top) / c, k)
+    shifted = q - top
+    pi_hat = argmax_over_simplex(lambda pi: (float(pi @ shifted) - _penalty(reg, pi, tau)) / c, k)
     found = objective(pi_hat)
     opt_tol = c * OPTIMISER_TOL + r
     comparisons["|SLSQP max - value|"] = (abs(found - v), opt_tol)
@@ -341,10 +343,12 @@ def check_sparsemax(
     else:
         comparisons["KKT: greedy has a support"] = (1.0, 0.0)
 
-    objective, gradient = _tsallis_objective(q, tau)
+    objective, _ = _tsallis_objective(q, tau)
     c = objective_scale(q, tau)
     top = q.max()
-    pi_hat = argmax_over_simplex(lambda pi: (objective(pi) - top) / c, k, jac=lambda pi: gradient(pi) / c)
+    # Scaled as in R1, with max q taken out of q before the dot product.
+    scaled, scaled_gradient = _tsallis_objective((q - top) / c, tau / c)
+    pi_hat = argmax_over_simplex(scaled, k, jac=scaled_gradient)
     opt_tol = c * OPTIMISER_TOL + r
     comparisons["|SLSQP max - value|"] = (abs(objective(pi_hat) - v), opt_tol)
     comparisons["|SLSQP argmax - greedy|_2"] = (float(np.linalg.norm(pi_hat - p)), np.sqrt(2 * opt_tol / tau))
