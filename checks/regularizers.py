@@ -16,7 +16,9 @@ come from :func:`theory.roundoff.roundoff` and the optimiser's stated accuracy
 (``checks._softmax_common.OPTIMISER_TOL``), never from the regulariser under test.
 
 The regulariser under test is the keyword seam ``regularizer=`` of each check (default the
-project's own); negative controls pass broken ones.
+project's own), guarded by ``Claim.subjects``: its fields must be finite, and every output of
+its methods is scanned (a NaN or inf is a FAIL). Negative controls pass broken ones. It is not
+yet a role of :mod:`checks.subjects` (``checks.verify`` cannot pass a user's regulariser).
 """
 
 from __future__ import annotations
@@ -103,13 +105,12 @@ def _penalty_size(reg: Regularizer, k: int, tau: float) -> float:
 
 
 # --- R1 ------------------------------------------------------------------------------------------
-@R1.subjects()
+@R1.subjects("regularizer")
 def check_legendre_fenchel(
     q,
     tau: float,
     *,
     regularizer: Regularizer | None = None,
-    subjects: Subjects = OWN,
     name: str = "",
     tol: float | None = None,
 ) -> CheckResult:
@@ -141,7 +142,6 @@ def check_legendre_fenchel(
       q: ``[K]`` values.
       tau: temperature τ > 0.
       regularizer: the regulariser under test (default :class:`theory.regularizers.Shannon`).
-      subjects: unused (the role is a later step); kept for the battery's signature.
       name: label of the instance.
       tol: override of every value-unit tolerance.
     Returns:
@@ -280,13 +280,12 @@ def _dyadic_segment(q: np.ndarray, tau: float) -> tuple[np.ndarray, np.ndarray, 
     return q0, q0 + d, q0 + 2 * d
 
 
-@R4.subjects()
+@R4.subjects("regularizer")
 def check_sparsemax(
     q,
     tau: float,
     *,
     regularizer: Regularizer | None = None,
-    subjects: Subjects = OWN,
     name: str = "",
     tol: float | None = None,
 ) -> CheckResult:
@@ -316,7 +315,6 @@ def check_sparsemax(
       tau: temperature τ > 0.
       regularizer: the Tsallis implementation under test (default
         :class:`theory.regularizers.Tsallis`).
-      subjects: unused (the role is a later step).
       name: label of the instance.
       tol: override of the value-unit tolerances.
     Returns:
