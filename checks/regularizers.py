@@ -33,16 +33,36 @@ from checks._softmax_common import (
     q_tau_suite,
     vector_label,
 )
-from checks.base import CheckResult, Claim, NonFiniteSubject, excess, first_nonfinite, fold, register
+from checks.base import (
+    CheckResult,
+    Claim,
+    NonFiniteSubject,
+    SubjectError,
+    excess,
+    first_nonfinite,
+    fold,
+    instance_label,
+    largest,
+    register,
+    solve_roundoff,
+)
 from checks.subjects import OWN, Subjects
-from checks.suite import check_size
+from checks.suite import check_size, mdp_suite, temperature_suite
+from mdps.finite import FiniteMDP
+from mdps.validation import check_policy, check_tau
+from theory.bellman import boltzmann_policy, evaluate_policy
+from theory.npg import npg_update
 from theory.regularizers import KLToPrior, Regularizer, Shannon, Tsallis
 from theory.roundoff import roundoff
+from theory.softmax import soft_value
+from theory.solvers import exact_optimum
 
 __all__ = [
     "R1",
     "R4",
+    "R6",
     "check_legendre_fenchel",
+    "check_npg",
     "check_sparse_supports",
     "check_sparsemax",
     "suite_regularizers",
@@ -391,3 +411,146 @@ def battery_sparsemax(*, seed: int, size: str, subjects: Subjects = OWN) -> Chec
     cases = _positive_tau_suite(seed, size)
     results = [check_sparsemax(q, t, name=label) for label, q, t in cases]
     return fold(R4, [*results, check_sparse_supports(cases)])
+
+
+# --- R6 ------------------------------------------------------------------------------------------
+SOURCE_CEN = (
+    "Cen, Cheng, Chen, Wei, Chi 2021 (arXiv 2007.06558), entropy-regularised NPG (abstract: linear "
+    "convergence); the update's form derived here, the rate the recalled bound, checked here"
+)
+
+R6 = Claim(
+    "R6",
+    "NPG π' ∝ π^{1−ητ/(1−γ)} exp(ηQ^π/(1−γ)): at η = (1−γ)/τ it is softmax(Q^π/τ); for "
+    "η ∈ (0, (1−γ)/τ], ‖Q* − Q^{(t+1)}‖∞ <= C₁γ(1 − ητ)^t, "
+    "C₁ = ‖Q* − Q^{(0)}‖∞ + 2τ(1 − ητ/(1−γ))‖log π* − log π^{(0)}‖∞",
+    SOURCE_CEN,
+)
+
+#: Step sizes of R6, as fractions of the largest one the theory allows, (1 − γ)/τ.
+NPG_STEP_FRACTIONS = (0.05, 0.3, 1.0)
+
+#: NPG steps R6 follows from each start policy (fewer when the error reaches the allowance).
+NPG_MAX_STEPS = 30
+
+
+@R6.subjects("update")
+def check_npg(
+    mdp: FiniteMDP,
+    tau: float,
+    pi0,
+    *,
+    update=npg_update,
+    step_fractions=NPG_STEP_FRACTIONS,
+    max_steps: int = NPG_MAX_STEPS,
+) -> CheckResult:
+    """R6 on one (MDP, τ > 0, full-support π⁽⁰⁾): the NPG step and its linear rate.
+
+    (a) At η = (1 − γ)/τ, ``update(π⁽⁰⁾, Q^{π⁽⁰⁾}, τ, η, γ)`` equals
+    ``boltzmann_policy(Q^{π⁽⁰⁾}, τ)`` (the exponent of π vanishes): allowed
+    ``roundoff(A + 2, 1 + ‖Q‖∞/τ)``, an A-term normalisation of exponentials whose logits carry
+    round-off of size ‖Q‖∞/τ.
+
+    (b) For each η = f·(1 − γ)/τ, f in ``step_fractions``, the iterates π⁽ᵗ⁺¹⁾ = update(π⁽ᵗ⁾,
+    Q^{π⁽ᵗ⁾}, τ, η, γ) with exact soft evaluation (theory.bellman.evaluate_policy) satisfy the
+    recalled bound of Cen et al.'s Theorem 1 (the notes recall it with unsure constants and
+    report that it holds numerically; it is checked here, not cited):
+
+        ‖Q* − Q⁽ᵗ⁺¹⁾‖∞ <= C₁ γ (1 − ητ)^t,
+        C₁ = ‖Q* − Q⁽⁰⁾‖∞ + 2τ(1 − ητ/(1−γ)) ‖log π* − log π⁽⁰⁾‖∞,
+
+    for t = 0 … ``max_steps`` − 1, stopping once the error is within the allowance. Q* is the
+    certified optimum (``exact_optimum``, error ε = its ``error_bound``), π* = its Boltzmann
+    policy. Allowance, with r = ``solve_roundoff`` (the error of each exact evaluation): the left
+    side errs by ε + r; C₁ by (ε + r) from its first term and 2τ·|1 − ητ/(1−γ)|·2ε/τ <= 4ε from
+    the second (an ε-perturbation of Q moves log softmax(Q/τ) by at most 2ε/τ), times
+    γ(1 − ητ)^t <= 1: in all 6ε + 2r. Terminal states (V = 0, Q = 0 whatever π) are left out of
+    ‖log π* − log π⁽⁰⁾‖∞: their policy rows are irrelevant.
+
+    Source: Cen et al. 2021 (arXiv 2007.06558); derived and recalled as above.
+
+    Args:
+      mdp: infinite-horizon MDP.
+      tau: temperature τ > 0.
+      pi0: ``[S, A]`` start policy with full support (log π⁽⁰⁾ finite) on non-terminal states.
+      update: the NPG step under test, ``update(pi, q, tau, eta, gamma) -> [S, A]`` (negative
+        controls pass a wrong exponent).
+      step_fractions: η/((1 − γ)/τ) tried (negative controls pass one above 1).
+      max_steps: steps followed per step size.
+    Returns:
+      CheckResult; ``measured`` the worst comparison, ``details["worst ratio to the bound"]``
+      the largest error/(C₁γ(1 − ητ)^t) seen.
+    """
+    tau = check_tau(tau, positive=True, why="claim R6 is about τ > 0")
+    pi0 = check_policy(pi0, mdp.R.shape, "pi0")
+    live = ~mdp.terminal
+    if (pi0[live] <= 0).any():
+        raise ValueError("claim R6 needs a start policy pi0 with full support on non-terminal states")
+    gamma = mdp.gamma
+    ref = exact_optimum(mdp, tau)
+    eps, r = ref.error_bound, solve_roundoff(mdp, tau)
+    allowed = 6 * eps + 2 * r
+    q_star = ref.q
+    log_pi_star = (q_star - soft_value(q_star, tau)[:, None]) / tau  # log softmax(Q*/τ), exact
+    ev0 = evaluate_policy(mdp, pi0, tau)
+
+    def step(pi, q, eta):
+        # A ValueError of the update (the project's refuses π = 0 under a negative exponent, which
+        # a step above the limit can reach) or an output off the simplex is the subject's FAIL.
+        try:
+            out = np.asarray(update(pi, q, tau, eta, gamma), dtype=np.float64)
+            return check_policy(out, mdp.R.shape, "update(pi, q, tau, eta, gamma)")
+        except ValueError as err:
+            raise SubjectError(f"subject 'update' at eta = {eta:g}: {err}") from None
+
+    spi = step(pi0, ev0.q, (1 - gamma) / tau)
+    comparisons = {
+        "(a) |update at eta = (1-gamma)/tau - softmax(Q/tau)|": (
+            float(np.abs(spi - boltzmann_policy(ev0.q, tau)).max()),
+            roundoff(mdp.n_actions + 2, 1 + np.abs(ev0.q).max() / tau),
+        )
+    }
+    details = {"instance": instance_label(mdp, tau), "steps": {}}
+    worst_ratio = 0.0
+    log_gap0 = float(np.abs(log_pi_star - np.log(pi0))[live].max(initial=0.0))
+    q_gap0 = float(np.abs(q_star - ev0.q).max())
+    for f in step_fractions:
+        eta = f * (1 - gamma) / tau
+        c1 = q_gap0 + 2 * tau * (1 - eta * tau / (1 - gamma)) * log_gap0
+        pi, q, excess_worst, t = pi0, ev0.q, 0.0, 0
+        for t in range(max_steps):
+            pi = step(pi, q, eta)
+            q = evaluate_policy(mdp, pi, tau).q
+            err = float(np.abs(q_star - q).max())
+            bound = c1 * gamma * (1 - eta * tau) ** t
+            excess_worst = largest(excess_worst, err - bound)
+            if bound > 0:
+                worst_ratio = max(worst_ratio, err / bound)
+            if err <= allowed:
+                break
+        details["steps"][f"{f:g}"] = t + 1
+        comparisons[f"(b) |Q* - Q^(t+1)| above C1 gamma (1 - eta tau)^t, eta = {f:g}(1-gamma)/tau"] = (
+            excess_worst,
+            allowed,
+        )
+    details["worst ratio to the bound"] = worst_ratio
+    return R6.worst_of(comparisons, details)
+
+
+def _npg_cases(seed: int, size: str):
+    """(MDP, τ, π⁽⁰⁾) for R6/R7: the quick suite's MDPs (without the Krylov Garnet) × positive
+    temperatures × 2 full-support Dirichlet start policies (3 at default and full sizes)."""
+    check_size(size)
+    rng = np.random.default_rng(seed)
+    n_policies = 2 if size == "quick" else 3
+    cases = []
+    for m in mdp_suite(seed, size, krylov=False):
+        pis = rng.dirichlet(np.ones(m.n_actions), size=(n_policies, m.n_states))
+        cases += [(m, t, pi) for t in temperature_suite(size) if t > 0 for pi in pis]
+    return cases
+
+
+@register(R6)
+def battery_npg(*, seed: int, size: str) -> CheckResult:
+    """R6 over the MDP suite × positive temperatures × seeded full-support start policies."""
+    return fold(R6, (check_npg(m, t, pi) for m, t, pi in _npg_cases(seed, size)))
