@@ -24,6 +24,7 @@ yet a role of :mod:`checks.subjects` (``checks.verify`` cannot pass a user's reg
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import xlogy
 
 from checks._softmax_common import (
     OPTIMISER_TOL,
@@ -49,20 +50,22 @@ from checks.base import (
 from checks.subjects import OWN, Subjects
 from checks.suite import check_size, mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
-from mdps.validation import check_policy, check_tau
+from mdps.validation import check_policy, check_simplex, check_tau
 from theory.bellman import boltzmann_policy, evaluate_policy
 from theory.npg import npg_update
 from theory.regularizers import KLToPrior, Regularizer, Shannon, Tsallis
 from theory.roundoff import roundoff
-from theory.softmax import soft_value
+from theory.softmax import kl, soft_value
 from theory.solvers import exact_optimum
 
 __all__ = [
     "R1",
     "R4",
     "R6",
+    "R7",
     "check_legendre_fenchel",
     "check_npg",
+    "check_soft_performance_difference",
     "check_sparse_supports",
     "check_sparsemax",
     "suite_regularizers",
@@ -554,3 +557,120 @@ def _npg_cases(seed: int, size: str):
 def battery_npg(*, seed: int, size: str) -> CheckResult:
     """R6 over the MDP suite × positive temperatures × seeded full-support start policies."""
     return fold(R6, (check_npg(m, t, pi) for m, t, pi in _npg_cases(seed, size)))
+
+
+# --- R7 ------------------------------------------------------------------------------------------
+R7 = Claim(
+    "R7",
+    "Ṽ*(ρ) − Ṽ^π(ρ) = (1/(1−γ)) E_{s∼d^π_ρ}[τ KL(π(·|s) ‖ π*(·|s))], "
+    "d^π_ρ = (1−γ)ρᵀ(I − γP_π)⁻¹, π* = softmax(Q*/τ)",
+    "soft performance difference identity, derived here (cf. Mei et al. 2020, arXiv 2005.06392, "
+    "entropy-regularised policy gradient)",
+)
+
+
+def _dense(m) -> np.ndarray:
+    return m.toarray() if hasattr(m, "toarray") else np.asarray(m)
+
+
+@R7.subjects("pi_star", divergence=(np.inf,))
+def check_soft_performance_difference(
+    mdp: FiniteMDP,
+    tau: float,
+    pi,
+    rho,
+    *,
+    divergence=kl,
+    factor: float | None = None,
+    pi_star=None,
+) -> CheckResult:
+    """R7 on one (MDP, τ > 0, π, ρ): the soft performance difference identity, both sides exact.
+
+    Left: Ṽ*(ρ) − Ṽ^π(ρ), Ṽ* the certified optimum (``exact_optimum``, error ε = its
+    ``error_bound``), Ṽ^π the exact evaluation (error r = ``solve_roundoff``). Right:
+    Σ_s x(s)·τ KL(π(·|s) ‖ π*(·|s)) with xᵀ = ρᵀ(I − γP_π)⁻¹ = d^π_ρ/(1 − γ) (a dense solve of
+    the transposed system), over non-terminal states: a terminal state has Ṽ* = Ṽ^π = 0 and
+    contributes nothing, and its policy row is irrelevant. Derivation (here): per non-terminal
+    state F_τ(Q*) − π·Q* − τH(π) = τ KL(π‖π*) (claim C2), and unrolling
+    Ṽ* − Ṽ^π = (F_τ(Q*) − π·Q* − τH(π)) + γP_π(Ṽ* − Ṽ^π) gives the sum. Where π* underflows on
+    the support of π (below the smallest normal float64) the KL is taken in the log domain,
+    Σ π (log π − (Q* − F_τ(Q*))/τ), as in C2.
+
+    Allowance: the left side errs by ε + r. The right side uses Q̂* within ε of Q*: an
+    ε-perturbation of Q moves log softmax(Q/τ) by at most 2ε/τ per entry, so τ KL(π‖π*) by at
+    most 2ε per state, and the sum, weighted by x with ‖x‖₁ = 1/(1 − γ), by 2ε/(1 − γ). Round-off:
+    the solve for x errs in ℓ1 by about S·u·cond₁·‖x‖₁, cond₁((I − γP_π)ᵀ) <= (1 + γ)/(1 − γ),
+    and each τ KL is an (A + 2)-term sum of numbers of size spread(Q*) + τ log A; in all
+    ``roundoff(S + A + 2, (1 + max τKL + spread Q* + τ log A)(1 + γ)/(1 − γ)²)``.
+
+    Args:
+      mdp: infinite-horizon MDP.
+      tau: temperature τ > 0.
+      pi: ``[S, A]`` policy.
+      rho: ``[S]`` start distribution.
+      divergence: ``divergence(p, q) -> [...]`` KL(p‖q) along the last axis (theory.softmax.kl;
+        negative controls pass the reversed order).
+      factor: the constant in front of E_{d}[τ KL], default 1/(1 − γ) (negative controls pass 1).
+      pi_star: ``[S, A]`` the policy in the KL, default boltzmann_policy(Q*, τ) (negative
+        controls pass it at a wrong temperature).
+    Returns:
+      CheckResult; ``measured`` = |left − right|.
+    """
+    tau = check_tau(tau, positive=True, why="claim R7 is about τ > 0: τ·KL is undefined at τ = 0")
+    pi = check_policy(pi, mdp.R.shape, "pi")
+    rho = check_simplex(rho, "rho", shape=(mdp.n_states,))
+    gamma, live = mdp.gamma, ~mdp.terminal
+    ref = exact_optimum(mdp, tau)
+    eps, r = ref.error_bound, solve_roundoff(mdp, tau)
+    v_pi = evaluate_policy(mdp, pi, tau).v
+    left = float(rho @ ref.v - rho @ v_pi)
+
+    soft = soft_value(ref.q, tau)
+    if pi_star is None:
+        log_star = (ref.q - soft[:, None]) / tau  # log π*, exact even where π* underflows
+        star = boltzmann_policy(ref.q, tau)
+    else:
+        star = check_policy(pi_star, mdp.R.shape, "pi_star")
+        with np.errstate(divide="ignore"):  # log 0 = −inf: a KL of +inf, which fails
+            log_star = np.log(star)
+    div = np.asarray(divergence(pi, star), dtype=np.float64)
+    # A subnormal π*_a (below e^-708) has lost relative precision and 0 is +inf in the KL: on
+    # such states use the exact log-domain formula instead (as C2).
+    underflow = ((pi > 0) & (star < np.finfo(np.float64).tiny)).any(axis=1)
+    with np.errstate(invalid="ignore"):  # 0·(−inf) where π = 0: xlogy-like, set to 0 below
+        terms = np.where(pi > 0, xlogy(pi, pi) - pi * log_star, 0.0)
+    div[underflow] = terms[underflow].sum(axis=1)
+    tau_kl = np.where(live, tau * div, 0.0)
+    x = np.linalg.solve((np.eye(mdp.n_states) - gamma * _dense(mdp.P_pi(pi))).T, rho)
+    scale = 1.0 / (1.0 - gamma) if factor is None else float(factor)
+    right = scale * (1 - gamma) * float(x @ tau_kl)
+
+    spread = float((ref.q.max(axis=1) - ref.q.min(axis=1)).max())
+    size = (1 + float(tau_kl.max(initial=0.0)) + spread + tau * np.log(mdp.n_actions)) * (1 + gamma)
+    allowed = (
+        eps + r + 2 * eps / (1 - gamma) + roundoff(mdp.n_states + mdp.n_actions + 2, size / (1 - gamma) ** 2)
+    )
+    return R7.worst_of(
+        {"|V*(rho) - V^pi(rho) - E_d[tau KL]/(1-gamma)|": (abs(left - right), allowed)},
+        {
+            "instance": instance_label(mdp, tau),
+            "gap": left,
+            "log_domain_states": int(underflow.sum()),
+        },
+    )
+
+
+@register(R7)
+def battery_soft_performance_difference(*, seed: int, size: str) -> CheckResult:
+    """R7 over the MDP suite × positive temperatures × seeded policies (full-support Dirichlet
+    ones and one deterministic) × start distributions (uniform and a seeded point mass)."""
+    rng = np.random.default_rng(seed + 7)
+    results = []
+    for m, t, pi in _npg_cases(seed, size):
+        det = np.eye(m.n_actions)[rng.integers(m.n_actions, size=m.n_states)]
+        point = np.eye(m.n_states)[rng.integers(m.n_states)]
+        uniform = np.full(m.n_states, 1.0 / m.n_states)
+        results += [
+            check_soft_performance_difference(m, t, p, rho) for p in (pi, det) for rho in (uniform, point)
+        ]
+    return fold(R7, results)
