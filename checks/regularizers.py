@@ -1,4 +1,5 @@
-"""Claims R1 and R4 (regularised MDPs): Legendre–Fenchel facts of each regulariser; sparsemax.
+"""Claims R1, R4 (regularised MDPs: Legendre–Fenchel facts, sparsemax), R6 (entropy-regularised
+NPG) and R7 (the soft performance difference identity).
 
 R1: for each regulariser Ω of :mod:`theory.regularizers` (Shannon, Tsallis, KL to a non-uniform
 prior), the regularised value is the conjugate (τΩ)*(q) = max_π ⟨π, q⟩ − τΩ(π) (against an
@@ -19,6 +20,14 @@ The regulariser under test is the keyword seam ``regularizer=`` of each check (d
 project's own), guarded by ``Claim.subjects``: its fields must be finite, and every output of
 its methods is scanned (a NaN or inf is a FAIL). Negative controls pass broken ones. It is not
 yet a role of :mod:`checks.subjects` (``checks.verify`` cannot pass a user's regulariser).
+
+R6 and R7 are exact checks on the MDP suite at positive temperatures (without the Krylov Garnet;
+terminal states are kept, with V = 0 there and their policy rows left out of every log-policy
+norm and KL sum). R6: :func:`theory.npg.npg_update` at η = (1 − γ)/τ is soft policy iteration,
+and its exact-evaluation iterates obey the linear-rate bound recalled from Cen et al. 2021
+(checked here, not cited: the notes confirm only the paper's abstract). R7: Ṽ*(ρ) − Ṽ^π(ρ) =
+(1/(1 − γ)) E_{d^π_ρ}[τ KL(π‖π*)], derived here. Their seams (the update; the divergence, its
+constant and π*) are guarded the same way; no roles.
 """
 
 from __future__ import annotations

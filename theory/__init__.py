@@ -12,6 +12,7 @@ from theory.bellman import (
     soft_policy_reward,
     soft_state_value,
 )
+from theory.npg import npg_update
 from theory.regularizers import KLToPrior, Regularizer, Shannon, Tsallis
 from theory.softmax import (
     SIMPLEX_ATOL,
@@ -44,6 +45,7 @@ __all__ = [
     "entropy",
     "evaluate_policy",
     "kl",
+    "npg_update",
     "soft_backward_induction",
     "soft_bellman_operator",
     "soft_indmax",
