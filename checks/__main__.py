@@ -41,7 +41,7 @@ import time
 import numpy as np
 
 import checks  # noqa: F401  (importing the package registers every battery)
-from checks.base import ERROR, FAIL, PASS, REFUTED, registered, run_battery
+from checks.base import ERROR, FAIL, PASS, REFUTED, in_processes, registered, run_battery
 from checks.calibrate import SEED_STRIDE, calibrate
 from checks.conformance import verify
 from checks.subjects import ROLES
@@ -82,7 +82,14 @@ def _parse(argv):
         metavar="N",
         help=f"run the claims at N seeds (seed + k·{SEED_STRIDE}) and print their failure rates",
     )
-    p.add_argument("--jobs", type=int, default=1, metavar="J", help="processes for --calibrate (default 1)")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="J",
+        help="processes to run the claims (or --calibrate's seeds) in (default: the CPUs, "
+        f"{os.cpu_count() or 1} here); the report is the same for any J",
+    )
     p.add_argument(
         "--subject",
         action="append",
@@ -156,6 +163,19 @@ def _json_error(path: str) -> str | None:
     return None
 
 
+#: The claims, seed and size of the run under way: forked workers (checks.base.in_processes)
+#: inherit them.
+_RUN: tuple[list, int, str] = ([], 0, "quick")
+
+
+def _run_claim(index: int):
+    """(CheckResult, seconds) of the ``index``-th claim of the run under way."""
+    claims, seed, size = _RUN
+    claim, battery = claims[index]
+    t0 = time.perf_counter()
+    return run_battery(claim, battery, seed=seed, size=size), time.perf_counter() - t0
+
+
 def main(argv=None) -> int:
     args = _parse(argv)
     claims = registered()
@@ -225,13 +245,13 @@ def main(argv=None) -> int:
 
     print(f"maxent-verify proof checks ({mode} suites, seed {args.seed})")
     print(f"{'claim':5} {'verdict':7} {'measured':>10} {'tolerance':>10} {'cases':>6}  statement")
+    global _RUN
+    _RUN = (claims, args.seed, mode)
     rows, start = [], time.perf_counter()
-    for claim, battery in claims:
-        t0 = time.perf_counter()
-        res = run_battery(claim, battery, seed=args.seed, size=mode)
+    for res, seconds in in_processes(_run_claim, range(len(claims)), args.jobs):
         print(
             f"{res.claim:5} {res.verdict:7} {_fmt(res.measured):>10} {_fmt(res.tolerance):>10} "
-            f"{res.cases:>6}  {res.statement}  ({time.perf_counter() - t0:.1f} s)"
+            f"{res.cases:>6}  {res.statement}  ({seconds:.1f} s)"
         )
         if res.verdict == ERROR:
             print(f"{'':13}the check raised {res.details['error']}")

@@ -11,9 +11,11 @@ import dataclasses
 import functools
 import inspect
 import math
+import multiprocessing
 import re
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,6 +41,7 @@ __all__ = [
     "excess",
     "first_nonfinite",
     "fold",
+    "in_processes",
     "instance_label",
     "largest",
     "probe",
@@ -501,3 +504,19 @@ def run_battery(claim: Claim, battery: Battery, *, seed: int, size: str, subject
             0,
             {"error": f"{type(err).__name__}: {err}", "traceback": traceback.format_exc()},
         )
+
+
+def in_processes(fn: Callable, items: Iterable, jobs: int) -> Iterator:
+    """``fn(item)`` for each item, yielded in order, computed in ``jobs`` forked processes.
+
+    In this process when ``jobs`` is 1 or there is one item. The workers are forked, so they
+    inherit the module state ``fn`` reads (registered batteries, a test's lambdas), and ``fn``
+    itself must be a module-level function; each battery seeds its own instances, so the results
+    are the same however many processes compute them.
+    """
+    items = list(items)
+    if jobs <= 1 or len(items) <= 1:
+        yield from map(fn, items)
+        return
+    with ProcessPoolExecutor(min(jobs, len(items)), mp_context=multiprocessing.get_context("fork")) as pool:
+        yield from pool.map(fn, items)

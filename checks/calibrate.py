@@ -11,12 +11,10 @@ give the same table.
 
 from __future__ import annotations
 
-import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from checks.base import ERROR, FAIL, Battery, Claim, run_battery
+from checks.base import ERROR, FAIL, Battery, Claim, in_processes, run_battery
 from theory.stats import BATTERY_FALSE_ALARM, clopper_pearson
 
 __all__ = ["SEED_STRIDE", "Calibration", "calibrate"]
@@ -108,11 +106,7 @@ def calibrate(
     start = time.perf_counter()
     _RUN = (list(claims), size)
     try:
-        if jobs == 1:
-            rows = [_verdicts_at(s) for s in seeds]
-        else:
-            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                rows = list(pool.map(_verdicts_at, seeds))
+        rows = list(in_processes(_verdicts_at, seeds, jobs))
     finally:
         _RUN = ([], "quick")
     verdicts = {c.id: tuple(r[c.id] for r in rows) for c, _ in claims}
