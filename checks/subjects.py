@@ -206,7 +206,8 @@ class Subject:
         )
 
     def __call__(self, *args):
-        finite_input = first_nonfinite(args) is None
+        # A FiniteMDP is finite by construction (mdps.finite validates P and R): not rescanned.
+        finite_input = first_nonfinite([a for a in args if not isinstance(a, FiniteMDP)]) is None
         try:
             with warnings.catch_warnings():
                 # A subject is judged by its answers: a foreign one's overflow warnings show up
