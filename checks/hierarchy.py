@@ -145,10 +145,11 @@ def check_latent_kl_invariance(
     target = p if regularise_to is None else np.asarray(regularise_to, dtype=np.float64)
     pi_h = rng.dirichlet(np.ones(A), size=S)
     latent_prior = np.broadcast_to(target, (S, A))
+    latent = kl_regularised_mdp(latent_mdp(mdp, sigma), latent_prior, tau)  # validates σ
+    # π_low(σ_s(h)|s) = p(h), built here (not by the push_forward under test)
     pi_low = np.zeros((S, A))
-    np.put_along_axis(pi_low, np.asarray(sigma), np.broadcast_to(p, (S, A)), axis=1)  # π_low(σ_s(h)) = p(h)
+    np.put_along_axis(pi_low, np.asarray(sigma), np.broadcast_to(p, (S, A)), axis=1)
 
-    latent = kl_regularised_mdp(latent_mdp(mdp, sigma), latent_prior, tau)
     star = exact_optimum(latent, tau)
     q_h = star.q - np.where(mdp.terminal[:, None], 0.0, tau * np.log(latent_prior))
     v_a, q_a, pi_a, e_a = _action_space_optimum(mdp, pi_low, tau)

@@ -32,6 +32,7 @@ from scipy import integrate, optimize
 from mdps.finite import FiniteMDP, check_mdp
 from mdps.validation import (
     as_float_array,
+    check_broadcast,
     check_callable,
     check_permutations,
     check_policy,
@@ -286,7 +287,7 @@ def pushforward_log_density(log_density, log_det) -> np.ndarray:
     """
     a = as_float_array(log_density, "log_density", min_ndim=0, allow_neg_inf=True)
     b = as_float_array(log_det, "log_det", min_ndim=0)
-    np.broadcast_shapes(a.shape, b.shape)
+    check_broadcast({"log_density": a, "log_det": b})
     return a - b
 
 

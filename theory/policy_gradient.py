@@ -301,7 +301,8 @@ def soft_policy_gradient(mdp: FiniteMDP, theta, tau: float, mu, *, baseline=None
 def policy_kl(theta, q, tau: float) -> np.ndarray:
     """KL(π_θ(·|s) ‖ f_τ(Q(s, ·))) for every state, π_θ = f_τ(θ), for real or complex θ (batched).
 
-    SAC's policy-improvement objective in a state (Haarnoja et al. 2018, soft actor-critic),
+    SAC's policy-improvement objective in a state (Haarnoja et al. 2018, soft actor-critic, the
+    projection of Lemma 2, D_KL(π' ‖ exp(Q/τ)/Z) with τ made explicit),
     Σ_a π_θ(a|s)(log π_θ(a|s) − log f_τ(Q(s, ·))_a), written with :func:`log_boltzmann` so that
     the complex step differentiates it.
 
