@@ -69,23 +69,30 @@ def _action_space_optimum(mdp: FiniteMDP, prior: np.ndarray, tau: float):
     """(V*, Q*, π*, certified error on V* and Q*) of KL-regularised RL with per-state ``prior``.
 
     KL policy iteration: evaluate (:func:`_kl_evaluation`), improve π ← KLToPrior(prior[s]).greedy
-    (∝ prior·exp(Q/τ)), until V stops changing (Newton's method: a handful of steps). Certificate:
-    the KL Bellman operator (TV)(s) = τ log Σ_a prior(a|s) exp(Q_V(s, a)/τ) (KLToPrior.value) is
-    a γ-contraction, so ‖V − V*‖ <= ‖TV − V‖/(1 − γ), and ‖Q_V − Q*‖ <= γ times that.
+    (∝ prior·exp(Q/τ)). Certificate: the KL Bellman operator (TV)(s) = τ log Σ_a prior(a|s)
+    exp(Q_V(s, a)/τ) (KLToPrior.value) is a γ-contraction, so ‖V − V*‖ <= ‖TV − V‖/(1 − γ), and
+    ‖Q_V − Q*‖ <= γ times that. Policy iteration's values increase monotonically to V*, so the
+    loop stops when an improvement step no longer raises V beyond round-off
+    (``roundoff(S, 1 + ‖V‖)/(1 − γ)``, the accuracy of a dense solve), and keeps the iterate of
+    smallest residual.
     """
     regs = [KLToPrior(tuple(row)) for row in prior]
-    pi, v_old = prior, None
+    pi, best, v_old = prior, None, None
     for _ in range(100):
         v = _kl_evaluation(mdp, pi, prior, tau)
         q = mdp.R + mdp.gamma * mdp.expected_next(v)
-        pi = np.array([reg.greedy(row, tau) for reg, row in zip(regs, q)])
-        if v_old is not None and np.abs(v - v_old).max() <= 4 * np.finfo(float).eps * (1 + np.abs(v).max()):
+        bellman = np.where(mdp.terminal, 0.0, [reg.value(row, tau) for reg, row in zip(regs, q)])
+        residual = sup(bellman - v)
+        if best is None or residual < best[0]:
+            best = (residual, v, q)
+        if v_old is not None and (v - v_old).max() <= roundoff(mdp.n_states, 1 + sup(v)) / (1 - mdp.gamma):
             break
         v_old = v
-    bellman = np.where(mdp.terminal, 0.0, np.array([reg.value(row, tau) for reg, row in zip(regs, q)]))
+        pi = np.array([reg.greedy(row, tau) for reg, row in zip(regs, q)])
+    residual, v, q = best
+    greedy = np.array([reg.greedy(row, tau) for reg, row in zip(regs, q)])
     # operations: the residual's own rounding, A terms of the weighted log-sum-exp and one more
-    error = (sup(bellman - v) + roundoff(mdp.n_actions + 1, 1 + sup(v))) / (1 - mdp.gamma)
-    return v, q, pi, error
+    return v, q, greedy, (residual + roundoff(mdp.n_actions + 1, 1 + sup(v))) / (1 - mdp.gamma)
 
 
 @H5.subjects("push_forward", "regularise_to")
@@ -111,7 +118,7 @@ def check_latent_kl_invariance(
     - V* latent = V* action: e_h + e_a + ρ;
     - Q*_h(s, h) = Q*_a(s, σ_s(h)) (Q = r + γPV, the −τ log p of the reduction removed): the same;
     - push-forward of the latent optimum = π_low·exp((Q*_a − V*_a)/τ) (the reference's
-      improvement step): both are ∝ prior·exp(Q/τ) with Q's within δ = e_h + e_a + ρ of each
+      greedy step): both are ∝ prior·exp(Q/τ) with Q's within δ = e_h + e_a + ρ of each
       other, so each probability within a factor e^{±2δ/τ}: expm1(2δ/τ);
     - the exact KL-penalised action-space value of that push-forward = V*_a: a policy soft-greedy
       for a Q within e_h of Q* loses at most 2e_h/(1 − γ) (T^πV* >= V* − 2e_h, T^π a
@@ -162,7 +169,9 @@ def check_latent_kl_invariance(
     allowed = {
         "V*: latent = action space": delta,
         "Q*: Q_h(s, h) = Q_a(s, σ_s(h))": delta,
-        "π*: push-forward = π_low·exp((Q − V)/τ)": float(np.expm1(2 * delta / tau)),
+        # capped at 1, the most two probabilities can differ (the comparison says nothing once
+        # δ/τ is of order 1: at τ = 1e-12 with rewards 1e6, say)
+        "π*: push-forward = π_low·exp((Q − V)/τ)": float(np.expm1(min(2 * delta / tau, np.log(2.0)))),
         "exact evaluation of the push-forward = V*": 2 * (e_h + rho) / (1 - mdp.gamma) + e_a,
         "random π_h: latent value = action-space value": 2 * rho / (1 - mdp.gamma),
         "random π_h: KL(π_h‖p) = KL(π_a‖π_low)": roundoff(A, 1 + sup(kl_h)),
