@@ -24,7 +24,16 @@ import numpy as np
 from scipy import integrate, optimize
 from scipy.special import rel_entr
 
-from checks.base import CheckResult, Claim, fold, instance_label, register, sup
+from checks.base import (
+    CheckResult,
+    Claim,
+    fold,
+    instance_label,
+    register,
+    roundoff_tolerance,
+    solve_roundoff,
+    sup,
+)
 from checks.suite import check_size, mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP, check_infinite_horizon
 from mdps.instances import LATENT_LAYERS_1D
@@ -42,7 +51,7 @@ from theory.policy_gradient import COMPLEX_STEP
 from theory.regularizers import KLToPrior
 from theory.roundoff import roundoff
 from theory.softmax import kl
-from theory.solvers import exact_optimum, value_scale
+from theory.solvers import exact_optimum
 
 __all__ = ["H5", "check_latent_bijection_1d", "check_latent_kl_invariance"]
 
@@ -114,7 +123,8 @@ def check_latent_kl_invariance(
     solved by the certified solver (error e_h on V and Q); its optimal policy is pushed forward
     (:func:`~theory.hierarchical.push_forward`). Action side: :func:`_action_space_optimum`, KL to
     π_low (error e_a). Comparisons, with ρ = 64·eps·(1 + k)·(1 + ‖V‖) at the scale of the shifted
-    rewards r + τ log p (checks.base.roundoff_tolerance):
+    rewards r + τ log p (checks.base.roundoff_tolerance) and σ = ρ/(1 − γ) (plus the Krylov
+    threshold) the error of an exact evaluation's solve (checks.base.solve_roundoff):
     - V* latent = V* action: e_h + e_a + ρ;
     - Q*_h(s, h) = Q*_a(s, σ_s(h)) (Q = r + γPV, the −τ log p of the reduction removed): the same;
     - push-forward of the latent optimum = π_low·exp((Q*_a − V*_a)/τ) (the reference's
@@ -122,10 +132,10 @@ def check_latent_kl_invariance(
       other, so each probability within a factor e^{±2δ/τ}: expm1(2δ/τ);
     - the exact KL-penalised action-space value of that push-forward = V*_a: a policy soft-greedy
       for a Q within e_h of Q* loses at most 2e_h/(1 − γ) (T^πV* >= V* − 2e_h, T^π a
-      γ-contraction), plus e_a and the solve's ρ/(1 − γ);
+      γ-contraction), plus e_a and the solve's σ;
     - for a random latent policy π_h (not optimal): its latent value (theory.bellman's
       evaluation of the reduced latent MDP) = the action-space KL-penalised value of its push-
-      forward (reference solve): 2ρ/(1 − γ); and KL(π_h ‖ p) = KL(π_a ‖ π_low) state by state
+      forward (reference solve): 2σ; and KL(π_h ‖ p) = KL(π_a ‖ π_low) state by state
       (theory.softmax.kl both): ``roundoff(A, 1 + max KL)``.
 
     Args:
@@ -161,7 +171,7 @@ def check_latent_kl_invariance(
     q_h = star.q - np.where(mdp.terminal[:, None], 0.0, tau * np.log(latent_prior))
     v_a, q_a, pi_a, e_a = _action_space_optimum(mdp, pi_low, tau)
     e_h = star.error_bound
-    rho = roundoff(1 + mdp.max_successors, 1 + value_scale(latent, tau))
+    rho = roundoff_tolerance(latent, tau)
     delta = e_h + e_a + rho
     pushed = push_forward(star.policy, sigma)
     random_pushed = push_forward(pi_h, sigma)
@@ -172,8 +182,10 @@ def check_latent_kl_invariance(
         # capped at 1, the most two probabilities can differ (the comparison says nothing once
         # δ/τ is of order 1: at τ = 1e-12 with rewards 1e6, say)
         "π*: push-forward = π_low·exp((Q − V)/τ)": float(np.expm1(min(2 * delta / tau, np.log(2.0)))),
-        "exact evaluation of the push-forward = V*": 2 * (e_h + rho) / (1 - mdp.gamma) + e_a,
-        "random π_h: latent value = action-space value": 2 * rho / (1 - mdp.gamma),
+        "exact evaluation of the push-forward = V*": 2 * e_h / (1 - mdp.gamma)
+        + e_a
+        + solve_roundoff(latent, tau),
+        "random π_h: latent value = action-space value": 2 * solve_roundoff(latent, tau),
         "random π_h: KL(π_h‖p) = KL(π_a‖π_low)": roundoff(A, 1 + sup(kl_h)),
     }
     measured = {

@@ -20,10 +20,11 @@ import theory.policy_gradient as pg
 from checks.algorithms import check_soft_policy_gradient
 from checks.base import registered
 from checks.hierarchy import check_latent_bijection_1d, check_latent_kl_invariance
-from mdps.generators import garnet, gridworld
+from mdps.generators import chain, garnet, gridworld
 from mdps.instances import LATENT_LAYERS_1D
 from mdps.strategies import finite_mdps, policies, temperatures
 from theory.bellman import boltzmann_policy, evaluate_policy
+from theory.solvers import value_scale
 
 STOCHASTIC = garnet(8, 3, 3, gamma=0.9, seed=1)
 GRID = gridworld(3, 3, gamma=0.9, slip=0.1)  # has a terminal goal state
@@ -167,6 +168,25 @@ def test_pushforward_entropy_of_an_affine_map_adds_its_log_slope(slope, shift, s
 @given(finite_mdps(max_states=4, max_actions=3), TAUS, st.integers(0, 2**16))
 def test_H5_holds_on_generated_mdps(mdp, tau, seed):
     res = check_latent_kl_invariance(mdp, tau, seed=seed)
+    assert res.passed, res.details
+
+
+@pytest.mark.parametrize(
+    "mdp, tau, seed",
+    [(chain(6, gamma=0.9, slip=0.1), 0.1, 5), (garnet(16, 3, 3, gamma=0.99, seed=2), 0.1, 0)],
+    ids=["chain", "garnet-0.99"],
+)
+def test_H5_reference_certificate_is_tight(mdp, tau, seed):
+    # A loose certificate would let the value comparisons pass whatever the latent side says.
+    res = check_latent_kl_invariance(mdp, tau, seed=seed)
+    assert res.passed, res.details
+    assert res.details["errors"]["action-space reference"] <= 1e-11 * (1 + value_scale(mdp, tau))
+
+
+@pytest.mark.parametrize("tau", [1e-12, 1e12])
+def test_H5_holds_at_extreme_temperatures_with_large_rewards(tau):
+    big = type(STOCHASTIC)(STOCHASTIC.P, 1e6 * STOCHASTIC.R, 0.9, name="big")
+    res = check_latent_kl_invariance(big, tau)
     assert res.passed, res.details
 
 
