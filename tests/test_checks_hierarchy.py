@@ -437,6 +437,11 @@ BAD = [
     (lambda: th.gibbs_density_1d(_log0, _log0, 1.0, bounds=(1, 0)), ValueError, "bounds must be"),
     (lambda: th.gibbs_density_1d(_log0, _log0, 1.0, bounds=(0, np.inf)), ValueError, "bounds must be finite"),
     (lambda: th.pushforward_entropy_1d(_log0, None, bounds=(0, 1)), TypeError, "log_det must be callable"),
+    (
+        lambda: th.pushforward_entropy_1d(lambda h: np.full(np.shape(h), -np.inf), _log0, bounds=(0, 1)),
+        ValueError,
+        "log_density is not finite",
+    ),
     (lambda: th.pushforward_log_density("x", 0.0), TypeError, "log_density"),
     (lambda: th.pushforward_log_density(np.zeros(3), np.zeros(2)), ValueError, "broadcast"),
     (lambda: pg.soft_policy_gradient(STOCHASTIC, THETA, 0.0, MU), ValueError, "temperature tau"),

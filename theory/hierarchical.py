@@ -157,17 +157,18 @@ def _check_bounds(bounds) -> tuple[float, float]:
     return lo, hi
 
 
-def _peak(ell: Callable, lo: float, hi: float) -> tuple[float, float, list[float]]:
+def _peak(ell: Callable, lo: float, hi: float, what: str) -> tuple[float, float, list[float]]:
     """(max ℓ, its argmax, quad breakpoints) of a log-density ℓ on [lo, hi].
 
     The argmax of ℓ on a grid is refined by a bounded scalar search between its neighbours; the
     width is where ℓ has dropped by 1 on each side (root-finding; the interval's end if it
-    never does), and the breakpoints sit at multiples of it (``_WIDTHS``).
+    never does), and the breakpoints sit at multiples of it (``_WIDTHS``). ``what`` names ℓ
+    in terms of the caller's arguments, for the error when ℓ is nowhere finite.
     """
     grid = np.linspace(lo, hi, _GRID)
     values = np.asarray(ell(grid), dtype=np.float64)
     if not np.isfinite(values).any():
-        raise ValueError("the log-density is not finite anywhere on the bounds")
+        raise ValueError(f"{what} is not finite anywhere on the bounds ({lo:g}, {hi:g})")
     i = int(np.nanargmax(np.where(np.isfinite(values), values, -np.inf)))
     left, right = grid[max(i - 1, 0)], grid[min(i + 1, _GRID - 1)]
     found = optimize.minimize_scalar(
@@ -188,13 +189,15 @@ def _peak(ell: Callable, lo: float, hi: float) -> tuple[float, float, list[float
     return float(top), float(mode), sorted(p for p in points if lo < p < hi)
 
 
-def _integrate(ell: Callable, weight: Callable, lo: float, hi: float) -> tuple[float, float, float]:
+def _integrate(
+    ell: Callable, weight: Callable, lo: float, hi: float, what: str
+) -> tuple[float, float, float]:
     """(I, abserr, m) with ∫_lo^hi exp(ℓ(h)) w(h) dh = e^m·I, by scipy.integrate.quad.
 
     The shift by m = max ℓ keeps exp from overflowing (g/τ of a reward 1e6 at τ = 1e-12); the
     breakpoints of :func:`_peak` let quad find the peak however narrow it is.
     """
-    top, _, points = _peak(ell, lo, hi)
+    top, _, points = _peak(ell, lo, hi, what)
     value, err = integrate.quad(
         lambda h: np.exp(ell(h) - top) * weight(h),
         lo,
@@ -255,7 +258,7 @@ def gibbs_density_1d(log_base, reward, tau, *, bounds) -> GibbsDensity1D:
       GibbsDensity1D.
     Raises:
       TypeError: ``log_base``, ``reward`` not callable; τ, ``bounds`` not real numbers.
-      ValueError: τ <= 0; ``bounds`` not (lo, hi) with lo < hi, finite; ℓ = log ν + g/τ not
+      ValueError: τ <= 0; ``bounds`` not (lo, hi) with lo < hi, finite; log ν + g/τ not
         finite anywhere on them.
     """
     check_callable(log_base, "log_base")
@@ -266,7 +269,7 @@ def gibbs_density_1d(log_base, reward, tau, *, bounds) -> GibbsDensity1D:
     def ell(h):
         return log_base(h) + reward(h) / t
 
-    z, err, top = _integrate(ell, lambda h: 1.0, lo, hi)
+    z, err, top = _integrate(ell, lambda h: 1.0, lo, hi, "log_base + reward/tau")
     return GibbsDensity1D(log_base, reward, t, (lo, hi), top + float(np.log(z)), err / z)
 
 
@@ -306,11 +309,12 @@ def pushforward_entropy_1d(log_density, log_det, *, bounds) -> tuple[float, floa
       (entropy in nats, quad's absolute error on it).
     Raises:
       TypeError: an argument not callable, ``bounds`` not real numbers.
-      ValueError: ``bounds`` not (lo, hi) with lo < hi, finite.
+      ValueError: ``bounds`` not (lo, hi) with lo < hi, finite; ``log_density`` not finite
+        anywhere on them.
     """
     check_callable(log_density, "log_density")
     check_callable(log_det, "log_det")
     lo, hi = _check_bounds(bounds)
-    value, err, top = _integrate(log_density, lambda h: log_det(h) - log_density(h), lo, hi)
+    value, err, top = _integrate(log_density, lambda h: log_det(h) - log_density(h), lo, hi, "log_density")
     scale = float(np.exp(top))
     return value * scale, err * scale
