@@ -1,8 +1,10 @@
-"""MENTS and UCT on array-backed trees, many independent searches in lockstep.
+"""MENTS, UCT, BTS and DENTS on array-backed trees, many independent searches in lockstep.
 
 Source: seed deck, slides "Algorithm: Maximum entropy monte-carlo planning"; Xiao et al. 2019,
 "Maximum entropy Monte-Carlo planning" (NeurIPS); UCT: Kocsis & Szepesvári 2006, "Bandit based
-Monte-Carlo planning" (UCB1 at every node).
+Monte-Carlo planning" (UCB1 at every node); BTS and DENTS: Painter, Baioumy, Hawes, Lacerda 2023,
+"Monte Carlo tree search with Boltzmann exploration" (NeurIPS), as in Painter's DPhil thesis,
+ch. 4 (followups-notes §3.2–3.3).
 
 Problems. Any deterministic finite-horizon :class:`~mdps.finite.FiniteMDP` whose states reachable
 from the root (state 0) form a tree: every reachable non-terminal state has exactly one parent
@@ -23,10 +25,18 @@ paper's Q_init = 0, also for MENTS's unvisited actions inside F_τ).
   leaf edge: Q_sft(s, a) = W(s, a)/N(s, a), the mean observed leaf value;
   inner edge: Q_sft(s, a) = r(s, a) + F_τ(Q_sft(s', ·)), s' the successor;
   final action argmax_a Q_sft(root, a).
+- BTS (Boltzmann search policy, Bellman backups): π(a|s) = (1 − λ_s) ρ(a|s) + λ_s/|A|,
+  ρ ∝ exp(Q̄(s, ·)/τ), λ_s = min(1, ε/log(e + N(s))); inner edge Q̄(s, a) = r(s, a) + max of
+  Q̄(s', ·) over visited actions; leaf edge: the mean; final action argmax_a Q̄(root, a).
+- DENTS: BTS whose tree policy sees Q̄(s, ·) + β(N(s)) H_Q(s, ·), with entropy estimates
+  H_Q(s, a) = H(π(·|s')) + Σ_b π(b|s') H_Q(s', b) ``[R·S, A]`` kept beside Q̄ (0 on leaf edges);
+  backups and final action are BTS's.
 - UCT (UCB1 tree policy, mean backups): the action of largest
   Q̄(s, a) + c·sqrt(log N(s)/N(s, a)) (unvisited actions first; ties uniformly at random),
   Q̄(s, a) = W(s, a)/N(s, a) the mean return; final action argmax_a Q̄(root, a) ("max value",
   the default) or argmax_a N(root, a) ("most visited"); both are in the result.
+At each checkpoint the result also holds the return of the recommendation policy, the final
+rule applied at every state from the root (:attr:`SearchResult.path_returns`).
 
 Draw order (what makes a seed reproducible, and lets a test replay a simulation by hand): per
 simulation, one ``rng.random(R)`` per depth 0, …, H − 1 (the inverse-CDF draw of each run's
