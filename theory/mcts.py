@@ -288,8 +288,8 @@ def dents_beta(n_total) -> np.ndarray:
     """DENTS's default entropy weight β(N) = 1/√(1 + N), decaying with the visits N(s).
 
     Source: Painter et al. 2023, DENTS (thesis §4.2.2): any β with β(N)/α(N) → 0 (here α = τ
-    constant, so β → 0); 1/√(1 + m) with initial value 1 is the default decay of the authors'
-    code (``DentsManagerArgs``).
+    constant, so β → 0); 1/√(1 + m) with initial value 1 is the default entropy coefficient of the
+    authors' code (``DentsManagerArgs``: ``SqrtSchedule(1.0)``).
 
     Args:
       n_total: ``[...]`` N(s) >= 0.
