@@ -358,7 +358,7 @@ def plot_boltzmann_search(d: BoltzmannSearchData) -> Figure:
     τ (log scale) with Clopper–Pearson bands and the threshold marked."""
     n, final = DCHAIN
     with styled():
-        fig, axes = new_figure(1, 2, width=11.0, height=4.6, sharey=True)
+        fig, axes = new_figure(1, 2, width=6.0, height=4.6, sharey=True)
         panels = (
             (
                 axes[0],
