@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from matplotlib.figure import Figure
 
 from figures import dynamics, sampling, search, softmax, temperature
+from figures._common import LEVEL
+from theory.mcts import d_chain_critical_temperature, entropy_trap_critical_temperature
 
 __all__ = ["FIGURES", "FigureSpec", "select"]
 
@@ -146,6 +148,25 @@ _SPECS = (
         "τCV²/(2M) and τ²CV²/M (dashed) once M is large compared with CV² ≈ 1 (at M = 1, 2 they "
         "are not yet asymptotic). Bands: 99 % confidence intervals over independent runs.",
         ("E1",),
+    ),
+)
+
+# --- BTS and DENTS beside MENTS and UCT (G5, G6): every number from the figure's settings ---
+_SPECS += (
+    FigureSpec(
+        "boltzmann_search",
+        search.boltzmann_search,
+        "The share of runs whose recommendation is reward-optimal, against the search temperature τ "
+        f"(log scale), after a fixed budget, with {LEVEL:.0%} Clopper–Pearson bands. (a) The modified "
+        f"D-chain (D = {search.DCHAIN[0]}, R_f = {search.DCHAIN[1]:g}): MENTS recommends the "
+        f"reward-optimal root action L only below τ_c = {d_chain_critical_temperature(*search.DCHAIN):.4f}, "
+        "where the soft optimum switches to R (G4); BTS and DENTS, whose backups and "
+        "recommendations use the hard max, recommend L at every τ (G5). (b) The entropy trap "
+        f"(D = K = {search.TRAP[0]}): above τ_trap = 1/(K log 2) = "
+        f"{entropy_trap_critical_temperature(search.TRAP[1]):.4f} the soft optimum at the trap's exit "
+        "enters the zero-reward entropy chain and MENTS's recommended path follows it, while BTS and "
+        "DENTS take the exit (G6). UCT has no temperature: its one result is drawn flat.",
+        ("G4", "G5", "G6"),
     ),
 )
 

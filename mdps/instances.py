@@ -10,6 +10,7 @@ into densities, samplers and exact answers is in ``theory`` (``theory.bandit``, 
 
 E2W's ε and MENTS's ε are distinct settings that happen to share the value 0.1 (the bandit
 experiments' choice and the synthetic-tree experiments' choice), so they have distinct names.
+BTS and DENTS (G5–G7) search with the settings of MENTS they are compared with.
 """
 
 from __future__ import annotations
@@ -20,12 +21,16 @@ from scipy import stats
 __all__ = [
     "BANDITS",
     "BOLTZMANN_MIXTURES",
+    "CHAIN_EPSILON",
     "CONTINUOUS_SOFT_VALUES",
     "E2W_EPSILON",
     "LATENT_LAYERS_1D",
     "MCTS_EPSILON",
     "MCTS_SIGMA",
     "MCTS_TAU",
+    "MODIFIED_D_CHAIN",
+    "TRAP_TAU_ABOVE",
+    "TRAP_TAU_BELOW",
     "UCT_C",
 ]
 
@@ -146,3 +151,18 @@ LATENT_LAYERS_1D = {
         (-9.0, 9.0),
     ),
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# MENTS, BTS and DENTS on the D-chain and the entropy trap (G5, G6)
+# ---------------------------------------------------------------------------------------------
+#: The modified D-chain (D, R_f) of G4 and G5: the reward-optimal root action is L (0.9 > 1/2),
+#: the soft-optimal one R above τ_c ≈ 0.1386 (Painter et al. 2023; followups-notes §3.5).
+MODIFIED_D_CHAIN = (10, 0.5)
+#: Exploration ε of MENTS, BTS and DENTS on the D-chain and the entropy trap: ε = 1, as in G4
+#: (the far end of a chain is found only by exploring it) and in the notes' qualitative check
+#: (followups-notes §3.5).
+CHAIN_EPSILON = 1.0
+#: The entropy trap's temperatures: TRAP_TAU_ABOVE = 1 is above τ_trap(k) = 1/(k log 2) for
+#: every k >= 2 (0.72 at k = 2), TRAP_TAU_BELOW = 0.1 below it for every k <= 14 (0.103).
+TRAP_TAU_ABOVE, TRAP_TAU_BELOW = 1.0, 0.1
