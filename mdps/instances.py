@@ -5,7 +5,8 @@ F2), the search settings of MENTS and UCT (G1–G4), the Boltzmann mixture targe
 and the continuous soft values of the importance-sampling check (E1). The math that turns them
 into densities, samplers and exact answers is in ``theory`` (``theory.bandit``, ``theory.mcts``,
 ``theory.sampling``); the choices are argued where they are tested (``checks.bandit``,
-``checks.mcts``, ``checks.svgd``, ``checks.importance_sampling``).
+``checks.mcts``, ``checks.svgd``, ``checks.importance_sampling``). Also the two-action MDP of
+Asadi & Littman and its inverse temperatures (R5, ``theory.mellowmax``, ``checks.regularizers``).
 
 E2W's ε and MENTS's ε are distinct settings that happen to share the value 0.1 (the bandit
 experiments' choice and the synthetic-tree experiments' choice), so they have distinct names.
@@ -16,14 +17,20 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from mdps.finite import FiniteMDP
+
 __all__ = [
     "BANDITS",
+    "BOLTZMANN_EXPANSION_PAIR",
     "BOLTZMANN_MIXTURES",
     "CONTINUOUS_SOFT_VALUES",
     "E2W_EPSILON",
     "MCTS_EPSILON",
     "MCTS_SIGMA",
     "MCTS_TAU",
+    "MELLOWMAX_BETA",
+    "MELLOWMAX_BETA_SCAN",
+    "MELLOWMAX_MDP",
     "UCT_C",
 ]
 
@@ -108,3 +115,39 @@ CONTINUOUS_SOFT_VALUES = {
         10.0,
     ),
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# Mellowmax and the Boltzmann operator (R5)
+# ---------------------------------------------------------------------------------------------
+def _mellowmax_mdp() -> FiniteMDP:
+    stay = np.array([0.66, 0.99])
+    P = np.zeros((2, 2, 2))
+    P[0, :, 0], P[0, :, 1], P[1, :, 1] = stay, 1.0 - stay, 1.0
+    return FiniteMDP(
+        P,
+        np.array([[0.122, 0.033], [0.0, 0.0]]),
+        0.98,
+        terminal=np.array([False, True]),
+        name="Asadi-Littman two-action MDP",
+    )
+
+
+#: The two-action MDP of Asadi & Littman 2017 (arXiv 1612.05628), on which Boltzmann generalised
+#: value iteration has several fixed points: state 0 = s₁, state 1 terminal; action a: reward
+#: 0.122, stays in s₁ w.p. 0.66 (else terminates); action b: reward 0.033, stays w.p. 0.99;
+#: γ = 0.98. The parameters are those of two independent reproductions (followups notes §7),
+#: not read in the paper itself.
+MELLOWMAX_MDP = _mellowmax_mdp()
+
+#: β = ω = 16.55, the inverse temperature of the paper's experiments (the same reproductions).
+MELLOWMAX_BETA = 16.55
+
+#: The β scanned for fixed points of Boltzmann GVI on :data:`MELLOWMAX_MDP`: 16 to 17.5 by 0.02
+#: (the notes find three fixed points for β in about [16.874, 17.044]), and β = 16.55.
+MELLOWMAX_BETA_SCAN = tuple(sorted({MELLOWMAX_BETA, *(round(16.0 + 0.02 * i, 2) for i in range(76))}))
+
+#: A pair (x, y) where the Boltzmann average at β = 1 expands the sup-norm distance:
+#: ‖x − y‖∞ = 0.5 but boltz₁(y) − boltz₁(x) = 0.5898 (followups notes §7, derived there). Since
+#: boltz_β(x) = boltz₁(βx)/β, the pair (x/β, y/β) does the same at every β.
+BOLTZMANN_EXPANSION_PAIR = (np.array([0.0, 2.4]), np.array([-0.5, 2.9]))
