@@ -1,5 +1,5 @@
-"""Claims R1, R4 (regularised MDPs: Legendre–Fenchel facts, sparsemax), R6 (entropy-regularised
-NPG) and R7 (the soft performance difference identity).
+"""Claims R1, R4 (regularised MDPs: Legendre–Fenchel facts, sparsemax), R5 (mellowmax), R6
+(entropy-regularised NPG) and R7 (the soft performance difference identity).
 
 R1: for each regulariser Ω of :mod:`theory.regularizers` (Shannon, Tsallis, KL to a non-uniform
 prior), the regularised value is the conjugate (τΩ)*(q) = max_π ⟨π, q⟩ − τΩ(π) (against an
@@ -28,6 +28,17 @@ and its exact-evaluation iterates obey the linear-rate bound recalled from Cen e
 (checked here, not cited: the notes confirm only the paper's abstract). R7: Ṽ*(ρ) − Ṽ^π(ρ) =
 (1/(1 − γ)) E_{d^π_ρ}[τ KL(π‖π*)], derived here. Their seams (the update; the divergence, its
 constant and π*) are guarded the same way; no roles.
+
+R5 (Asadi & Littman 2017, whose introduction states that the Boltzmann operator is not a
+non-expansion; the rest derived here): :func:`theory.mellowmax.mellowmax` against the paper's
+definition in 40-digit mpmath and against an SLSQP maximum of ⟨π, x⟩ − KL(π‖uniform)/ω; its
+non-expansion on seeded pairs; a pair that the Boltzmann average expands (values from mpmath);
+and every fixed point of Boltzmann and mellowmax generalised value iteration on the paper's
+two-action MDP (``mdps.instances.MELLOWMAX_MDP``) over a β scan, counted by a closed form (the
+critical points of the fixed-point equation are the roots of a quadratic) and located in 40
+digits, independently of the grid-and-brentq finder under test. Seams: the operators and the
+finder (negative controls pass the Boltzmann average as mellowmax, and a finder that misses
+roots); no roles.
 """
 
 from __future__ import annotations

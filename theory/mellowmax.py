@@ -107,8 +107,9 @@ def one_state_fixed_points(mdp: FiniteMDP, summary, *, grid: int = FIXED_POINT_G
     v < min_a u_a every Q_a(v) exceeds v and for v > max_a u_a every Q_a(v) is below it (derived
     here). A summary operator between min and max (a mean: Boltzmann, mellowmax, max) therefore
     has all its fixed points in [min u, max u]. The function g(v) = ⊗(Q(v)) − v is evaluated
-    on ``grid`` equal cells of that bracket, and each cell where g changes sign (or vanishes at
-    a node) is refined by scipy's ``brentq`` to a few ulps.
+    on ``grid`` equal cells of that bracket (widened by 2¹⁶ ulps over min_a(1 − γp_a), see the
+    code), and each cell where g changes sign (or vanishes at a node) is refined by scipy's
+    ``brentq`` to a few ulps.
 
     Limitation: two roots inside one cell (a double root, at the parameter where the count
     changes) leave no sign change and are missed; claim R5 checks the count against a closed
@@ -130,10 +131,16 @@ def one_state_fixed_points(mdp: FiniteMDP, summary, *, grid: int = FIXED_POINT_G
     _, r, stay = _one_state(mdp)
     check_callable(summary, "summary")
     n = check_int(grid, "grid", low=2)
-    u = r / (1.0 - mdp.gamma * stay)
+    d = 1.0 - mdp.gamma * stay
+    u = r / d
     lo, hi = float(u.min()), float(u.max())
     if lo == hi:  # every action's line crosses the diagonal at the same point
         return np.array([lo])
+    # Widen the bracket by δ: at lo − δ every Q_a(v) − v >= min_a d_a·δ, which dwarfs the round-off
+    # of g, so g(lo − δ) > 0 and g(hi + δ) < 0 as computed. This keeps a root within round-off of
+    # an end of [lo, hi] (where g computed at that end may have the wrong sign) inside a bracket.
+    delta = 2.0**16 * EPS * (1.0 + max(abs(lo), abs(hi))) / float(d.min())
+    lo, hi = lo - delta, hi + delta
 
     def g(v):
         return np.asarray(summary(r + mdp.gamma * stay * np.asarray(v)[..., None]), dtype=np.float64) - v
