@@ -44,6 +44,8 @@ roots); no roles.
 from __future__ import annotations
 
 import functools
+import itertools
+from dataclasses import dataclass
 
 import mpmath as mp
 import numpy as np
@@ -69,32 +71,44 @@ from checks.base import (
     largest,
     register,
     solve_roundoff,
+    sup,
 )
 from checks.subjects import OWN, Subjects
 from checks.suite import check_size, mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
-from mdps.instances import BOLTZMANN_EXPANSION_PAIR, MELLOWMAX_BETA, MELLOWMAX_BETA_SCAN, MELLOWMAX_MDP
+from mdps.instances import (
+    BIAS_INSTANCES,
+    BOLTZMANN_EXPANSION_PAIR,
+    MELLOWMAX_BETA,
+    MELLOWMAX_BETA_SCAN,
+    MELLOWMAX_MDP,
+)
 from mdps.validation import check_policy, check_real, check_simplex, check_tau
-from theory.bellman import boltzmann_policy, evaluate_policy
+from theory.bellman import boltzmann_policy, evaluate_policy, soft_bellman_operator
+from theory.lp import LP_FEASIBILITY_TOL, classical_lp_values
 from theory.mellowmax import boltzmann_average, mellowmax, one_state_fixed_points
 from theory.npg import npg_update
 from theory.regularizers import KLToPrior, Regularizer, Shannon, Tsallis
 from theory.roundoff import roundoff
 from theory.softmax import kl, soft_value
-from theory.solvers import exact_optimum
+from theory.solvers import exact_optimum, exact_tolerance
 
 __all__ = [
     "R1",
+    "R2",
+    "R3",
     "R4",
     "R5",
     "R6",
     "R7",
+    "check_bias",
     "check_boltzmann_expansion",
     "check_gvi_fixed_points",
     "check_legendre_fenchel",
     "check_mellowmax",
     "check_non_expansion",
     "check_npg",
+    "check_regularized_operators",
     "check_soft_performance_difference",
     "check_sparse_supports",
     "check_sparsemax",
@@ -153,8 +167,8 @@ def _penalty_size(reg: Regularizer, k: int, tau: float) -> float:
     Taken from ``penalty`` (the definition of Ω, which R1 checks the value and greedy against),
     not from the value or greedy under test.
     """
-    points = [*np.eye(k), np.full(k, 1.0 / k)]
-    return max(abs(_penalty(reg, p, tau)) for p in points)
+    points = np.vstack([np.eye(k), np.full(k, 1.0 / k)])
+    return float(np.abs(_finite(np.asarray(reg.penalty(points, tau), dtype=np.float64), "penalty")).max())
 
 
 # --- R1 ------------------------------------------------------------------------------------------
@@ -1105,3 +1119,316 @@ def battery_mellowmax(*, seed: int, size: str) -> CheckResult:
     betas = MELLOWMAX_BETA_SCAN if size != "quick" else sorted({MELLOWMAX_BETA, *MELLOWMAX_BETA_SCAN[::5]})
     results.append(check_gvi_fixed_points(MELLOWMAX_MDP, betas))
     return fold(R5, results)
+
+
+# --- R2, R3: the regularised MDP ---------------------------------------------------------------
+R2 = Claim(
+    "R2",
+    "T_Ω Q = r + γP(τΩ)*(Q) is monotone, T(Q + c) = TQ + γc, ‖TQ − TQ'‖∞ <= γ‖Q − Q'‖∞; the greedy "
+    "policy of its fixed point maximises V^π_Ω = (I − γP_π)⁻¹(r_π − τΩ(π)) over all π "
+    "(Shannon, Tsallis, KL to a prior)",
+    SOURCE_GEIST,
+)
+R3 = Claim(
+    "R3",
+    "v* − τ(U − L)/(1−γ) <= v^{π*_Ω} <= v* (unregularised value of the regularised optimum); "
+    "v* − τU/(1−γ) <= v*_Ω <= v* − τL/(1−γ); Tsallis: v* − v^{π*_Ω} <= τ/(2(1−γ)) whatever K",
+    SOURCE_GEIST,
+)
+
+
+@dataclass(frozen=True)
+class _Finite(Regularizer):
+    """The regulariser under test with every output scanned: a NaN or inf raises
+    :class:`NonFiniteSubject` and a greedy policy off the simplex :class:`SubjectError` (the check's
+    FAIL), also deep inside the project's operator and solver, which it is handed to."""
+
+    inner: Regularizer
+
+    def penalty(self, pi, tau) -> np.ndarray:
+        return _finite(np.asarray(self.inner.penalty(pi, tau), dtype=np.float64), "penalty")
+
+    def value(self, q, tau) -> np.ndarray:
+        return _finite(np.asarray(self.inner.value(q, tau), dtype=np.float64), "value")
+
+    def greedy(self, q, tau) -> np.ndarray:
+        out = _finite(np.asarray(self.inner.greedy(q, tau), dtype=np.float64), "greedy")
+        try:
+            return check_simplex(out, "greedy(q, tau)", shape=np.shape(q))
+        except ValueError as err:  # off the simplex: the subject's FAIL, not the solver's ERROR
+            raise SubjectError(f"subject 'regularizer': {err}") from None
+
+    def bounds(self, n_actions) -> tuple[float, float]:
+        low, high = _finite(np.asarray(self.inner.bounds(n_actions), dtype=np.float64), "bounds")
+        return float(low), float(high)
+
+
+def _exact_values(mdp: FiniteMDP, pi: np.ndarray, tau: float, reg: Regularizer) -> np.ndarray:
+    """V^π_Ω = (I − γP_π)⁻¹ b, b = r_π − τΩ(π) on non-terminal states and 0 on terminal ones, by
+    numpy's dense solve: the reference R2 checks ``evaluate_policy`` against. ``[S]``."""
+    P_pi = np.einsum("sa,sat->st", pi, mdp.dense_P())
+    b = np.where(mdp.terminal, 0.0, (pi * mdp.R).sum(axis=1) - np.asarray(reg.penalty(pi, tau)))
+    return np.linalg.solve(np.eye(mdp.n_states) - mdp.gamma * P_pi, b)
+
+
+def _value_size(mdp: FiniteMDP, tau: float, reg: Regularizer) -> float:
+    """M = (‖r‖∞ + max|τΩ|)/(1 − γ), max|τΩ| over the vertices and the uniform policy (from
+    ``penalty``): the size of the regularised values."""
+    return (np.abs(mdp.R).max() + _penalty_size(reg, mdp.n_actions, tau)) / (1 - mdp.gamma)
+
+
+def _mdp_roundoff(mdp: FiniteMDP, magnitude: float) -> float:
+    """Round-off of R2's and R3's value comparisons: a dense solve of S unknowns (or an operator
+    application: A + successors terms) on numbers of size 1 + ``magnitude`` (M of
+    :func:`_value_size`, plus the size of Q where one is given), times the condition number
+    (1 + γ)/(1 − γ) of I − γP_π."""
+    ops = mdp.n_states + mdp.n_actions + mdp.max_successors + 2
+    return roundoff(ops, (1 + magnitude) * (1 + mdp.gamma) / (1 - mdp.gamma))
+
+
+def _certified_optimum(mdp: FiniteMDP, tau: float, reg: Regularizer, r: float):
+    """(Q̂ ``[S, A]``, ε, residual comparison): the regularised optimum by ``exact_optimum``, and a
+    bound ε >= ‖Q̂ − Q*_Ω‖∞ from its residual through the operator, ε = (‖TQ̂ − Q̂‖∞ + r)/(1 − γ)
+    (T is a γ-contraction: ‖Q̂ − Q*‖ <= ‖TQ̂ − Q̂‖ + γ‖Q̂ − Q*‖), not from the solver's own figure.
+    The residual itself is compared with what ``exact_optimum`` is asked for, (1 + γ) times
+    :func:`theory.solvers.exact_tolerance` (Shannon's value scale) plus r, never with the
+    solver's certificate (computed with the same, possibly broken, regulariser): a regulariser
+    whose value, greedy and penalty disagree leaves the solver off T's fixed point."""
+    q = np.asarray(exact_optimum(mdp, tau, regularizer=reg).q, dtype=np.float64)
+    residual = sup(soft_bellman_operator(mdp, q, tau, regularizer=reg) - q)
+    return q, (residual + r) / (1 - mdp.gamma), (residual, (1 + mdp.gamma) * exact_tolerance(mdp, tau) + r)
+
+
+def _rival_policies(mdp: FiniteMDP, pi_hat: np.ndarray, rng: np.random.Generator, n_det: int, n_random: int):
+    """Policies to beat π̂: every deterministic one when there are at most ``n_det``, else ``n_det``
+    seeded ones; ``n_random`` Dirichlet ones; and π̂ moved towards each of two of them by
+    λ = 1e-3, 1e-2, 0.1 (where a wrong greedy policy is beaten first)."""
+    S, A = mdp.R.shape
+    eye = np.eye(A)
+    if A**S <= n_det:
+        det = [eye[list(c)] for c in itertools.product(range(A), repeat=S)]
+    else:
+        det = [eye[rng.integers(A, size=S)] for _ in range(n_det)]
+    stochastic = list(rng.dirichlet(np.ones(A), size=(n_random, S)))
+    near = [(1 - lam) * pi_hat + lam * p for p in (det[0], stochastic[0]) for lam in (1e-3, 1e-2, 0.1)]
+    return det + stochastic + near
+
+
+@R2.subjects("regularizer")
+def check_regularized_operators(
+    mdp: FiniteMDP,
+    tau: float,
+    *,
+    regularizer: Regularizer | None = None,
+    seed: int = 0,
+    n_det: int = 32,
+    n_random: int = 8,
+) -> CheckResult:
+    """R2 on one (MDP, τ > 0, Ω): the regularised Bellman operator and the optimality of the
+    greedy policy of its fixed point.
+
+    T is ``soft_bellman_operator(mdp, ·, τ, regularizer=Ω)``, (TQ)(s, a) = r(s, a) +
+    γ Σ_s' P(s'|s, a) (τΩ)*(Q(s', ·)), with (τΩ)* = 0 on terminal states. With seeded Q tables
+    Q₁ of the size M = (‖r‖∞ + max|τΩ|)/(1 − γ) of the values, compared:
+
+    - monotone: TQ₁ <= T(Q₁ + D) for a D >= 0;
+    - translation: T(Q₁ + c) = TQ₁ + γc·P(non-terminal | s, a) (γc when no state is terminal:
+      (τΩ)*(q + c) = (τΩ)*(q) + c, and terminal successors contribute 0);
+    - contraction: ‖TQ₁ − T(Q₁ + D)‖∞ <= γ‖D‖∞ for D random, random signs, a constant (where the
+      ratio is γ·max P(non-terminal), its largest: the searched worst direction), and one state's
+      row;
+    - the fixed point: Q̂ from ``exact_optimum(..., regularizer=Ω)``, its residual through T
+      within (1 + γ)·exact_tolerance + r, and ε = (‖TQ̂ − Q̂‖ + r)/(1 − γ) >= ‖Q̂ − Q*‖ by the
+      contraction (:func:`_certified_optimum`);
+    - ``evaluate_policy(..., regularizer=Ω)`` against an independent dense solve of
+      V^π_Ω = (I − γP_π)⁻¹(r_π − τΩ(π)) (0 on terminal states), on π̂ = greedy(Q̂) and two rivals;
+    - V^{π̂}_Ω = (τΩ)*(Q̂) (V^{π̂} is within 2ε/(1 − γ) of V*_Ω: derived here, T_{π̂}Q̂ = TQ̂ gives
+      ‖Q^{π̂} − Q*‖ <= 2γε/(1 − γ); and (τΩ)*(Q̂) is within ε of V*), allowed ε + 2ε/(1 − γ) + r;
+    - no policy beats π̂: max_s V^π_Ω(s) − V^{π̂}_Ω(s) <= 2ε/(1 − γ) + 2r over the rivals of
+      :func:`_rival_policies` (values by the dense solve).
+
+    r = :func:`_mdp_roundoff` of M (:func:`_value_size`). Source: Geist et al. 2019 (Prop. 2 and
+    Thm 1 as the notes recall them from a secondary summary); derived here.
+
+    Args:
+      mdp: infinite-horizon MDP.
+      tau: temperature τ > 0.
+      regularizer: the regulariser under test (default :class:`theory.regularizers.Shannon`).
+      seed: seeds the Q tables and the rival policies.
+      n_det, n_random: deterministic and Dirichlet rivals (:func:`_rival_policies`).
+    Returns:
+      CheckResult; ``details["contraction ratio"]`` the largest ‖TQ₁ − TQ₂‖/‖Q₁ − Q₂‖ seen.
+    """
+    tau = check_tau(tau, positive=True, why="claim R2 is about τ > 0")
+    reg = _Finite(Shannon() if regularizer is None else regularizer)
+    gamma = mdp.gamma
+    rng = np.random.default_rng(seed)
+    scale = 1 + _value_size(mdp, tau, reg)
+    r = _mdp_roundoff(mdp, scale)
+
+    def T(q):
+        return soft_bellman_operator(mdp, q, tau, regularizer=reg)
+
+    q1 = scale * rng.normal(size=mdp.R.shape)
+    t1 = T(q1)
+    r_q = _mdp_roundoff(mdp, 5 * scale)  # Q₁ + D is at most about 4·scale
+    c = 0.75 * scale
+    live_next = mdp.expected_next((~mdp.terminal).astype(np.float64))
+    comparisons = {
+        "monotone: TQ - T(Q + D), D >= 0": (
+            excess(t1 - T(q1 + scale * np.abs(rng.normal(size=q1.shape)))),
+            2 * r_q,
+        ),
+        "translation: |T(Q + c) - TQ - gamma c P(live)|": (
+            sup(T(q1 + c) - t1 - gamma * c * live_next),
+            2 * r_q,
+        ),
+    }
+    row = np.zeros_like(q1)
+    row[rng.integers(mdp.n_states)] = scale
+    directions = {
+        "random": scale * rng.normal(size=q1.shape),
+        "random signs": scale * rng.choice([-1.0, 1.0], size=q1.shape),
+        "constant": np.full_like(q1, c),
+        "one state's row": row,
+    }
+    worst, ratio = -np.inf, 0.0
+    for d in directions.values():
+        gap, size = sup(T(q1 + d) - t1), sup(d)
+        worst, ratio = largest(worst, gap - gamma * size), max(ratio, gap / size)
+    comparisons["contraction: |TQ - TQ'| - gamma |Q - Q'| (worst direction)"] = (worst, 2 * r_q)
+
+    q_hat, eps, residual = _certified_optimum(mdp, tau, reg, r)
+    comparisons["|TQ* - Q*| of the solver's fixed point"] = residual
+    pi_hat = reg.greedy(q_hat, tau)
+    v_star = np.where(mdp.terminal, 0.0, np.asarray(reg.value(q_hat, tau)))
+    v_hat = _exact_values(mdp, pi_hat, tau, reg)
+    rivals = _rival_policies(mdp, pi_hat, rng, n_det, n_random)
+    comparisons["|evaluate_policy - dense solve|"] = (
+        max(
+            sup(evaluate_policy(mdp, p, tau, regularizer=reg).v - _exact_values(mdp, p, tau, reg))
+            for p in (pi_hat, rivals[0], rivals[-1])
+        ),
+        r,
+    )
+    loss = 2 * eps / (1 - gamma)
+    comparisons["|V^greedy - value(Q*)|"] = (sup(v_hat - v_star), eps + loss + r)
+    comparisons["max_pi V^pi - V^greedy (rivals)"] = (
+        largest(*(np.max(_exact_values(mdp, p, tau, reg) - v_hat) for p in rivals)),
+        loss + 2 * r,
+    )
+    return R2.worst_of(
+        comparisons,
+        {
+            "instance": instance_label(mdp, tau),
+            "regularizer": repr(regularizer),
+            "contraction ratio": ratio,
+            "rivals": len(rivals),
+        },
+    )
+
+
+@R3.subjects("regularizer")
+def check_bias(mdp: FiniteMDP, tau: float, *, regularizer: Regularizer | None = None) -> CheckResult:
+    """R3 on one (MDP, τ > 0, Ω): the bias of the regularised optimum, in the band of its bounds.
+
+    With (L, U) = ``bounds(A)`` and V_Ω^π = V^π − τ(I − γP_π)⁻¹Ω_π (Ω_π(s) = Ω(π(·|s)) on
+    non-terminal states, 0 on terminal ones), derived here: (I − γP_π)⁻¹ is non-negative with
+    row sums m_π(s) in [0, 1/(1 − γ)] (below 1/(1 − γ) where terminal states are reached), so for
+    L <= 0 <= U (Shannon, Tsallis and KL all have it)
+
+        V^π − τU/(1 − γ) <= V^π − τU·m_π <= V^π_Ω <= V^π − τL·m_π <= V^π − τL/(1 − γ).
+
+    At π = π*_Ω and at the classical optimum π₀ this gives, with V*_Ω >= V^{π₀}_Ω,
+
+        v* − τU/(1 − γ) <= V*_Ω <= v* − τL/(1 − γ),
+        v* − τ(U − L)/(1 − γ) <= V*_Ω + τL/(1 − γ) <= v^{π*_Ω} <= v*,
+
+    the bands checked (the first as stated by Geist et al.'s Prop. 3 per the notes' secondary
+    summary; with terminal states it needs L <= 0 <= U). For Tsallis U − L = (K − 1)/(2K) < ½, so
+    v* − v^{π*_Ω} <= τ/(2(1 − γ)) for every K, compared against that K-free constant directly
+    (not against ``bounds``).
+
+    References, none the function under test: v* by the classical LP
+    (:func:`theory.lp.classical_lp_values`, to 10·LP_FEASIBILITY_TOL·(1 + ‖v*‖)/(1 − γ));
+    π̂ = greedy(Q̂) with Q̂ from ``exact_optimum(..., regularizer=Ω)`` certified to ε through
+    the operator's residual (:func:`_certified_optimum`); v^{π̂} by ``evaluate_policy`` at τ = 0
+    (no regulariser) and V^{π̂}_Ω by ``evaluate_policy(..., regularizer=Ω)``. π̂ is not π*: for a
+    1-strongly convex Ω the greedy map is 1/τ-Lipschitz in ℓ2, so ‖π̂ − π*‖₁ <= Aε/τ per state and
+    |v^{π̂} − v^{π*}| <= Aε‖r‖∞/(τ(1 − γ)²); V^{π̂}_Ω <= V*_Ω <= V^{π̂}_Ω + 2ε/(1 − γ) (R2's
+    docstring). Plus round-off r = :func:`_mdp_roundoff` of M (:func:`_value_size`).
+
+    Args:
+      mdp: infinite-horizon MDP.
+      tau: temperature τ > 0.
+      regularizer: the regulariser under test (default Shannon); negative controls pass one with
+        a band too narrow.
+    Returns:
+      CheckResult; ``details["bias ratio"]`` = max_s (v* − v^{π̂})/(τ(U − L)/(1 − γ)).
+    """
+    tau = check_tau(tau, positive=True, why="claim R3 is about τ > 0")
+    reg = _Finite(Shannon() if regularizer is None else regularizer)
+    gamma = mdp.gamma
+    r = _mdp_roundoff(mdp, _value_size(mdp, tau, reg))
+    low, high = reg.bounds(mdp.n_actions)
+    v_star = classical_lp_values(mdp)
+    lp = 10 * LP_FEASIBILITY_TOL * (1 + sup(v_star)) / (1 - gamma)
+    q_hat, eps, residual = _certified_optimum(mdp, tau, reg, r)
+    pi_hat = reg.greedy(q_hat, tau)
+    v_pi = evaluate_policy(mdp, pi_hat, 0.0).v
+    v_reg = evaluate_policy(mdp, pi_hat, tau, regularizer=reg).v
+    d_pi = mdp.n_actions * eps * np.abs(mdp.R).max() / (tau * (1 - gamma) ** 2)
+    loss = 2 * eps / (1 - gamma)
+    band = tau * (high - low) / (1 - gamma)
+    comparisons = {
+        "|TQ* - Q*| of the solver's fixed point": residual,
+        "v^pi*_Omega - v*": (excess(v_pi - v_star), lp + r + d_pi),
+        "v* - tau (U - L)/(1 - gamma) - v^pi*_Omega": (excess(v_star - band - v_pi), lp + r + d_pi),
+        "v* - tau U/(1 - gamma) - v*_Omega": (excess(v_star - tau * high / (1 - gamma) - v_reg), lp + r),
+        "v*_Omega - v* + tau L/(1 - gamma)": (
+            excess(v_reg - v_star + tau * low / (1 - gamma)),
+            lp + r + loss,
+        ),
+    }
+    if isinstance(regularizer, Tsallis):
+        comparisons["Tsallis: v* - v^pi*_Omega - tau/(2(1 - gamma))"] = (
+            excess(v_star - v_pi - tau / (2 * (1 - gamma))),
+            lp + r + d_pi,
+        )
+    return R3.worst_of(
+        comparisons,
+        {
+            "instance": instance_label(mdp, tau),
+            "regularizer": repr(regularizer),
+            "bias ratio": float(np.max(v_star - v_pi) / band) if band > 0 else 0.0,
+        },
+    )
+
+
+def _regularized_cases(seed: int, size: str):
+    """(MDP, τ, Ω) for R2 and R3: the MDP suite without the Krylov Garnet × positive temperatures ×
+    (Shannon, Tsallis, KL to a non-uniform prior), then the bias instances of mdps.instances."""
+    cases = [(m, t) for m in mdp_suite(seed, size, krylov=False) for t in temperature_suite(size) if t > 0]
+    cases += list(BIAS_INSTANCES.values())
+    return [(m, t, reg) for m, t in cases for reg in suite_regularizers(m.n_actions)]
+
+
+@register(R2)
+def battery_regularized_operators(*, seed: int, size: str) -> CheckResult:
+    """R2 over the MDP suite × positive temperatures × the three regularisers, and the bias instances."""
+    small = size == "quick"
+    return fold(
+        R2,
+        (
+            check_regularized_operators(
+                m, t, regularizer=reg, seed=seed + i, n_det=8 if small else 32, n_random=4 if small else 8
+            )
+            for i, (m, t, reg) in enumerate(_regularized_cases(seed, size))
+        ),
+    )
+
+
+@register(R3)
+def battery_bias(*, seed: int, size: str) -> CheckResult:
+    """R3 over the MDP suite × positive temperatures × the three regularisers, and the bias instances."""
+    return fold(R3, (check_bias(m, t, regularizer=reg) for m, t, reg in _regularized_cases(seed, size)))

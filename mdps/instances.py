@@ -6,7 +6,8 @@ and the continuous soft values of the importance-sampling check (E1). The math t
 into densities, samplers and exact answers is in ``theory`` (``theory.bandit``, ``theory.mcts``,
 ``theory.sampling``); the choices are argued where they are tested (``checks.bandit``,
 ``checks.mcts``, ``checks.svgd``, ``checks.importance_sampling``). Also the two-action MDP of
-Asadi & Littman and its inverse temperatures (R5, ``theory.mellowmax``, ``checks.regularizers``).
+Asadi & Littman and its inverse temperatures (R5, ``theory.mellowmax``, ``checks.regularizers``),
+and the one-state MDPs on which the bias of a regularised optimum nears its band (R3).
 
 E2W's ε and MENTS's ε are distinct settings that happen to share the value 0.1 (the bandit
 experiments' choice and the synthetic-tree experiments' choice), so they have distinct names.
@@ -21,6 +22,7 @@ from mdps.finite import FiniteMDP
 
 __all__ = [
     "BANDITS",
+    "BIAS_INSTANCES",
     "BOLTZMANN_EXPANSION_PAIR",
     "BOLTZMANN_MIXTURES",
     "CONTINUOUS_SOFT_VALUES",
@@ -151,3 +153,27 @@ MELLOWMAX_BETA_SCAN = tuple(sorted({MELLOWMAX_BETA, *(round(16.0 + 0.02 * i, 2) 
 #: ‖x − y‖∞ = 0.5 but boltz₁(y) − boltz₁(x) = 0.5898 (followups notes §7, derived there). Since
 #: boltz_β(x) = boltz₁(βx)/β, the pair (x/β, y/β) does the same at every β.
 BOLTZMANN_EXPANSION_PAIR = (np.array([0.0, 2.4]), np.array([-0.5, 2.9]))
+
+
+# ---------------------------------------------------------------------------------------------
+# The bias of a regularised optimum (R3)
+# ---------------------------------------------------------------------------------------------
+def _one_best_action(k: int, gap: float, gamma: float) -> FiniteMDP:
+    """One state that every action keeps: action 0 pays 0, the k − 1 others pay −gap."""
+    r = np.full((1, k), -gap)
+    r[0, 0] = 0.0
+    return FiniteMDP(
+        np.ones((1, k, 1)), r, gamma, name=f"one best action (K={k}, gap={gap:g}, gamma={gamma:g})"
+    )
+
+
+#: (MDP, τ) pairs where the unregularised loss v* − v^{π*_Ω} of the regularised optimum is a large
+#: share of its band τ(U − L)/(1 − γ) (R3: they make a halved band fail). One state, one good
+#: action and K − 1 actions worse by a gap g: the Shannon optimum puts mass (K − 1)e^{−g/τ}/Z on the
+#: bad ones, a loss of g/(1 + e^{g/τ}/(K − 1))/(1 − γ), i.e. 0.64 of the band τ log K/(1 − γ) at
+#: K = 1000, g = 5.3τ; sparsemax at K = 2, g = τ/2 puts ¼ on the bad action, a loss of τ/8/(1 − γ),
+#: half its band τ/4/(1 − γ) (derived here).
+BIAS_INSTANCES = {
+    "K=1000": (_one_best_action(1000, 5.3, 0.9), 1.0),
+    "K=2": (_one_best_action(2, 0.5, 0.9), 1.0),
+}

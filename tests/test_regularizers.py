@@ -1,4 +1,4 @@
-"""theory.regularizers (Shannon, Tsallis, KLToPrior), theory.mellowmax, and claims R1, R4, R5
+"""theory.regularizers (Shannon, Tsallis, KLToPrior), theory.mellowmax, and claims R1–R5
 (checks.regularizers).
 
 Hand-derived fixtures, 50-digit references, limits, properties over mdps.strategies, bad inputs,
@@ -18,8 +18,8 @@ from checks import regularizers as checks_reg
 from checks.base import registered
 from mdps.finite import FiniteMDP
 from mdps.generators import chain
-from mdps.instances import BOLTZMANN_EXPANSION_PAIR, MELLOWMAX_MDP
-from mdps.strategies import q_vectors, simplex_vectors, temperatures
+from mdps.instances import BIAS_INSTANCES, BOLTZMANN_EXPANSION_PAIR, MELLOWMAX_MDP
+from mdps.strategies import finite_mdps, q_vectors, simplex_vectors, temperatures
 from theory import KLToPrior, Regularizer, Shannon, Tsallis
 from theory.mellowmax import FIXED_POINT_GRID, boltzmann_average, mellowmax, one_state_fixed_points
 from theory.softmax import soft_indmax, soft_value
@@ -620,3 +620,146 @@ def test_R5_registered_and_passes_at_quick_size():
     res = claims["R5"](seed=0, size="quick")
     assert res.passed, res.details
     assert res.cases > 50 and "several fixed points" in res.details["report"][0]
+
+
+# --- R2, R3: the regularised MDP ------------------------------------------------------------------
+def _all_regularizers(mdp):
+    return checks_reg.suite_regularizers(mdp.n_actions)
+
+
+@pytest.mark.parametrize("tau", [0.05, 1.0])
+@pytest.mark.parametrize(
+    "mdp", [chain(4, gamma=0.8, slip=0.1), BIAS_INSTANCES["K=2"][0]], ids=["chain", "K=2"]
+)
+def test_R2_R3_pass_on_fixtures(mdp, tau):
+    for reg in _all_regularizers(mdp):
+        res = checks_reg.check_regularized_operators(mdp, tau, regularizer=reg)
+        assert res.passed, res.details
+        assert res.details["contraction ratio"] <= mdp.gamma * (1 + 1e-12)
+        res = checks_reg.check_bias(mdp, tau, regularizer=reg)
+        assert res.passed, res.details
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    finite_mdps(max_states=4, max_actions=3), temperatures(allow_zero=False, min_value=1e-2, max_value=1e2)
+)
+def test_R2_R3_pass_on_drawn_mdps(mdp, tau):
+    for reg in _all_regularizers(mdp):
+        res = checks_reg.check_regularized_operators(mdp, tau, regularizer=reg, n_det=8, n_random=2)
+        assert res.passed, res.details
+        res = checks_reg.check_bias(mdp, tau, regularizer=reg)
+        assert res.passed, res.details
+
+
+def test_R3_bias_instances_are_tight():
+    # The designed instances of mdps.instances: Shannon's loss is 0.64 of its band at K = 1000 and
+    # sparsemax's half of its band at K = 2 (closed forms in mdps.instances).
+    mdp, tau = BIAS_INSTANCES["K=1000"]
+    ratio = checks_reg.check_bias(mdp, tau).details["bias ratio"]
+    x = 5.3
+    assert ratio == pytest.approx(x / (1 + np.exp(x) / 999) / np.log(1000), rel=1e-9)
+    mdp, tau = BIAS_INSTANCES["K=2"]
+    assert checks_reg.check_bias(mdp, tau, regularizer=Tsallis()).details["bias ratio"] == pytest.approx(
+        0.5, rel=1e-9
+    )
+
+
+# R2 negative controls: regularisers whose value, greedy and penalty disagree.
+@dataclass(frozen=True)
+class ShannonWithoutShift(Shannon):
+    """τ log Σ exp(q/τ) without the max shift: overflows once q/τ > 709."""
+
+    def value(self, q, tau):
+        with np.errstate(over="ignore"):
+            return tau * np.log(np.exp(np.asarray(q) / tau).sum(axis=-1))
+
+
+@dataclass(frozen=True)
+class ShannonValueTsallisGreedy(Tsallis):
+    """The Shannon value with the Tsallis greedy policy and penalty."""
+
+    def value(self, q, tau):
+        return Shannon().value(q, tau)
+
+
+@pytest.mark.parametrize(
+    "reg, tau",
+    [
+        (ShannonValueTsallisGreedy(), 0.5),
+        (ShannonValueTsallisGreedy(), 3.0),
+        (TsallisWithoutHalf(), 0.5),
+        (TsallisWithoutHalf(), 3.0),
+        (KLGreedyIgnoringPrior((0.2, 0.8)), 0.5),
+        (KLGreedyIgnoringPrior((0.2, 0.8)), 3.0),
+        # at τ = 0.5 some state's sparsemax has a strict support, where clipping is wrong (at
+        # τ = 3 every support is full and the clipped policy is sparsemax: R2 rightly passes it)
+        (ClippedSparsemax(), 0.5),
+    ],
+    ids=lambda x: repr(x) if isinstance(x, Regularizer) else f"tau={x}",
+)
+def test_R2_rejects_a_wrong_conjugate(reg, tau):
+    # τ where the optimum is stochastic: at small τ all of them give the same deterministic optimum
+    mdp = chain(4, gamma=0.8, slip=0.1)
+    assert_fails(checks_reg.check_regularized_operators(mdp, tau, regularizer=reg))
+
+
+@pytest.mark.parametrize(
+    "reg, what", [(ShannonWithoutShift(), "non-finite"), (ClippedSparsemax(), "sum to 1")], ids=repr
+)
+def test_R2_unusable_outputs_are_fails(reg, what):
+    # an overflow (q/τ > 709 at τ = 1e-3) and a greedy policy off the simplex: FAIL, not ERROR
+    res = checks_reg.check_regularized_operators(chain(4, gamma=0.8), 1e-3, regularizer=reg)
+    assert res.verdict == "FAIL" and what in res.details["subject"]
+
+
+# R3 negative controls: bands too narrow.
+@dataclass(frozen=True)
+class ShannonHalfBand(Shannon):
+    """(U − L) halved: bounds (−log K/2, 0)."""
+
+    def bounds(self, n_actions):
+        low, high = super().bounds(n_actions)
+        return low / 2, high
+
+
+@dataclass(frozen=True)
+class TsallisNarrowBounds(Tsallis):
+    """bounds 0.4 times the true ones (the true loss is half the band on the K=2 instance)."""
+
+    def bounds(self, n_actions):
+        low, high = super().bounds(n_actions)
+        return 0.4 * low, 0.4 * high
+
+
+@pytest.mark.parametrize(
+    "name, reg",
+    [("K=1000", ShannonHalfBand()), ("K=2", TsallisNarrowBounds())],
+    ids=["Shannon, U - L halved", "Tsallis, bounds x0.4"],
+)
+def test_R3_rejects_a_band_too_narrow(name, reg):
+    mdp, tau = BIAS_INSTANCES[name]
+    assert checks_reg.check_bias(mdp, tau, regularizer=type(reg).__mro__[1]()).passed
+    res = checks_reg.check_bias(mdp, tau, regularizer=reg)
+    assert_fails(res)
+    measured, allowed = res.details["comparisons"]["v* - tau (U - L)/(1 - gamma) - v^pi*_Omega"]
+    assert measured > allowed
+
+
+def test_R3_tsallis_loss_is_below_half_tau_whatever_k_and_shannons_is_not():
+    mdp, tau = BIAS_INSTANCES["K=1000"]
+    gap = 1 / (1 - mdp.gamma)
+    shannon = checks_reg.check_bias(mdp, tau).details["bias ratio"] * tau * np.log(1000) * gap
+    tsallis = checks_reg.check_bias(mdp, tau, regularizer=Tsallis())
+    assert (
+        tsallis.passed and "Tsallis: v* - v^pi*_Omega - tau/(2(1 - gamma))" in tsallis.details["comparisons"]
+    )
+    assert shannon > tau / 2 * gap  # Shannon's loss grows with log K, past Tsallis's K-free bound
+
+
+def test_R2_R3_registered_and_pass_at_quick_size():
+    claims = {claim.id: battery for claim, battery in registered()}
+    for cid in ("R2", "R3"):
+        res = claims[cid](seed=0, size="quick")
+        assert res.passed, res.details
+        assert res.cases > 20
