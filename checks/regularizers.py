@@ -1125,15 +1125,15 @@ def battery_mellowmax(*, seed: int, size: str) -> CheckResult:
 # --- R2, R3: the regularised MDP ---------------------------------------------------------------
 R2 = Claim(
     "R2",
-    "T_Ω Q = r + γP(τΩ)*(Q) is monotone, T(Q + c) = TQ + γc, ‖TQ − TQ'‖∞ <= γ‖Q − Q'‖∞; the greedy "
+    "T_Ω Q = r + γP(τΩ)*(Q) is monotone, T(Q + c) = TQ + γc, ‖TQ − TQ'‖∞ ≤ γ‖Q − Q'‖∞; the greedy "
     "policy of its fixed point maximises V^π_Ω = (I − γP_π)⁻¹(r_π − τΩ(π)) over all π "
     "(Shannon, Tsallis, KL to a prior)",
     SOURCE_GEIST,
 )
 R3 = Claim(
     "R3",
-    "v* − τ(U − L)/(1−γ) <= v^{π*_Ω} <= v* (unregularised value of the regularised optimum); "
-    "v* − τU/(1−γ) <= v*_Ω <= v* − τL/(1−γ); Tsallis: v* − v^{π*_Ω} <= τ/(2(1−γ)) whatever K",
+    "v* − τ(U − L)/(1−γ) ≤ v^{π*_Ω} ≤ v* (unregularised value of the regularised optimum); "
+    "v* − τU/(1−γ) ≤ v*_Ω ≤ v* − τL/(1−γ); Tsallis: v* − v^{π*_Ω} ≤ τ/(2(1−γ)) whatever K",
     SOURCE_GEIST,
 )
 
