@@ -173,11 +173,12 @@ def _one_best_action(k: int, gap: float, gamma: float) -> FiniteMDP:
 #: (MDP, τ) pairs where the unregularised loss v* − v^{π*_Ω} of the regularised optimum is a large
 #: share of its band τ(U − L)/(1 − γ) (R3: they make a halved band fail). One state, one good
 #: action and K − 1 actions worse by a gap g: the Shannon optimum puts mass (K − 1)e^{−g/τ}/Z on the
-#: bad ones, a loss of g/(1 + e^{g/τ}/(K − 1))/(1 − γ), i.e. 0.64 of the band τ log K/(1 − γ) at
-#: K = 1000, g = 5.3τ; sparsemax at K = 2, g = τ/2 puts ¼ on the bad action, a loss of τ/8/(1 − γ),
-#: half its band τ/4/(1 − γ) (derived here).
+#: bad ones, a loss of g/(1 + e^{g/τ}/(K − 1))/(1 − γ), i.e. 0.59 of the band τ log K/(1 − γ) at
+#: K = 200, g = 4.15τ (near the maximiser of that share, e^{g/τ}(g/τ − 1) = K − 1); sparsemax at
+#: K = 2, g = τ/2 puts ¼ on the bad action, a loss of τ/8/(1 − γ), half its band τ/4/(1 − γ)
+#: (derived here).
 BIAS_INSTANCES = {
-    "K=1000": (_one_best_action(1000, 5.3, 0.9), 1.0),
+    "K=200": (_one_best_action(200, 4.15, 0.9), 1.0),
     "K=2": (_one_best_action(2, 0.5, 0.9), 1.0),
 }
 
