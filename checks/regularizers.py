@@ -1,5 +1,7 @@
-"""Claims R1, R4 (regularised MDPs: Legendre–Fenchel facts, sparsemax), R5 (mellowmax), R6
-(entropy-regularised NPG) and R7 (the soft performance difference identity).
+"""Claims R1–R4 (regularised MDPs: Legendre–Fenchel facts, the regularised operators and the
+optimality of their fixed point's greedy policy, the bias of the regularised optimum,
+sparsemax), R5 (mellowmax), R6 (entropy-regularised NPG) and R7 (the soft performance
+difference identity).
 
 R1: for each regulariser Ω of :mod:`theory.regularizers` (Shannon, Tsallis, KL to a non-uniform
 prior), the regularised value is the conjugate (τΩ)*(q) = max_π ⟨π, q⟩ − τΩ(π) (against an
@@ -20,6 +22,18 @@ The regulariser under test is the keyword seam ``regularizer=`` of each check (d
 project's own), guarded by ``Claim.subjects``: its fields must be finite, and every output of
 its methods is scanned (a NaN or inf is a FAIL). Negative controls pass broken ones. It is not
 yet a role of :mod:`checks.subjects` (``checks.verify`` cannot pass a user's regulariser).
+
+R2 and R3 hand the regulariser under test to the project's operator, policy evaluation and
+policy iteration (``regularizer=``), whose kernels then call its public ``value`` and ``greedy``
+(``_Finite``). R2: monotonicity, translation and the γ-contraction of T on seeded Q tables; the
+solver's Q̂ is a fixed point of T (its residual, never the solver's certificate, gives
+ε >= ‖Q̂ − Q*‖); ``evaluate_policy`` against an independent dense solve; and no rival policy
+(all deterministic ones on small MDPs, seeded deterministic and Dirichlet ones, and policies
+next to π̂) beats the greedy policy of Q̂. R3: the bands of the unregularised value of π*_Ω and
+of V*_Ω around v*, with v* from the classical LP (``theory.lp``), on the MDP suite and on
+one-state instances where the loss nears its band (``mdps.instances.BIAS_INSTANCES``), and
+Tsallis's K-free bound τ/(2(1 − γ)). Both on the MDP suite without the Krylov Garnet at the
+positive temperatures, for Shannon, Tsallis and KL to a non-uniform prior.
 
 R6 and R7 are exact checks on the MDP suite at positive temperatures (without the Krylov Garnet;
 terminal states are kept, with V = 0 there and their policy rows left out of every log-policy
