@@ -1430,11 +1430,12 @@ def check_bias(
         "|TQ* - Q*| of the solver's fixed point": residual,
         "v^pi*_Omega - v*": (excess(v_pi - v_star), lp + r + d_pi),
         "v* - tau (U - L)/(1 - gamma) - v^pi*_Omega": (excess(v_star - band - v_pi), lp + r + d_pi),
-        "v* - tau U/(1 - gamma) - v*_Omega": (excess(v_star - tau * high / (1 - gamma) - v_reg), lp + r),
-        "v*_Omega - v* + tau L/(1 - gamma)": (
-            excess(v_reg - v_star + tau * low / (1 - gamma)),
+        # V^{π̂}_Ω is within `loss` below V*_Ω: the lower band allows it, the upper needs nothing
+        "v* - tau U/(1 - gamma) - v*_Omega": (
+            excess(v_star - tau * high / (1 - gamma) - v_reg),
             lp + r + loss,
         ),
+        "v*_Omega - v* + tau L/(1 - gamma)": (excess(v_reg - v_star + tau * low / (1 - gamma)), lp + r),
     }
     if isinstance(regularizer, Tsallis):
         comparisons["Tsallis: v* - v^pi*_Omega - tau/(2(1 - gamma))"] = (

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from checks import regularizers as checks_reg
 from checks.base import registered
 from mdps.finite import FiniteMDP
-from mdps.generators import chain
+from mdps.generators import chain, garnet
 from mdps.instances import BIAS_INSTANCES, BOLTZMANN_EXPANSION_PAIR, MELLOWMAX_MDP
 from mdps.strategies import finite_mdps, q_vectors, simplex_vectors, temperatures
 from theory import KLToPrior, Regularizer, Shannon, Tsallis
@@ -728,6 +728,38 @@ def test_R2_unusable_outputs_are_fails(reg, what):
     # an overflow (q/τ > 709 at τ = 1e-3) and a greedy policy off the simplex: FAIL, not ERROR
     res = checks_reg.check_regularized_operators(chain(4, gamma=0.8), 1e-3, regularizer=reg)
     assert res.verdict == "FAIL" and what in res.details["subject"]
+
+
+@dataclass(frozen=True)
+class ExpandingValue(Shannon):
+    """1.5 times the Shannon value: T(Q + c) = TQ + 1.5γc, a 1.5γ-Lipschitz operator."""
+
+    def value(self, q, tau):
+        return 1.5 * super().value(q, tau)
+
+
+@dataclass(frozen=True)
+class DecreasingValue(Shannon):
+    """The Shannon value minus q_0/2: it falls as q_0 rises wherever π_0 < ½ (not monotone)."""
+
+    def value(self, q, tau):
+        return super().value(q, tau) - 0.5 * np.asarray(q)[..., 0]
+
+
+@pytest.mark.parametrize(
+    "reg, broken",
+    [
+        (ExpandingValue(), ["translation", "contraction"]),
+        (DecreasingValue(), ["monotone", "translation"]),
+    ],
+    ids=repr,
+)
+def test_R2_rejects_an_operator_that_is_not_monotone_or_not_a_contraction(reg, broken):
+    res = checks_reg.check_regularized_operators(garnet(6, 3, 3, gamma=0.9, seed=0), 1.0, regularizer=reg)
+    assert_fails(res)
+    failed = [name for name, (m, a) in res.details["comparisons"].items() if not m <= a]
+    for part in broken:
+        assert any(name.startswith(part) for name in failed), failed
 
 
 # R3 negative controls: bands too narrow.
