@@ -28,7 +28,7 @@ import mpmath
 import numpy as np
 
 from checks.base import CheckResult, Claim, fold, register
-from checks.mcts import rate_bounds
+from checks.mcts import falling_curve_cases, rate_bounds
 from checks.suite import check_size
 from mdps.generators import d_chain, entropy_trap
 from mdps.instances import CHAIN_EPSILON, MODIFIED_D_CHAIN, TRAP_TAU_ABOVE, TRAP_TAU_BELOW
@@ -509,13 +509,8 @@ def check_regret_falls(
         regret = v_star - res.path_returns  # [T, R]
         bounds = [rate_bounds(r > slack, beta) for r in regret]
         marks = [int(t) for t in res.checkpoints]
-        for j in range(len(marks) - 1):
-            lo_next, hi_here = bounds[j + 1][2], bounds[j][3]
-            cases[f"{name} never rises {marks[j]}→{marks[j + 1]}: lower vs upper"] = (lo_next, hi_here)
-        cases[f"{name} halves: lower(p_{marks[-1]}) vs upper(p_{marks[0]})/2"] = (
-            bounds[-1][2],
-            bounds[0][3] / 2,
-        )
+        low, high = [b[2] for b in bounds], [b[3] for b in bounds]
+        cases.update(falling_curve_cases(marks, low, high, prefix=f"{name} "))
         mean, half = mean_interval(regret, 2 * beta, axis=1)
         table[name] = [
             {"simulations": t, "p": k / n, "bounds": (lo, hi), "mean_regret": (float(m), float(h))}

@@ -91,6 +91,26 @@ def rate_bounds(events: np.ndarray, beta: float) -> tuple[int, int, float, float
     return k, n, lo, hi
 
 
+def falling_curve_cases(marks, low, high, prefix: str = "") -> dict[str, tuple[float, float]]:
+    """The comparisons of "a probability falls towards zero with simulations", as (measured,
+    allowed) pairs for :meth:`~checks.base.Claim.worst_of` (G3a, G7).
+
+    With one-sided lower/upper bounds (each at level β) of the probability p_j at budget t_j:
+    never rises, lower(p_{j+1}) <= upper(p_j); at least halves, lower(p_T) <= upper(p_1)/2. A
+    comparison fails only when the bounds separate the wrong way, which a true claim does with
+    probability at most the sum of the bounds' levels.
+
+    Args:
+      marks: the budgets t_1 < … < t_T (ints); low, high: ``[T]`` the bounds; prefix: of every label.
+    """
+    cases = {
+        f"{prefix}never rises {a}→{b}: lower(p_{b}) vs upper(p_{a})": (low[j + 1], high[j])
+        for j, (a, b) in enumerate(zip(marks[:-1], marks[1:]))
+    }
+    cases[f"{prefix}halves: lower(p_{marks[-1]}) vs upper(p_{marks[0]})/2"] = (low[-1], high[0] / 2)
+    return cases
+
+
 # ---------------------------------------------------------------------------------------------
 # G1: convergence of the root soft value
 # ---------------------------------------------------------------------------------------------

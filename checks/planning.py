@@ -22,7 +22,7 @@ import mpmath
 import numpy as np
 
 from checks.base import FAIL, REFUTED, CheckResult, Claim, fold, register
-from checks.mcts import rate_bounds
+from checks.mcts import falling_curve_cases, rate_bounds
 from checks.suite import check_size
 from mdps.generators import d_chain
 from mdps.instances import MCTS_EPSILON as EPSILON  # the search settings of checks.mcts
@@ -122,12 +122,7 @@ def check_failure_rates(
     beta = bonferroni(alpha, 2 * n_marks)
     # Two-sided intervals at 1 − 2β: each end is a one-sided bound at level β.
     fm = failure_curve([res], [np.repeat(soft_targets, runs_per_tree)], level=1 - 2 * beta)
-    cases = {
-        f"never rises {int(a)}→{int(b)}: lower(p_{int(b)}) vs upper(p_{int(a)})": (fm.low[j + 1], fm.high[j])
-        for j, (a, b) in enumerate(zip(fm.checkpoints[:-1], fm.checkpoints[1:]))
-    }
-    first, last = int(fm.checkpoints[0]), int(fm.checkpoints[-1])
-    cases[f"halves: lower(p_{last}) vs upper(p_{first})/2"] = (fm.low[-1], fm.high[0] / 2)
+    cases = falling_curve_cases([int(t) for t in fm.checkpoints], fm.low, fm.high)
     instance = f"k={branching}, d={depth}, tau={tau:g}"
     table = [
         {"simulations": int(t), "ments": (float(r), float(lo), float(hi)), "failures": int(f)}
