@@ -7,5 +7,6 @@ Each figure has a data function (``<name>_data(*, seed, size)``, arrays only), a
 
 from figures.gallery import write_gallery
 from figures.registry import FIGURES, FigureSpec, select
+from mdps import __version__
 
-__all__ = ["FIGURES", "FigureSpec", "select", "write_gallery"]
+__all__ = ["FIGURES", "FigureSpec", "__version__", "select", "write_gallery"]

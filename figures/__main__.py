@@ -18,6 +18,7 @@ from pathlib import Path
 from figures._common import SIZES
 from figures.gallery import FORMATS, write_gallery
 from figures.registry import FIGURES, select
+from mdps import __version__
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,6 +57,7 @@ def _parse(argv):
         "--size", choices=SIZES, default="default", help="quick (preview) or default (the gallery)"
     )
     p.add_argument("--list", action="store_true", help="list the figures with their claims and exit")
+    p.add_argument("--version", action="version", version=f"maxent-verify {__version__}")
     return p, p.parse_args(argv)
 
 
