@@ -65,7 +65,7 @@ def _softmax_gap(d) -> str:
 def _indmax_temperature(d) -> str:
     best = int(d.q.argmax())
     return (
-        f"The soft-indmax f_τ(q) of q = ({_list(d.q)}) hardens as τ falls: at τ = {d.tau[0]:g} the "
+        f"The soft-indmax f_τ(q) of q = ({', '.join(f'{x:g}' for x in d.q)}) hardens as τ falls: at τ = {d.tau[0]:g} the "
         f"best action has probability {d.probabilities[0, best]:.4f} (hardmax); at τ = {d.tau[-1]:g} "
         f"every action is within {np.abs(d.probabilities[-1] - 1 / d.q.size).max():.3f} of "
         f"1/K = {1 / d.q.size:g} (a). Its entropy rises from {d.entropy[0]:.2g} to "
