@@ -45,10 +45,73 @@ def _assert_line(lines, gid, x, y):
 _NUMBER = re.compile(r"(?<![\w.])[−-]?\d+(?:\.\d+)?(?:e[−+-]?\d+)?%?")
 
 
-def _assert_caption(name, data, facts, constants=()):
-    """The caption of ``name`` states each of ``facts`` (numbers the test derives from the data,
-    formatted as the caption formats them), and no number besides those and the formulas'
-    ``constants``: a number left over was not computed from this figure's data."""
+def _caption_facts(name, d):
+    """(facts, constants) of figure ``name``'s caption: the numbers the caption must state,
+    derived here from the data ``d`` and formatted as the caption formats them, and the formulas'
+    own constants (the 1 of 1 − γ, a claim id's digit), the only other numbers it may state."""
+    if name == "softmax_gap":
+        return [d.q.size, f"{d.tau[0]:g}", f"{np.abs(d.gap - d.entropy_term).max():.1g}"], ()
+    if name == "indmax_temperature":
+        k = d.q.size
+        best, near = d.probabilities[0].max(), np.abs(d.probabilities[-1] - 1 / k).max()
+        return [*_g(d.q), f"{d.tau[0]:g}", f"{best:.4f}", f"{d.tau[-1]:g}", f"{near:.3f}", f"{1 / k:g}"] + [
+            f"{d.entropy[0]:.2g}",
+            f"{d.entropy[-1]:.3f}",
+            "0",
+            f"{np.log(k):.3f}",
+        ], ()
+    if name == "soft_vi_convergence":
+        prior = max((c.error / c.prior_bound).max() for c in d)
+        posterior = max((c.error[1:] / c.posterior_bound).max() for c in d)
+        facts = [f"{d[0].tau:g}", *_g(c.gamma for c in d), *_g((c.rate for c in d), ".3f")]
+        return facts + [*_g(c.k[-1] for c in d), f"{prior:.3f}", f"{posterior:.3f}"], ("0", "1", "−1")
+    if name == "contraction_ratios":
+        shifted = d.ratios[:, d.near_shift].max(axis=1) / d.gammas
+        facts = [d.ratios.shape[1], *_g(d.gammas), *_g(d.ratios.max(axis=1), ".4f"), *_g(shifted, ".4f")]
+        return facts, ("1", "2")  # the Q₁, Q₂ of ‖TQ₁ − TQ₂‖ are subscripts, "Q₂ ≈ Q₁ + c" too
+    if name == "policy_improvement":
+        facts = [f"{d.gamma:g}", f"{d.tau:g}", f"{d.min_increase:.2g}", f"{d.min_gap:.2g}"]
+        facts += [f"{d.pi_error[-1]:.1g}", d.pi_error.size - 1, d.vi_error.size - 1]
+        return facts + re.findall(r"\d+", d.name), ("10",)  # the axis is linear to 10 (linthresh)
+    if name == "boltzmann_gridworld":
+        top = d.policy[0][d.shown].max(axis=1).min()
+        facts = [*_g(d.taus), f"{d.gamma:g}", f"{top:.3f}", *_g(d.growth, ".3g"), *_g(d.bound, ".3g")]
+        return facts + [d.policy.shape[2]] + re.findall(r"\d+(?:\.\d+)?", d.name), ("0", "1")
+    if name == "temperature_limit":
+        share = d.gap_max / d.bound
+        facts = [d.n_actions, f"{d.gamma:g}", f"{d.tau[-1]:g}", f"{share[-1]:.0%}", f"{d.tau[0]:g}"]
+        return facts + [f"{share[0]:.0%}", f"{d.classical_loss[0]:.1g}"], ("0", "1")
+    if name == "e2w_rate":
+        values = [d.limit, d.e2w[-1], d.uniform_limit, d.uniform[-1], d.e2w[0], d.uniform[0]]
+        return [d.runs, "99%", d.t[-1], d.t[0], *_g(values, ".4g")], ("2",)  # exp(2r/τ)
+    if name == "svgd_particles":
+        one, two = sampling.svgd_targets()
+        facts = [len(d.particles_1d), d.n_steps, len(one.weights), len(two.weights), *_g(two.weights)]
+        return facts, ("1", "2")  # 1-D, 2-D
+    if name == "is_soft_value":
+        bias, var = d.bias / d.bias_prediction, d.variance / d.variance_prediction
+        facts = [d.m[0], d.m[-1], d.runs, f"{d.cv2:.2f}", *_g([bias[-1], var[-1], bias[0], var[0]], ".2f")]
+        return facts + ["99%"], ("−1", "2")  # slope −1 and τCV²/(2M)
+    if name == "ments_vs_uct":
+        above = d.ments.low > d.uct.high
+        facts = [d.n_trees, d.branching, d.depth, "99%", f"{d.ments.rate[0]:.2f}", f"{d.ments.rate[-1]:.2f}"]
+        facts += [d.ments.checkpoints[-1]] + ([int(above.sum()), above.size] if above.any() else [])
+        if (d.ments.high < d.uct.low).any():
+            facts.append(d.ments.checkpoints[np.argmax(d.ments.high < d.uct.low)])
+        return facts, ("3", "4")  # the claim ids G3a, G3b
+    if name == "dchain_threshold":
+        share = np.array([c.rate[0] for c in d.ments_right])
+        low, high = share[d.ments_tau < d.tau_c].max(), share[d.ments_tau > d.tau_c].min()
+        facts = [*_g(search.DCHAIN), f"{d.q_left[0]:g}", f"{d.q_right[0]:.3g}", f"{d.tau[0]:g}"]
+        return facts + [f"{d.tau_c:.4f}", d.simulations, f"{low:.2f}", f"{high:.2f}", "99%"], ("4",)
+    raise AssertionError(f"no caption facts for figure {name!r}: add them here")
+
+
+def _assert_caption(name, data):
+    """The caption of ``name`` states each of its facts (:func:`_caption_facts`) and no number
+    besides those and the formulas' constants: a number left over was not computed from this
+    figure's data."""
+    facts, constants = _caption_facts(name, data)
     text = FIGURES[name].caption(data)
     numbers = _NUMBER.findall(text)
     facts = [str(f) for f in facts]
@@ -87,9 +150,7 @@ def test_softmax_gap_is_the_entropy_and_inside_the_bounds():
         _assert_line(lines, gid, d.tau, getattr(d, gid))
     worst = np.abs(d.gap - h).max()
     assert worst < 1e-12
-    _assert_caption(
-        "softmax_gap", d, [d.q.size, f"{d.tau[0]:g}", f"{np.abs(d.gap - d.entropy_term).max():.1g}"]
-    )
+    _assert_caption("softmax_gap", d)
 
 
 def test_indmax_temperature_goes_from_hardmax_to_uniform():
@@ -103,13 +164,7 @@ def test_indmax_temperature_goes_from_hardmax_to_uniform():
     for a in range(k):
         _assert_line(lines, f"probability_{a}", d.tau, np.array([soft_indmax(d.q, t)[a] for t in d.tau]))
     _assert_line(lines, "entropy", d.tau, d.entropy)
-    best, near = d.probabilities[0].max(), np.abs(d.probabilities[-1] - 1 / k).max()
-    _assert_caption(
-        "indmax_temperature",
-        d,
-        [*_g(d.q), f"{d.tau[0]:g}", f"{best:.4f}", f"{d.tau[-1]:g}", f"{near:.3f}", f"{1 / k:g}"]
-        + [f"{d.entropy[0]:.2g}", f"{d.entropy[-1]:.3f}", "0", f"{np.log(k):.3f}"],
-    )
+    _assert_caption("indmax_temperature", d)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,15 +201,7 @@ def test_soft_vi_figure_plots_the_curves(vi_curves):
         n = c.k[-1]
         assert c.rate == pytest.approx((c.error[n] / c.error[n // 2]) ** (1 / (n - n // 2)), rel=1e-12)
         assert c.rate <= c.gamma * (1 + 1e-6)
-    prior = max((c.error / c.prior_bound).max() for c in vi_curves)
-    posterior = max((c.error[1:] / c.posterior_bound).max() for c in vi_curves)
-    _assert_caption(
-        "soft_vi_convergence",
-        vi_curves,
-        [f"{vi_curves[0].tau:g}", *_g(c.gamma for c in vi_curves), *_g((c.rate for c in vi_curves), ".3f")]
-        + [*_g(c.k[-1] for c in vi_curves), f"{prior:.3f}", f"{posterior:.3f}"],
-        constants=("0", "1", "−1"),  # Q₀ = 0 (the start), the formulas' 1 − γ and k − 1
-    )
+    _assert_caption("soft_vi_convergence", vi_curves)
 
 
 def test_contraction_ratios_never_exceed_gamma_and_reach_it():
@@ -166,13 +213,7 @@ def test_contraction_ratios_never_exceed_gamma_and_reach_it():
     n = d.ratios.shape[1]
     for i, r in enumerate(d.ratios):
         _assert_line(lines, f"ecdf_{i}", np.sort(r), np.arange(1, n + 1) / n)
-    shifted = d.ratios[:, d.near_shift].max(axis=1) / d.gammas
-    _assert_caption(
-        "contraction_ratios",
-        d,
-        [n, *_g(d.gammas), *_g(d.ratios.max(axis=1), ".4f"), *_g(shifted, ".4f")],
-        constants=("1", "2"),  # Q₁, Q₂ written with ASCII digits in TQ1 forms
-    )
+    _assert_caption("contraction_ratios", d)
 
 
 def test_policy_improvement_is_monotone_and_faster_than_value_iteration():
@@ -189,12 +230,7 @@ def test_policy_improvement_is_monotone_and_faster_than_value_iteration():
     _assert_line(lines, "gap_min", k, (d.v_star - d.v_pi).min(axis=1))
     _assert_line(lines, "pi_error", k, d.pi_error)
     assert d.min_increase >= -tol and d.min_gap >= -tol  # what panel (a)'s title and the caption state
-    _assert_caption(
-        "policy_improvement",
-        d,
-        [f"{d.gamma:g}", f"{d.tau:g}", f"{d.min_increase:.2g}", f"{d.min_gap:.2g}", f"{d.pi_error[-1]:.1g}"]
-        + [d.pi_error.size - 1, d.vi_error.size - 1, 10, *re.findall(r"\d+", mdp.name)],
-    )
+    _assert_caption("policy_improvement", d)
     _assert_line(lines, "vi_error", np.arange(d.vi_error.size), d.vi_error)
 
 
@@ -222,14 +258,7 @@ def test_boltzmann_gridworld_shows_the_soft_optimum():
         assert growth == pytest.approx(d.growth[i], abs=1e-7) and 0 <= growth <= d.bound[i]
     # At τ = 0.01 the policy is nearly deterministic: next to the goal (0, 2) it moves right.
     assert d.policy[0, 2, mdp.action_labels.index("right")] > 0.99
-    top = d.policy[0][d.shown].max(axis=1).min()
-    _assert_caption(
-        "boltzmann_gridworld",
-        d,
-        [*_g(d.taus), f"{d.gamma:g}", f"{top:.3f}", *_g(d.growth, ".3g"), *_g(d.bound, ".3g"), 4]
-        + re.findall(r"\d+(?:\.\d+)?", mdp.name),
-        constants=("1", "0"),  # the formula 1 − γ, V*_0
-    )
+    _assert_caption("boltzmann_gridworld", d)
     assert "legend" not in d.__dataclass_fields__  # labels come from the problem: see below
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend == list(mdp.action_labels)
@@ -256,21 +285,7 @@ def test_temperature_limit_respects_the_bound():
     lines = lines_by_gid(temperature.plot_temperature_limit(d))
     for gid in ("bound", "gap_max", "gap_min", "classical_loss"):
         _assert_line(lines, gid, d.tau, getattr(d, gid))
-    share = d.gap_max / d.bound
-    _assert_caption(
-        "temperature_limit",
-        d,
-        [
-            d.n_actions,
-            f"{d.gamma:g}",
-            f"{d.tau[-1]:g}",
-            f"{share[-1]:.0%}",
-            f"{d.tau[0]:g}",
-            f"{share[0]:.0%}",
-        ]
-        + [f"{d.classical_loss[0]:.1g}"],
-        constants=("0", "1"),  # V*_0 and 1 − γ
-    )
+    _assert_caption("temperature_limit", d)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,17 +312,7 @@ def test_e2w_rate_data_are_the_simulated_errors():
     # what the caption states: both curves start above their limits, and end nearer them
     assert d.e2w[0] > d.limit and d.uniform[0] > d.uniform_limit
     assert abs(d.e2w[-1] - d.limit) < abs(d.e2w[0] - d.limit)
-    _assert_caption(
-        "e2w_rate",
-        d,
-        [
-            d.runs,
-            "99%",
-            *_g([d.limit, d.e2w[-1], d.uniform_limit, d.uniform[-1], d.e2w[0], d.uniform[0]], ".4g"),
-        ]
-        + [d.t[-1], d.t[0]],
-        constants=("2",),  # exp(2r/τ)
-    )
+    _assert_caption("e2w_rate", d)
 
 
 @pytest.fixture(scope="module")
@@ -351,12 +356,7 @@ def test_svgd_particles_sample_the_target(svgd_data):
     np.testing.assert_array_equal(lines["particles_2d"].get_offsets(), svgd_data.particles_2d)
     np.testing.assert_array_equal(lines["start_2d"].get_offsets(), svgd_data.start_2d)
     _, two = sampling.svgd_targets()
-    _assert_caption(
-        "svgd_particles",
-        svgd_data,
-        [n, svgd_data.n_steps, len(one.weights), len(two.weights), *_g(two.weights)],
-        constants=("1", "2"),  # 1-D, 2-D
-    )
+    _assert_caption("svgd_particles", svgd_data)
 
 
 def test_is_soft_value_bias_and_variance_follow_one_over_m():
@@ -375,12 +375,7 @@ def test_is_soft_value_bias_and_variance_follow_one_over_m():
     _assert_line(lines, "variance_prediction", d.m, d.variance_prediction)
     bias, var = d.bias / d.bias_prediction, d.variance / d.variance_prediction
     assert abs(bias[-1] - 1) < abs(bias[0] - 1) and abs(var[-1] - 1) < abs(var[0] - 1)  # approaching
-    _assert_caption(
-        "is_soft_value",
-        d,
-        [d.m[0], d.m[-1], d.runs, f"{d.cv2:.2f}", *_g([bias[-1], var[-1], bias[0], var[0]], ".2f"), "99%"]
-        + ["−1", "2"],  # slope −1 and τCV²/(2M): formulas, not data
-    )
+    _assert_caption("is_soft_value", d)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -398,15 +393,7 @@ def test_ments_vs_uct_curves_and_bands():
     separated = d.ments.high < d.uct.low
     assert ("MENTS is significantly below UCT" in text) == bool(separated.any())
     assert d.ments.rate[-1] < d.ments.rate[0]  # "falls"
-    above = d.ments.low > d.uct.high
-    _assert_caption(
-        "ments_vs_uct",
-        d,
-        [d.n_trees, d.branching, d.depth, "99%", f"{d.ments.rate[0]:.2f}", f"{d.ments.rate[-1]:.2f}"]
-        + [d.ments.checkpoints[-1]]
-        + ([int(above.sum()), above.size] if above.any() else []),
-        constants=("3", "4"),  # the G3a, G3b ids
-    )
+    _assert_caption("ments_vs_uct", d)
 
 
 def test_dchain_crossing_and_ments_follow_the_soft_optimum():
@@ -421,15 +408,8 @@ def test_dchain_crossing_and_ments_follow_the_soft_optimum():
     _assert_line(lines, "q_left", d.tau, d.q_left)
     _assert_line(lines, "q_right", d.tau, d.q_right)
     _assert_line(lines, "ments_right", d.ments_tau, share)
-    low, high = share[d.ments_tau < d.tau_c].max(), share[d.ments_tau > d.tau_c].min()
     assert d.q_left[0] > d.q_right[0]  # L is reward-optimal (τ = 0)
-    _assert_caption(
-        "dchain_threshold",
-        d,
-        [*_g(search.DCHAIN), f"{d.q_left[0]:g}", f"{d.q_right[0]:.3g}", f"{d.tau[0]:g}", f"{d.tau_c:.4f}"]
-        + [d.simulations, f"{low:.2f}", f"{high:.2f}", "99%"],
-        constants=("4",),  # the claim id G4
-    )
+    _assert_caption("dchain_threshold", d)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -450,6 +430,32 @@ def test_registry_names_captions_and_claims():
         select("softmax_gap,nope")
     with pytest.raises(ValueError, match="size must be one of"):
         pick("huge", 1, 2)
+
+
+#: Figures whose data at size "default" take under a second or two (the others, MENTS and the
+#: samplers, take 15–90 s and are checked at size "quick" above).
+_CHEAP = (
+    "softmax_gap",
+    "indmax_temperature",
+    "soft_vi_convergence",
+    "contraction_ratios",
+    "policy_improvement",
+    "boltzmann_gridworld",
+    "temperature_limit",
+    "is_soft_value",
+)
+
+
+@pytest.mark.parametrize("name", _CHEAP)
+def test_captions_state_their_data_at_the_default_size(name):
+    _assert_caption(name, FIGURES[name].data(seed=0, size="default"))
+
+
+def test_every_figure_has_its_caption_facts():
+    for name in FIGURES:
+        # not the AssertionError of a figure without facts: its branch was reached and read the data
+        with pytest.raises((AttributeError, TypeError)):
+            _caption_facts(name, object())
 
 
 def test_figures_leave_rcparams_alone_and_are_deterministic():
