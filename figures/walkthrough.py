@@ -194,7 +194,13 @@ figure {{ margin: 1.5rem 0; }}
 
 
 def write_walkthrough(
-    out: Path, *, report: Path | None = None, size: str = "quick", seed: int = 0, progress=None
+    out: Path,
+    *,
+    report: Path | None = None,
+    size: str = "quick",
+    seed: int = 0,
+    specs: Sequence[FigureSpec] | None = None,
+    progress=None,
 ) -> Path:
     """Write the gallery (PNG) and ``<out>/walkthrough.html``.
 
@@ -204,6 +210,7 @@ def write_walkthrough(
         (``--quick`` for size ``"quick"``, the default suites otherwise) with ``seed`` first.
       size: the figures' size, ``"quick"`` or ``"default"``.
       seed: the figures' seed (and the battery's, when it is run).
+      specs: the figures to draw (default all of :data:`figures.registry.FIGURES`).
       progress: as in :func:`figures.gallery.write_gallery`.
     Returns:
       The page's path.
@@ -222,7 +229,7 @@ def write_walkthrough(
     else:
         rows = load_report(report)
         made = f"Verdicts from the report {Path(report).name};"
-    specs = list(FIGURES.values())
+    specs = list(FIGURES.values()) if specs is None else list(specs)
     write_gallery(out, specs, formats=("png",), size=size, seed=seed, progress=progress)
     figures = [
         (spec, f"{spec.name}.png", (out / f"{spec.name}.txt").read_text(encoding="utf-8").strip())
