@@ -11,6 +11,7 @@ from checks import (  # noqa: F401  (register A–H and the errata)
     bellman,
     conjugacy,
     errata,
+    hierarchy,
     importance_sampling,
     improvement,
     iteration,

@@ -1,11 +1,15 @@
-"""Claims H1, H2, H4 (slide "Other Algorithm I"): path consistency, PG ⇔ soft Q, composition.
+"""Claims H1, H2, H4 (slide "Other Algorithm I"): path consistency, PG ⇔ soft Q, composition;
+H6 (slide "Other Algorithm II"): the soft policy gradient.
 
 H1: V*(s_t) − γ^d V*(s_{t+d}) = Σ_{j<d} γ^j (r_{t+j} − τ log π*(a_{t+j}|s_{t+j})) on every path of a
 deterministic MDP (d = 1…5), and in expectation over s' (d = 1) on a stochastic one.
 H2: for π_θ = f_τ(Q_θ), V_θ = F_τ(Q_θ): ∇_θ L_Q = −τ ∇_θ η + ∇_θ L_V (soft Q-learning gradient =
 entropy-regularised policy gradient + value regression), exact expectations.
 H4: Q_Σ >= Q*_C >= Q_Σ − C* and Q^{π_Σ}_C >= Q*_C − D* for the composed reward (r₁ + r₂)/2.
-H3 (soft actor-critic, slide "Other Algorithm II") lives in :mod:`checks.soft_actor_critic`.
+H6: ∇_θ η = (1/(1 − γ)) E_{d^π, π}[∇log π_θ (Q^π − τ log π_θ − b(s))] for every baseline b(s), and
+per state E_π[∇log π_θ (Q − τ log π_θ)] = −τ∇_θ KL(π_θ ‖ f_τ(Q)), against complex steps.
+H3 (soft actor-critic, slide "Other Algorithm II") lives in :mod:`checks.soft_actor_critic`,
+H5 (latent-space policies, "Other Algorithm I") in :mod:`checks.hierarchy`.
 
 Every check solves the soft optimum it needs with a certified error bound e (theory.solvers);
 its tolerance is e propagated through the statement, plus float64 round-off
@@ -43,10 +47,14 @@ from theory.bellman import boltzmann_policy, evaluate_policy
 from theory.composition import composition_bounds
 from theory.path_consistency import expected_one_step_residuals, path_residuals
 from theory.policy_gradient import (
+    complex_step_gradient,
     discounted_occupancy,
+    policy_kl,
     soft_objective,
     soft_objective_gradient,
+    soft_policy_gradient,
     soft_q_loss_gradient,
+    soft_score_expectation,
     value_regression_gradient,
 )
 from theory.roundoff import roundoff
@@ -56,9 +64,11 @@ __all__ = [
     "H1",
     "H2",
     "H4",
+    "H6",
     "check_composition",
     "check_path_consistency",
     "check_pg_soft_q_equivalence",
+    "check_soft_policy_gradient",
 ]
 
 
@@ -260,24 +270,131 @@ def check_pg_soft_q_equivalence(
     )
 
 
-#: Largest batch the complex step of H2 may build: ∇η differentiates through S·A dense S×S
-#: solves at once (theory.policy_gradient.soft_objective_gradient), 16·A·S³ bytes of complex
+#: Largest batch the complex step of H2 and H6 may build: ∇η differentiates through S·A dense
+#: S×S solves at once (theory.policy_gradient.soft_objective_gradient), 16·A·S³ bytes of complex
 #: matrices: 40 MB at S = 84, A = 3 (the largest Garnet of the full suite), 10 GB at S = 600.
-_H2_MAX_BYTES = 2**28
+_COMPLEX_STEP_MAX_BYTES = 2**28
+
+
+def _gradient_cases(seed: int, size: str) -> list[tuple[FiniteMDP, float]]:
+    """The (MDP, τ) pairs of H2 and H6: the suite at every positive temperature, except instances
+    whose complex-step batch exceeds _COMPLEX_STEP_MAX_BYTES (the Krylov-sized Garnet), and a
+    one-state bandit with γ = 0 (where d^π = μ)."""
+    cases = [
+        (m, t)
+        for m, t in mdp_cases(seed, size, positive_tau=True)
+        if 16 * m.n_actions * m.n_states**3 <= _COMPLEX_STEP_MAX_BYTES
+    ]
+    bandit = FiniteMDP(np.ones((1, 4, 1)), np.array([[0.0, 0.3, 1.0, -0.5]]), 0.0, name="bandit(A=4,γ=0)")
+    return cases + [(bandit, t) for t in temperature_suite(size) if t > 0]
 
 
 @register(H2)
 def battery_pg_soft_q_equivalence(*, seed: int, size: str) -> CheckResult:
-    """H2 over the seeded MDP suite (incl. the one-state bandit) at every positive temperature,
-    except instances whose complex-step batch exceeds _H2_MAX_BYTES (the Krylov-sized Garnet)."""
-    cases = [
-        (m, t)
-        for m, t in mdp_cases(seed, size, positive_tau=True)
-        if 16 * m.n_actions * m.n_states**3 <= _H2_MAX_BYTES
-    ]
-    bandit = FiniteMDP(np.ones((1, 4, 1)), np.array([[0.0, 0.3, 1.0, -0.5]]), 0.0, name="bandit(A=4,γ=0)")
-    cases += [(bandit, t) for t in temperature_suite(size) if t > 0]
+    """H2 over :func:`_gradient_cases`."""
+    cases = _gradient_cases(seed, size)
     return fold(H2, (check_pg_soft_q_equivalence(m, t, seed=seed + i) for i, (m, t) in enumerate(cases)))
+
+
+# ---------------------------------------------------------------------------------------------
+# H6: soft policy gradient
+# ---------------------------------------------------------------------------------------------
+H6 = Claim(
+    "H6",
+    "π_θ = f_τ(θ): ∇_θ η = (1/(1−γ)) E_{s∼d^π, a∼π}[∇log π_θ (Q^π − τ log π_θ − b(s))] for any b(s); "
+    "per state E_π[∇log π_θ (Q − τ log π_θ)] = −τ∇_θ KL(π_θ ‖ f_τ(Q))",
+    "seed deck, 'Other Algorithm II' (⑦ Shi, Song & Wu 2019, soft policy gradient); "
+    "statement derived here (followups-notes §2.3–2.4)",
+)
+
+
+@H6.subjects("gradient", "direction", "theta")
+def check_soft_policy_gradient(
+    mdp: FiniteMDP,
+    tau: float,
+    *,
+    seed: int = 0,
+    theta=None,
+    gradient=soft_policy_gradient,
+    direction=soft_score_expectation,
+    tol: float | None = None,
+) -> CheckResult:
+    """H6 on one instance: the soft policy-gradient theorem and its SAC form, exactly.
+
+    Setting as H2: θ ``[S, A]`` random (normal, scale 1 + ‖r‖∞/(1 − γ)), π_θ = f_τ(θ),
+    η(θ) = Σ_s μ(s)V^{π_θ}(s) with μ uniform. Comparisons (the formulas and their derivation are
+    in :mod:`theory.policy_gradient`):
+    - ``gradient(mdp, θ, τ, μ, baseline=b)`` = ∇η by the complex step of the exact objective
+      (:func:`theory.policy_gradient.soft_objective_gradient`, no policy-gradient formula), for
+      b = 0, b = τ (the authors' "− α"), b = V^π (the advantage form) and a random b(s) of the
+      size of the values;
+    - ``direction(θ, Q, τ)`` = −τ∇_θ Σ_s KL(π_θ(·|s) ‖ f_τ(Q(s, ·))) by the complex step of
+      :func:`theory.policy_gradient.policy_kl` (rows of θ are independent, so the gradient of
+      the sum is the per-state gradient), for Q = Q^π and for a random Q.
+    Both sides are multiplied by τ (the score (e_a − π)/τ carries a 1/τ), so they are compared in
+    the units of values.
+
+    Tolerance as H2 (its docstring): 64·eps·(1 + S + A)·m/(1 − γ)² with m = 1 + ‖θ‖∞ + ‖V‖ +
+    ‖b‖∞, ‖V‖ <= (‖r‖ + τ log A)/(1 − γ); per state (no solve) 64·eps·(1 + A)·(1 + ‖Q‖∞ +
+    2‖θ‖∞ + τ log A), the size of Q − τ log π_θ (|τ log π_θ| <= max θ − min θ + τ log A).
+
+    Args:
+      mdp: infinite-horizon MDP.
+      tau: temperature τ > 0.
+      seed: seeds θ, the random baseline and the random Q.
+      theta: ``[S, A]`` logits table (default random).
+      gradient: ``gradient(mdp, theta, tau, mu, baseline=b) -> [S, A]`` under test.
+      direction: ``direction(theta, q, tau) -> [S, A]`` under test.
+      tol: replaces every allowance when given.
+    Returns:
+      CheckResult of the comparison with the worst margin.
+    Raises:
+      ValueError: τ <= 0.
+    """
+    tau = check_tau(tau, positive=True)
+    S, A = mdp.n_states, mdp.n_actions
+    rng = np.random.default_rng(seed)
+    values = value_scale(mdp, tau)
+    if theta is None:
+        theta = (1 + np.abs(mdp.R).max() / (1 - mdp.gamma)) * rng.normal(size=(S, A))
+    theta = np.asarray(theta, dtype=np.float64)
+    mu = np.full(S, 1.0 / S)
+    exact = evaluate_policy(mdp, boltzmann_policy(theta, tau), tau)
+    baselines = {
+        "b = 0": np.zeros(S),
+        "b = τ (the authors' −α)": np.full(S, tau),
+        "b = V^π": exact.v,
+        "b random": (1 + values) * rng.normal(size=S),
+    }
+    q_random = (1 + values) * rng.normal(size=(S, A))
+    reference = tau * soft_objective_gradient(mdp, theta, tau, mu)
+    cases = {}
+    for name, b in baselines.items():
+        scale = 1 + sup(theta) + values + sup(b)
+        # operations and magnitude as H2 (sums over S states and A actions, two (I − γP)⁻¹ solves)
+        allowed = roundoff(1 + S + A, scale) / (1 - mdp.gamma) ** 2
+        got = tau * np.asarray(gradient(mdp, theta, tau, mu, baseline=b))
+        cases[f"∇η, {name}"] = (sup(got - reference), allowed if tol is None else tol)
+    for name, q in (("Q = Q^π", exact.q), ("Q random", q_random)):
+        kl_gradient = complex_step_gradient(lambda x, q=q: policy_kl(x, q, tau).sum(axis=-1), theta)
+        # operations: the A-term expectations and one more; magnitude: Q − τ log π_θ
+        allowed = roundoff(1 + A, 1 + sup(q) + 2 * sup(theta) + tau * np.log(A))
+        got = tau * np.asarray(direction(theta, q, tau))
+        cases[f"per state: −τ∇KL(π_θ‖f_τ(Q)), {name}"] = (
+            sup(got + tau**2 * kl_gradient),
+            allowed if tol is None else tol,
+        )
+    return H6.worst_of(
+        cases,
+        {"instance": instance_label(mdp, tau) + f", seed={seed}", "grad_norm": sup(reference) / tau},
+    )
+
+
+@register(H6)
+def battery_soft_policy_gradient(*, seed: int, size: str) -> CheckResult:
+    """H6 over :func:`_gradient_cases` (the instances of H2)."""
+    cases = _gradient_cases(seed, size)
+    return fold(H6, (check_soft_policy_gradient(m, t, seed=seed + i) for i, (m, t) in enumerate(cases)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,6 +18,9 @@ evaluated by the project's own exact evaluation (theory.bellman.evaluate_policy)
 
 from __future__ import annotations
 
+import functools
+import itertools
+
 import numpy as np
 from scipy.special import xlogy
 
@@ -39,6 +42,7 @@ from checks.suite import mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
 from mdps.validation import check_policy, check_tau
 from theory.bellman import evaluate_policy
+from theory.iterates import orbit, policy_iteration_step
 from theory.roundoff import roundoff
 from theory.softmax import entropy, kl, soft_value
 from theory.solvers import exact_optimum
@@ -286,10 +290,11 @@ def check_soft_policy_iteration(
     tol = solver_tolerance(mdp, tau)
     ref = exact_optimum(mdp, tau)
     opt = subjects.solver(mdp, tau, tol)
-    ev = evaluate_policy(mdp, pi0, tau)
+    improve = functools.partial(_improved, subjects, mdp)
+    iterates = orbit(policy_iteration_step(mdp, tau, improve=improve), evaluate_policy(mdp, pi0, tau))
+    ev = next(iterates)
     worst_drop, steps = 0.0, 0
-    for steps in range(1, max_improvements + 1):
-        nxt = evaluate_policy(mdp, _improved(subjects, mdp, ev.q, tau), tau)
+    for steps, nxt in enumerate(itertools.islice(iterates, max_improvements), start=1):
         change = nxt.v - ev.v
         worst_drop = largest(worst_drop, -change.min())
         ev = nxt

@@ -14,6 +14,7 @@ error of the reference Q* (soft policy iteration, exact linear solves).
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
@@ -33,6 +34,7 @@ from checks.subjects import OWN, Subjects
 from checks.suite import mdp_cases
 from mdps.finite import FiniteMDP
 from theory.bellman import soft_state_value
+from theory.iterates import orbit
 from theory.roundoff import roundoff
 from theory.solvers import (
     ConvergenceWarning,
@@ -274,8 +276,10 @@ def check_convergence(
         n = sweeps_needed(gamma, err0, NOISE_FLOOR * scale)
         prior = post = -np.inf
         magnitude = largest(sup(q), sup(star.q))
-        for k in range(1, n + 1):
-            q_prev, q = q, operator(mdp, q, tau)
+        iterates = orbit(lambda q: operator(mdp, q, tau), q)
+        q = next(iterates)
+        for k, q_next in enumerate(itertools.islice(iterates, n), start=1):
+            q_prev, q = q, q_next
             err, post_bound = sup(q - star.q), gamma / (1 - gamma) * sup(q - q_prev)
             prior = largest(prior, err - gamma**k * err0)
             post = largest(post, err - post_bound)
@@ -414,10 +418,9 @@ def check_monotone_bounds(
         v = soft_state_value(q, tau, terminal=mdp.terminal)
         worst, sweeps, magnitude = -np.inf, 0, sup(q)
         max_sweeps = sweeps_needed(gamma, 2 * sup(q - star.q) / (1 - gamma), NOISE_FLOOR * scale) + 10
-        while sweeps < max_sweeps:
-            q = operator(mdp, q, tau)
+        iterates = itertools.islice(orbit(lambda q: operator(mdp, q, tau), q), 1, max_sweeps + 1)
+        for sweeps, q in enumerate(iterates, start=1):
             v_prev, v = v, soft_state_value(q, tau, terminal=mdp.terminal)
-            sweeps += 1
             magnitude = largest(magnitude, sup(q))
             d = v - v_prev
             lo, hi = float(d.min()), float(d.max())

@@ -19,6 +19,8 @@ D4 states its own in its docstring.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from checks.base import (
@@ -35,7 +37,8 @@ from checks.iteration import NOISE_FLOOR, sweeps_needed
 from checks.subjects import OWN, Subjects, solver_comparisons, solver_tolerance
 from checks.suite import mdp_cases
 from mdps.finite import FiniteMDP
-from theory.bellman import evaluate_policy, soft_policy_reward
+from theory.bellman import evaluate_policy
+from theory.iterates import modified_policy_iteration_step, orbit, policy_iteration_step
 from theory.lp import LP_FEASIBILITY_TOL, classical_lp_values
 from theory.roundoff import roundoff
 from theory.softmax import soft_value
@@ -173,12 +176,11 @@ def _newton_rate(gamma: float, sweeps: int) -> float:
 def _soft_pi_errors(mdp, tau, v_star, pi, improve, floor, max_iter=100) -> list[float]:
     """e_k = ‖V^{π_k} − V*‖ of soft PI (π_{k+1} = improve(Q^{π_k}, τ)) until e_k <= floor."""
     errors = []
-    for _ in range(max_iter):
-        q_pi, v_pi = evaluate_policy(mdp, pi, tau)
-        errors.append(sup(v_pi - v_star))
+    step = policy_iteration_step(mdp, tau, improve=improve)
+    for ev in itertools.islice(orbit(step, evaluate_policy(mdp, pi, tau)), max_iter):
+        errors.append(sup(ev.v - v_star))
         if errors[-1] <= floor:
             break
-        pi = improve(q_pi, tau)
     return errors
 
 
@@ -188,15 +190,13 @@ def _modified_pi_errors(mdp, tau, v_star, v, improve, sweeps, window, max_iter) 
     Stops below the tail window ``(low, high)``, or after ``_TAIL_STEPS`` errors inside it.
     """
     low, high = window
-    errors = [sup(v - v_star)]
+    errors = []
     inside = 0
-    for _ in range(max_iter):
-        pi = improve(mdp.R + mdp.gamma * mdp.expected_next(v), tau)
-        P_pi = mdp.P_pi(pi)
-        b = soft_policy_reward(mdp, pi, tau)  # T_π v = r_π + τH_π + γ P_π v
-        for _ in range(sweeps):
-            v = b + mdp.gamma * (P_pi @ v)
+    step = modified_policy_iteration_step(mdp, tau, sweeps, improve=improve)
+    for k, v in enumerate(itertools.islice(orbit(step, v), max_iter + 1)):
         errors.append(sup(v - v_star))
+        if k == 0:
+            continue
         inside += low <= errors[-1] <= high
         if errors[-1] < low or inside > _TAIL_STEPS:
             break

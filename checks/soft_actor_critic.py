@@ -3,7 +3,8 @@
 H3: soft policy evaluation converges to Q^π; KL projection onto a state-wise class improves Q;
 restricted soft policy iteration reaches the class optimum; dual gradient descent on the SAC-v2
 temperature loss drives the policy entropy to its target.
-H1, H2 and H4 (slide "Other Algorithm I") live in :mod:`checks.algorithms`.
+H1, H2, H4 (slide "Other Algorithm I") and H6 (soft policy gradient, "Other Algorithm II") live in
+:mod:`checks.algorithms`, H5 (latent-space policies) in :mod:`checks.hierarchy`.
 
 Every check solves the soft optimum it needs with a certified error bound e (theory.solvers);
 its tolerance is e propagated through the statement, plus float64 round-off

@@ -2,10 +2,11 @@
 
 Pure data, fixed in advance and never tuned on results: the E2W bandits and their ε (claims F1,
 F2), the search settings of MENTS and UCT (G1–G4), the Boltzmann mixture targets of SVGD (E3),
-and the continuous soft values of the importance-sampling check (E1). The math that turns them
+the continuous soft values of the importance-sampling check (E1), and the one-dimensional
+latent layers of the hierarchical-policy check (H5). The math that turns them
 into densities, samplers and exact answers is in ``theory`` (``theory.bandit``, ``theory.mcts``,
 ``theory.sampling``); the choices are argued where they are tested (``checks.bandit``,
-``checks.mcts``, ``checks.svgd``, ``checks.importance_sampling``).
+``checks.mcts``, ``checks.svgd``, ``checks.importance_sampling``, ``checks.hierarchy``).
 
 E2W's ε and MENTS's ε are distinct settings that happen to share the value 0.1 (the bandit
 experiments' choice and the synthetic-tree experiments' choice), so they have distinct names.
@@ -21,6 +22,7 @@ __all__ = [
     "BOLTZMANN_MIXTURES",
     "CONTINUOUS_SOFT_VALUES",
     "E2W_EPSILON",
+    "LATENT_LAYERS_1D",
     "MCTS_EPSILON",
     "MCTS_SIGMA",
     "MCTS_TAU",
@@ -106,5 +108,41 @@ CONTINUOUS_SOFT_VALUES = {
         lambda a: np.full(a.shape[:-1], -np.log(4.0)),
         [(-1, 1), (-1, 1)],
         10.0,
+    ),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# One-dimensional latent layers (H5)
+# ---------------------------------------------------------------------------------------------
+#: The lower layers of the H5 battery: name -> (log p(h), f(h), log f'(h), r(a), τ, (lo, hi)).
+#: The latent prior p is N(0, 1), the authors' base distribution (followups-notes §1.3); f is
+#: smooth and strictly increasing, written with numpy functions that accept complex h (the check
+#: differentiates f by the complex step, independently of the stated log f'); r is the reward in
+#: action space; (lo, hi) is the latent interval, outside which every density of the check has
+#: mass below 1e-17. The first is the notes' example (§1.5, item 1: V = −0.69021641); the second
+#: a cubic map (f' from 1 to 82 on the interval) and a two-well reward. The quick battery uses
+#: the first only.
+def _log_standard_normal(h):
+    """log N(h; 0, 1) for floats and arrays (scipy.stats' logpdf costs 0.2 ms a scalar call)."""
+    return -0.5 * np.square(h) - 0.5 * np.log(2 * np.pi)
+
+
+LATENT_LAYERS_1D = {
+    "f = h + 0.8 tanh(2h), r = -(a - 1.5)^2, tau = 0.5": (
+        _log_standard_normal,
+        lambda h: h + 0.8 * np.tanh(2 * h),
+        lambda h: np.log1p(1.6 / np.cosh(2 * h) ** 2),
+        lambda a: -((a - 1.5) ** 2),
+        0.5,
+        (-9.0, 9.0),
+    ),
+    "f = h + h^3/3, r = -(a^2 - 1)^2/2, tau = 1": (
+        _log_standard_normal,
+        lambda h: h + h**3 / 3,
+        lambda h: np.log1p(h**2),
+        lambda a: -((a**2 - 1) ** 2) / 2,
+        1.0,
+        (-9.0, 9.0),
     ),
 }

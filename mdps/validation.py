@@ -24,6 +24,7 @@ __all__ = [
     "check_callable",
     "check_instance",
     "check_int",
+    "check_permutations",
     "check_policy",
     "check_real",
     "check_seed",
@@ -216,6 +217,25 @@ def check_policy(pi, shape: tuple[int, int], name: str = "pi") -> np.ndarray:
     """``pi`` as a float64 ``[S, A]`` policy of the given shape, rows on the simplex, or an error
     naming ``name`` and the first offending entry or row."""
     return check_simplex(pi, name, axis=-1, shape=shape)
+
+
+def check_permutations(x, name: str, shape: tuple[int, int]) -> np.ndarray:
+    """``x`` as an int64 ``[S, A]`` array whose every row is a permutation of 0..A-1, or an error
+    naming ``name``: TypeError unless it holds integers (bools are not), ValueError for a wrong
+    shape or the first row that is not a permutation."""
+    raw = np.asarray(x)
+    if raw.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integers, got dtype {raw.dtype} ({type(x).__name__})")
+    if raw.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {raw.shape}")
+    a = raw.astype(np.int64)
+    bad = (np.sort(a, axis=-1) != np.arange(shape[-1])).any(axis=-1)
+    if bad.any():
+        s = first_bad(bad)[0]
+        raise ValueError(
+            f"every row of {name} must be a permutation of 0..{shape[-1] - 1}; {name}[{s}] = {a[s]}"
+        )
+    return a
 
 
 def _entry(name: str, idx: tuple[int, ...]) -> str:

@@ -18,7 +18,8 @@ from mp_reference import soft_backward, soft_optimum, sup_error
 
 from mdps import FiniteMDP
 from theory import ConvergenceWarning, soft_backward_induction, soft_policy_iteration, soft_value_iteration
-from theory.solvers import soft_solve
+from theory.regularizers import KLToPrior, Tsallis
+from theory.solvers import soft_modified_policy_iteration, soft_solve
 
 # Value iteration at γ near 1 needs ~1/(1 − γ) sweeps: cap it (the bound must hold anyway).
 SOLVERS = {
@@ -96,6 +97,45 @@ def test_bound_contains_the_true_error(P, R, gamma, tau, terminal, sparse):
     q_star, v_star = soft_optimum(mdp, tau)
     for name, solve in SOLVERS.items():
         _assert_certified(_solve_quietly(solve, mdp, tau), q_star, v_star, name)
+
+
+#: Other regularisers (the mpmath reference's name, the toolkit's Regularizer): the same cases.
+REGULARIZERS = [
+    pytest.param("tsallis", Tsallis(), id="tsallis"),
+    pytest.param((0.125, 0.875), KLToPrior((0.125, 0.875)), id="kl"),
+]
+
+#: Every solver with a regulariser, modified policy iteration (M = 3) included.
+REGULARIZED_SOLVERS = {
+    "vi": lambda mdp, tau, reg: soft_value_iteration(mdp, tau, max_iter=3000, regularizer=reg),
+    "pi": lambda mdp, tau, reg: soft_policy_iteration(mdp, tau, regularizer=reg),
+    "hybrid": lambda mdp, tau, reg: soft_solve(mdp, tau, max_iter=3000, regularizer=reg),
+    "mpi": lambda mdp, tau, reg: soft_modified_policy_iteration(mdp, tau, 3, max_iter=3000, regularizer=reg),
+}
+
+
+#: The cases with τ > 0 (at τ = 0 every regulariser is the hard max), one per γ near 1.
+SKIPPED = ("decimal-g1-1e-6", "limit-defect-g1-1e-9")
+REGULARIZED_CASES = [case for case in CASES if case.values[3] > 0 and case.id not in SKIPPED]
+
+
+@pytest.mark.parametrize("name, reg", REGULARIZERS)
+@pytest.mark.parametrize("P, R, gamma, tau, terminal", REGULARIZED_CASES)
+def test_bound_contains_the_true_error_for_other_regularizers(P, R, gamma, tau, terminal, name, reg):
+    mdp = FiniteMDP(P, R, gamma, terminal=terminal)
+    q_star, v_star = soft_optimum(mdp, tau, name)
+    for label, solve in REGULARIZED_SOLVERS.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            res = solve(mdp, tau, reg)
+        _assert_certified(res, q_star, v_star, f"{label} {name}")
+
+
+@pytest.mark.parametrize("name, reg", REGULARIZERS)
+def test_backward_induction_bound_for_other_regularizers(name, reg):
+    mdp = FiniteMDP(DECIMAL, R2, 1.0, horizon=30)
+    q_exact, v_exact = soft_backward(mdp, 0.3, 30, name)
+    _assert_certified(soft_backward_induction(mdp, 0.3, regularizer=reg), q_exact, v_exact, name)
 
 
 def test_the_reproducers_bound_is_honest_and_tight():

@@ -1,6 +1,7 @@
 """Claims H1–H4: properties on generated instances, negative controls, batteries.
 
-H1, H2, H4 are in checks/algorithms.py, H3 in checks/soft_actor_critic.py.
+H1, H2, H4 are in checks/algorithms.py, H3 in checks/soft_actor_critic.py; H5 and H6 are tested in
+tests/test_checks_hierarchy.py.
 """
 
 import inspect

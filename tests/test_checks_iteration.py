@@ -281,7 +281,7 @@ def test_D2_rejects_misreported_value_iteration_residuals(monkeypatch, mdp):
     """theory's soft value iteration reporting min |V_n − V_{n−1}| for the sup-norm: its certificate
     still holds, but the residuals it reports (a convergence diagnostic) are wrong."""
     source = inspect.getsource(solvers)
-    old = "residuals.append(float(np.abs(v_next - v).max()))\n        v_mid"
+    old = "residuals.append(float(np.abs(s.tv - s.v).max()))\n        v_mid"
     assert source.count(old) == 1  # in _iterate_certified, not in backward induction
     mutant = types.ModuleType("solvers_mutant")
     monkeypatch.setitem(sys.modules, mutant.__name__, mutant)  # its dataclasses look themselves up

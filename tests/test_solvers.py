@@ -508,9 +508,9 @@ def test_inexact_policy_step_is_caught_by_the_bracket(monkeypatch):
 
     real = solvers._policy_step
 
-    def broken(mdp, tau, tol):
-        step = real(mdp, tau, tol)
-        return lambda *a: step(*a) + 1e-3 * np.sin(np.arange(mdp.n_states))
+    def broken(mdp, tau, tol, regularizer):
+        step = real(mdp, tau, tol, regularizer)
+        return lambda s: step(s) + 1e-3 * np.sin(np.arange(mdp.n_states))
 
     monkeypatch.setattr(solvers, "_policy_step", broken)
     mdp = garnet(30, 3, 4, gamma=0.9, seed=1)

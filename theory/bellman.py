@@ -6,6 +6,11 @@ Haarnoja et al. 2017 (ICML), Theorems 1–3; Geist et al. 2019, Definition 2.
 Conventions: Q(s, a) = r(s, a) + γ E[V(s')] does not include the current step's entropy
 (theory-notes §Conventions). Terminal states of the MDP have V = 0: the episode is over, so no
 reward, no decision and no entropy is counted there.
+
+Every function takes ``regularizer=`` (a :class:`theory.regularizers.Regularizer`, default
+Shannon entropy): the regularised operator of Geist, Scherrer, Pietquin 2019 replaces F_τ by the
+regularised value (τΩ)* and the entropy bonus τH(π) by the penalty −τΩ(π); with Shannon entropy
+these are the deck's soft value and entropy.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ import scipy.sparse.linalg as spla
 
 from mdps.finite import FiniteMDP, check_mdp
 from mdps.validation import as_float_array, check_policy, check_tau
-from theory.softmax import entropy, soft_indmax, soft_value_first_axis
+from theory.regularizers import SHANNON, Regularizer
+from theory.softmax import soft_indmax
 
 __all__ = [
     "DIRECT_SOLVE_MAX_STATES",
@@ -27,6 +33,7 @@ __all__ = [
     "backup_as",
     "boltzmann_policy",
     "check_q",
+    "check_regularizer",
     "evaluate_policy",
     "evaluate_policy_v",
     "soft_bellman_operator",
@@ -49,15 +56,17 @@ def check_q(mdp: FiniteMDP, q, name: str = "q") -> np.ndarray:
     return as_float_array(q, name, shape=(mdp.n_states, mdp.n_actions))
 
 
-def soft_state_value(q, tau, *, terminal=None) -> np.ndarray:
+def soft_state_value(q, tau, *, terminal=None, regularizer: Regularizer = SHANNON) -> np.ndarray:
     """Soft state value V(s) = F_τ(Q(s, ·)) = τ log Σ_a exp(Q(s, a)/τ); V = 0 on terminal states.
 
-    Source: seed deck, "Redefinition: Bellman function" (soft-value function).
+    Source: seed deck, "Redefinition: Bellman function" (soft-value function); for another
+    regulariser V(s) = (τΩ)*(Q(s, ·)) (Geist et al. 2019).
 
     Args:
       q: ``[S, A]`` finite Q table.
       tau: temperature τ >= 0 (0: V(s) = max_a Q(s, a)).
       terminal: optional ``[S]`` bool mask of terminal states, whose value is 0.
+      regularizer: Ω (default Shannon entropy).
     Returns:
       ``[S]``.
     """
@@ -70,23 +79,37 @@ def soft_state_value(q, tau, *, terminal=None) -> np.ndarray:
                 f"terminal must be a bool array of shape ({a.shape[0]},), "
                 f"got {terminal.dtype} {terminal.shape}"
             )
-    return state_value_as(np.ascontiguousarray(a.T), t, terminal)
+    check_regularizer(regularizer, a.shape[1])
+    return state_value_as(np.ascontiguousarray(a.T), t, terminal, regularizer)
 
 
-def state_value_as(q_as: np.ndarray, tau: float, terminal) -> np.ndarray:
-    """V(s) = F_τ(Q(s, ·)), 0 on terminal states, from Q laid out ``[A, S]``.
+def check_regularizer(regularizer, n_actions: int) -> Regularizer:
+    """``regularizer`` if it is a :class:`Regularizer` defined on ``n_actions`` actions;
+    TypeError or ValueError naming it otherwise."""
+    if not isinstance(regularizer, Regularizer):
+        raise TypeError(
+            f"regularizer must be a theory.regularizers.Regularizer, got {type(regularizer).__name__}"
+        )
+    regularizer.bounds(n_actions)  # e.g. a prior of the wrong length
+    return regularizer
 
-    The solvers' hot path: the fast layout of the one log-sum-exp kernel
-    (``theory.softmax.soft_value_first_axis``), and no validation (see :func:`soft_state_value`).
+
+def state_value_as(q_as: np.ndarray, tau: float, terminal, regularizer: Regularizer = SHANNON) -> np.ndarray:
+    """V(s) = (τΩ)*(Q(s, ·)), 0 on terminal states, from Q laid out ``[A, S]``.
+
+    The solvers' hot path: the fast layout of the regulariser's kernel
+    (:meth:`Regularizer.value_first_axis`; for Shannon the one log-sum-exp kernel
+    ``theory.softmax.soft_value_first_axis``), and no validation (see :func:`soft_state_value`).
 
     Args:
       q_as: ``[A, S]`` C-contiguous Q table.
       tau: validated temperature τ >= 0.
       terminal: ``[S]`` bool mask of terminal states, or None.
+      regularizer: a validated Ω.
     Returns:
       ``[S]``.
     """
-    v = soft_value_first_axis(q_as, tau)
+    v = regularizer.value_first_axis(q_as, tau)
     if terminal is not None:
         v[terminal] = 0.0
     return v
@@ -108,8 +131,10 @@ def backup_as(mdp: FiniteMDP, v: np.ndarray) -> np.ndarray:
     return out
 
 
-def value_iteration_sweep(mdp: FiniteMDP, v: np.ndarray, tau: float) -> tuple[np.ndarray, np.ndarray]:
-    """One soft value-iteration sweep: Q = r + γPV, V' = F_τ(Q) (0 on terminal states).
+def value_iteration_sweep(
+    mdp: FiniteMDP, v: np.ndarray, tau: float, regularizer: Regularizer = SHANNON
+) -> tuple[np.ndarray, np.ndarray]:
+    """One soft value-iteration sweep: Q = r + γPV, V' = (τΩ)*(Q) (0 on terminal states).
 
     :func:`backup_as` then :func:`state_value_as`; no validation (the solvers' hot path).
 
@@ -117,24 +142,27 @@ def value_iteration_sweep(mdp: FiniteMDP, v: np.ndarray, tau: float) -> tuple[np
       (Q ``[A, S]``, V' ``[S]``).
     """
     q_as = backup_as(mdp, v)
-    return q_as, state_value_as(q_as, tau, mdp.terminal)
+    return q_as, state_value_as(q_as, tau, mdp.terminal, regularizer)
 
 
-def soft_bellman_operator(mdp: FiniteMDP, q, tau) -> np.ndarray:
+def soft_bellman_operator(mdp: FiniteMDP, q, tau, *, regularizer: Regularizer = SHANNON) -> np.ndarray:
     """Soft Bellman optimality operator (T Q)(s, a) = r(s, a) + γ Σ_s' P(s'|s, a) F_τ(Q(s', ·)).
 
-    Source: seed deck, "Algorithm: Soft Q-Iteration"; Haarnoja et al. 2017, Theorem 3.
+    Source: seed deck, "Algorithm: Soft Q-Iteration"; Haarnoja et al. 2017, Theorem 3. With
+    another regulariser F_τ is (τΩ)*: the regularised operator T_{*,Ω} of Geist et al. 2019.
 
     Args:
       mdp: the MDP.
       q: ``[S, A]`` finite Q table.
       tau: temperature τ >= 0 (0: the classical Bellman optimality operator).
+      regularizer: Ω (default Shannon entropy).
     Returns:
       ``[S, A]``.
     """
     t = check_tau(tau)
     a = check_q(check_mdp(mdp), q)
-    v = state_value_as(np.ascontiguousarray(a.T), t, mdp.terminal)
+    reg = check_regularizer(regularizer, mdp.n_actions)
+    v = state_value_as(np.ascontiguousarray(a.T), t, mdp.terminal, reg)
     return backup_as(mdp, v).T.copy()
 
 
@@ -225,32 +253,42 @@ def _solve_sparse(M, b: np.ndarray, *, x0=None, rtol: float = KRYLOV_RTOL, maxit
     return spla.spsolve(sp.csc_array(matrix), b)
 
 
-def soft_policy_reward(mdp: FiniteMDP, pi, tau) -> np.ndarray:
+def soft_policy_reward(mdp: FiniteMDP, pi, tau, *, regularizer: Regularizer = SHANNON) -> np.ndarray:
     """Per-step soft reward of a policy: r_π(s) + τ H(π(·|s)), with no entropy on terminal states.
 
-    Source: seed deck, "Redefinition: Bellman function" (maximum entropy objective).
+    Source: seed deck, "Redefinition: Bellman function" (maximum entropy objective); for another
+    regulariser r_π(s) − τΩ(π(·|s)) (Geist et al. 2019).
 
     Args:
       mdp: the MDP.
       pi: ``[S, A]`` policy.
       tau: temperature τ >= 0.
+      regularizer: Ω (default Shannon entropy, −Ω = H).
     Returns:
       ``[S]``.
     """
     t = check_tau(tau)
     pi = check_policy(pi, check_mdp(mdp).R.shape)
-    h = np.where(mdp.terminal, 0.0, entropy(pi, axis=-1))
-    return mdp.r_pi(pi) + t * h
+    penalty = check_regularizer(regularizer, mdp.n_actions).penalty(pi, t)
+    return mdp.r_pi(pi) - np.where(mdp.terminal, 0.0, penalty)
 
 
-def evaluate_policy_v(mdp: FiniteMDP, pi, tau: float, *, x0=None, rtol: float = KRYLOV_RTOL) -> np.ndarray:
+def evaluate_policy_v(
+    mdp: FiniteMDP,
+    pi,
+    tau: float,
+    *,
+    x0=None,
+    rtol: float = KRYLOV_RTOL,
+    regularizer: Regularizer = SHANNON,
+) -> np.ndarray:
     """V^π = (I − γ P_π)⁻¹ (r_π + τ H_π) of an infinite- or finite-horizon MDP (see
     :func:`evaluate_policy`), ``[S]``, for a validated ``mdp`` and τ.
 
     ``x0`` and ``rtol`` reach the sparse Krylov solve only (policy iteration evaluates
     inexactly, warm-started from the previous values); dense and LU solves are exact.
     """
-    b = soft_policy_reward(mdp, pi, tau)  # validates pi
+    b = soft_policy_reward(mdp, pi, tau, regularizer=regularizer)  # validates pi
     if mdp.horizon is not None:
         P_pi = mdp.P_pi(pi)
         v = np.zeros(mdp.n_states)
@@ -265,11 +303,12 @@ def evaluate_policy_v(mdp: FiniteMDP, pi, tau: float, *, x0=None, rtol: float = 
     return _solve_sparse(_PolicySystem(mdp, np.asarray(pi, dtype=np.float64)), b, x0=x0, rtol=rtol)
 
 
-def evaluate_policy(mdp: FiniteMDP, pi, tau) -> PolicyEvaluation:
+def evaluate_policy(mdp: FiniteMDP, pi, tau, *, regularizer: Regularizer = SHANNON) -> PolicyEvaluation:
     """Exact soft value of a policy: V^π = (I − γ P_π)⁻¹ (r_π + τ H_π), Q^π = r + γ P V^π.
 
     Source: seed deck, "Redefinition: Bellman function" (soft Q-function rewritten);
-    Geist et al. 2019, Definition 2. H_π(s) is the entropy of π(·|s), 0 on terminal states.
+    Geist et al. 2019, Definition 2. H_π(s) is the entropy of π(·|s), 0 on terminal states;
+    with another regulariser τH_π is −τΩ(π) (the regularised evaluation operator T_{π,Ω}).
     Infinite-horizon MDPs are solved by one linear solve: dense LU for dense P; for sparse P,
     sparse LU up to ``DIRECT_SOLVE_MAX_STATES`` states, above it matrix-free Jacobi-preconditioned
     BiCGSTAB checked to a direct solve's residual (``KRYLOV_RTOL``), with sparse LU as the
@@ -280,10 +319,11 @@ def evaluate_policy(mdp: FiniteMDP, pi, tau) -> PolicyEvaluation:
       mdp: the MDP.
       pi: ``[S, A]`` policy, rows on the simplex.
       tau: temperature τ >= 0.
+      regularizer: Ω (default Shannon entropy).
     Returns:
       ``PolicyEvaluation(q [S, A], v [S])``.
     Raises:
       ValueError: pi of the wrong shape, or not on the simplex.
     """
-    v = evaluate_policy_v(check_mdp(mdp), pi, check_tau(tau))
+    v = evaluate_policy_v(check_mdp(mdp), pi, check_tau(tau), regularizer=regularizer)
     return PolicyEvaluation(q=mdp.R + mdp.gamma * mdp.expected_next(v), v=v)

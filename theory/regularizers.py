@@ -14,10 +14,10 @@ Three ship: :class:`Shannon` (Ω = Σ π log π: the soft value and softmax of
 :mod:`theory.softmax`, to which it delegates), :class:`Tsallis` (Ω = ½(‖π‖² − 1): sparsemax)
 and :class:`KLToPrior` (Ω = KL(π‖prior): mellowmax when the prior is uniform).
 
-Every method works along the last axis and broadcasts over the others, like
-:mod:`theory.softmax`; τ > 0 (the τ = 0 limit is the hard max for all of them, and is not
-handled here). Every kernel shifts q by its max first, so nothing overflows at τ = 1e-12 or
-|q| = 1e6.
+Every public method works along the last axis and broadcasts over the others, like
+:mod:`theory.softmax`; the solvers call the first-axis kernels, on the layout of
+:func:`theory.softmax.soft_value_first_axis`. τ >= 0, τ = 0 being the hard max for all of them.
+Every kernel shifts q by its max first, so nothing overflows at τ = 1e-12 or |q| = 1e6.
 """
 
 from __future__ import annotations
@@ -26,18 +26,27 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp, rel_entr
+from scipy.special import rel_entr
 
 from mdps.validation import as_float_array, check_int, check_simplex, check_tau
-from theory.softmax import entropy, soft_indmax, soft_value
+from theory.roundoff import UNIT_ROUNDOFF
+from theory.softmax import entropy, soft_indmax, soft_value_first_axis
 
-__all__ = ["KLToPrior", "Regularizer", "Shannon", "Tsallis"]
+__all__ = ["SHANNON", "KLToPrior", "Regularizer", "Shannon", "Tsallis"]
 
 
 class Regularizer(ABC):
-    """The interface: ``penalty``, ``value`` (the conjugate), ``greedy`` (its gradient), ``bounds``.
+    """The interface: ``penalty``, ``value`` (the conjugate), ``greedy`` (its gradient), ``bounds``,
+    and the kernels the solvers call on their hot path.
 
-    Implementations are frozen dataclasses (hashable, comparable, printable).
+    Implementations are frozen dataclasses (hashable, comparable, printable). They implement
+    :meth:`penalty`, :meth:`bounds`, the two first-axis kernels and :meth:`value_roundoff`; the
+    validated :meth:`value` and :meth:`greedy` along the last axis are the kernels behind one
+    validation, shared by all.
+
+    τ = 0 is the limit for every regulariser: the value is max q and the greedy policy is
+    uniform over the argmax set (the τ → 0 limit of Shannon and Tsallis; for KL to a prior the
+    limit weighs the argmax set by the prior, and any split of it is optimal at τ = 0).
     """
 
     @abstractmethod
@@ -46,37 +55,11 @@ class Regularizer(ABC):
 
         Args:
           pi: ``[..., K]`` distributions.
-          tau: temperature τ > 0.
+          tau: temperature τ >= 0.
         Returns:
           ``[...]`` the penalties.
         Raises:
-          TypeError, ValueError: ``pi`` not distributions, τ not a finite real > 0.
-        """
-
-    @abstractmethod
-    def value(self, q, tau) -> np.ndarray:
-        """The regularised value (τΩ)*(q) = max_{π∈Δ} ⟨π, q⟩ − τΩ(π) = τ Ω*(q/τ).
-
-        Args:
-          q: ``[..., K]`` finite values.
-          tau: temperature τ > 0.
-        Returns:
-          ``[...]`` the values.
-        Raises:
-          TypeError, ValueError: ``q`` not finite reals, τ not a finite real > 0.
-        """
-
-    @abstractmethod
-    def greedy(self, q, tau) -> np.ndarray:
-        """The greedy policy ∇(τΩ)*(q) = ∇Ω*(q/τ), the unique maximiser of ⟨π, q⟩ − τΩ(π).
-
-        Args:
-          q: ``[..., K]`` finite values.
-          tau: temperature τ > 0.
-        Returns:
-          ``[..., K]`` distributions.
-        Raises:
-          TypeError, ValueError: as :meth:`value`.
+          TypeError, ValueError: ``pi`` not distributions, τ not a finite real >= 0.
         """
 
     @abstractmethod
@@ -90,24 +73,79 @@ class Regularizer(ABC):
         Returns:
           ``(L, U)`` floats, L <= U.
         Raises:
-          TypeError, ValueError: K not an integer >= 1.
+          TypeError, ValueError: K not an integer >= 1 (or not the prior's length).
         """
+
+    @abstractmethod
+    def value_first_axis(self, x: np.ndarray, tau: float) -> np.ndarray:
+        """The regularised value over the *first* axis: ``[K, ...]`` -> ``[...]``.
+
+        The solvers' kernel (the layout of :func:`theory.softmax.soft_value_first_axis`): τ
+        validated, ``x`` not (a NaN or inf in it raises or propagates; callers validate).
+        """
+
+    @abstractmethod
+    def greedy_first_axis(self, x: np.ndarray, tau: float) -> np.ndarray:
+        """The greedy policy over the *first* axis: ``[K, ...]`` -> ``[K, ...]`` (see above)."""
+
+    @abstractmethod
+    def value_roundoff(self, n_actions: int, tau: float, q_norm: float) -> float:
+        """Bound on |fl(value) − value| of :meth:`value_first_axis` in float64 for K =
+        ``n_actions`` entries with |q| <= ``q_norm``: the regulariser's term of the solvers'
+        round-off model (``theory.solvers``), derived in each class docstring.
+        """
+
+    def value(self, q, tau) -> np.ndarray:
+        """The regularised value (τΩ)*(q) = max_{π∈Δ} ⟨π, q⟩ − τΩ(π) = τ Ω*(q/τ).
+
+        Source: Geist, Scherrer, Pietquin 2019 (the regularised max; module docstring).
+
+        Args:
+          q: ``[..., K]`` finite values.
+          tau: temperature τ >= 0.
+        Returns:
+          ``[...]`` the values.
+        Raises:
+          TypeError, ValueError: ``q`` not finite reals, τ not a finite real >= 0, K not the
+            regulariser's (KL to a prior).
+        """
+        a, t = _q_tau(q, tau)
+        self.bounds(a.shape[-1])  # validates K against the regulariser
+        return self.value_first_axis(np.moveaxis(a, -1, 0), t)[()]
+
+    def greedy(self, q, tau) -> np.ndarray:
+        """The greedy policy ∇(τΩ)*(q) = ∇Ω*(q/τ), the unique maximiser of ⟨π, q⟩ − τΩ(π).
+
+        Args:
+          q: ``[..., K]`` finite values.
+          tau: temperature τ >= 0 (0: uniform over the argmax set).
+        Returns:
+          ``[..., K]`` distributions.
+        Raises:
+          TypeError, ValueError: as :meth:`value`.
+        """
+        a, t = _q_tau(q, tau)
+        self.bounds(a.shape[-1])
+        return np.moveaxis(self.greedy_first_axis(np.moveaxis(a, -1, 0), t), 0, -1)
 
 
 def _q_tau(q, tau) -> tuple[np.ndarray, float]:
-    """``q`` as a finite float64 array ``[..., K]`` and τ as a float > 0, validated."""
-    return as_float_array(q, "q"), check_tau(tau, positive=True)
+    """``q`` as a finite float64 array ``[..., K]`` and τ as a float >= 0, validated."""
+    return as_float_array(q, "q"), check_tau(tau)
 
 
-def _shifted(q: np.ndarray, tau: float) -> tuple[np.ndarray, np.ndarray]:
-    """(m, z) with m = max q ``[..., 1]`` and z = (q − m)/τ <= 0 ``[..., K]``.
+def _shifted(x: np.ndarray, tau: float) -> tuple[np.ndarray, np.ndarray]:
+    """(m, z) with m = max x over the first axis ``[1, ...]`` and z = (x − m)/τ <= 0 ``[K, ...]``.
 
     The max shift keeps z <= 0, so no exponential overflows after dividing by a small τ; where
-    (q − m)/τ is below −1.8e308 it is −inf (an exact 0 weight), so the overflow is harmless.
+    (x − m)/τ is below −1.8e308 it is −inf (an exact 0 weight), so the overflow is harmless.
+    At τ = 0, z is 0 on the argmax set and −inf elsewhere (the limit).
     """
-    m = q.max(axis=-1, keepdims=True)
+    m = x.max(axis=0, keepdims=True)
+    if tau == 0.0:
+        return m, np.where(x == m, 0.0, -np.inf)
     with np.errstate(over="ignore"):
-        z = (q - m) / tau
+        z = (x - m) / tau
     return m, z
 
 
@@ -116,28 +154,40 @@ def _shifted(q: np.ndarray, tau: float) -> tuple[np.ndarray, np.ndarray]:
 class Shannon(Regularizer):
     """Negative Shannon entropy Ω(π) = Σ_a π_a log π_a (0 log 0 = 0): today's soft value.
 
-    value = τ log Σ_a exp(q_a/τ) (:func:`theory.softmax.soft_value`), greedy = softmax(q/τ)
-    (:func:`theory.softmax.soft_indmax`), bounds (−log K, 0): Ω = −H, and 0 <= H <= log K.
-    Source: seed deck, "Background: the connection"; Geist et al. 2019 (the Shannon example).
+    value = τ log Σ_a exp(q_a/τ) (:func:`theory.softmax.soft_value_first_axis`), greedy =
+    softmax(q/τ) (:func:`theory.softmax.soft_indmax`), bounds (−log K, 0): Ω = −H, and
+    0 <= H <= log K. Source: seed deck, "Background: the connection"; Geist et al. 2019 (the
+    Shannon example).
+
+    Round-off of the max-shifted log-sum-exp over K entries (u = 2⁻⁵³): the differences q − m and
+    the division by τ round (their effect through exp is <= u|z|e^z <= u/e per term), exp and
+    log are within 4 ulp, the sum of K terms in [0, 1] errs by (K − 1)u relative to a sum >= 1;
+    in all at most τ(2K + 7 + 6 log K)u, plus u(‖q‖ + τ log K) for the final τ·L + m.
     """
 
     def penalty(self, pi, tau) -> np.ndarray:
         """τ Σ_a π_a log π_a = −τ H(π) (see :class:`Regularizer`)."""
-        return -check_tau(tau, positive=True) * entropy(pi)
-
-    def value(self, q, tau) -> np.ndarray:
-        """τ log Σ_a exp(q_a/τ), by :func:`theory.softmax.soft_value` (see :class:`Regularizer`)."""
-        a, t = _q_tau(q, tau)
-        return soft_value(a, t)
-
-    def greedy(self, q, tau) -> np.ndarray:
-        """softmax(q/τ), by :func:`theory.softmax.soft_indmax` (see :class:`Regularizer`)."""
-        a, t = _q_tau(q, tau)
-        return soft_indmax(a, t)
+        return -check_tau(tau) * entropy(pi)
 
     def bounds(self, n_actions) -> tuple[float, float]:
         """(−log K, 0): at the uniform policy and at a vertex."""
         return -float(np.log(check_int(n_actions, "n_actions", low=1))), 0.0
+
+    def value_first_axis(self, x: np.ndarray, tau: float) -> np.ndarray:
+        """τ log Σ_k exp(x_k/τ): :func:`theory.softmax.soft_value_first_axis` itself."""
+        return soft_value_first_axis(x, tau)
+
+    def greedy_first_axis(self, x: np.ndarray, tau: float) -> np.ndarray:
+        """softmax(x/τ) over the first axis: :func:`theory.softmax.soft_indmax`."""
+        return soft_indmax(x, tau, axis=0)
+
+    def value_roundoff(self, n_actions: int, tau: float, q_norm: float) -> float:
+        """u(τ(2K + 7 + 7 log K) + ‖q‖) (class docstring)."""
+        return UNIT_ROUNDOFF * (tau * (2 * n_actions + 7 + 7 * np.log(n_actions)) + q_norm)
+
+
+#: The default regulariser of every solver, operator and check: Shannon entropy.
+SHANNON = Shannon()
 
 
 # --- Tsallis ---------------------------------------------------------------------------------
@@ -160,51 +210,65 @@ class Tsallis(Regularizer):
     Numerics: both are invariant under q → q + c·1 up to the + c of the value, so the kernel
     works on z = (q − max q)/τ <= 0; the support then holds only entries with z > θ >= −1, so
     the squares in Ω* are at most 1 however small τ is.
+
+    Round-off, derived here (u = 2⁻⁵³, k <= K the support size): on the support |z| <= 1 and
+    |θ| <= 1, z carries 2u; the prefix sum of k such terms errs by <= (k² + 2k)u, so θ by
+    <= (k + 5)u; each z² − θ² by <= (2k + 17)u, their sum by <= (3k² + 17k)u, Ω* by
+    <= (1.5k² + 8.5k + 1)u. A support decision flipped by rounding concerns an entry with
+    z within that error of θ, whose term is of the same order (Ω* is continuous), so it at
+    most doubles this. With the final τ·Ω* + m: u(τ(4K² + 18K + 4) + ‖q‖), tested against
+    mpmath in ``tests/test_regularizers.py``.
     """
 
     def penalty(self, pi, tau) -> np.ndarray:
         """τ·½(‖π‖² − 1) (see :class:`Regularizer`)."""
-        t = check_tau(tau, positive=True)
+        t = check_tau(tau)
         p = check_simplex(pi, "pi")
         return t * 0.5 * (np.square(p).sum(axis=-1) - 1.0)
-
-    def value(self, q, tau) -> np.ndarray:
-        """max q + τ Ω*((q − max q)/τ), Ω* the closed form of the class docstring."""
-        a, t = _q_tau(q, tau)
-        m, z = _shifted(a, t)
-        theta = _sparsemax_threshold(z)[0][..., None]
-        inside = z > theta
-        # Ω*(z) = ½ Σ_{a∈K}(z_a² − θ²) + ½; outside the support the terms are dropped (the inner
-        # where keeps the −inf entries of z out of the square).
-        half_sq = 0.5 * np.where(inside, np.square(np.where(inside, z, 0.0)) - np.square(theta), 0.0)
-        return (m[..., 0] + t * (half_sq.sum(axis=-1) + 0.5))[()]
-
-    def greedy(self, q, tau) -> np.ndarray:
-        """sparsemax(q/τ) = [z − θ(z)]₊ with z = (q − max q)/τ (see the class docstring)."""
-        a, t = _q_tau(q, tau)
-        _, z = _shifted(a, t)
-        theta, _ = _sparsemax_threshold(z)
-        return np.maximum(z - theta[..., None], 0.0)
 
     def bounds(self, n_actions) -> tuple[float, float]:
         """((1/K − 1)/2, 0): at the uniform policy and at a vertex (class docstring)."""
         k = check_int(n_actions, "n_actions", low=1)
         return (1.0 / k - 1.0) / 2.0, 0.0
 
+    def value_first_axis(self, x: np.ndarray, tau: float) -> np.ndarray:
+        """max x + τ Ω*((x − max x)/τ), Ω* the closed form of the class docstring."""
+        t = check_tau(tau)
+        m, z = _shifted(x, t)
+        theta = _sparsemax_threshold(z)[0][None]
+        inside = z > theta
+        # Ω*(z) = ½ Σ_{a∈K}(z_a² − θ²) + ½; outside the support the terms are dropped (the inner
+        # where keeps the −inf entries of z out of the square).
+        half_sq = 0.5 * np.where(inside, np.square(np.where(inside, z, 0.0)) - np.square(theta), 0.0)
+        return m[0] + t * (half_sq.sum(axis=0) + 0.5)
+
+    def greedy_first_axis(self, x: np.ndarray, tau: float) -> np.ndarray:
+        """sparsemax(x/τ) = [z − θ(z)]₊ with z = (x − max x)/τ (see the class docstring)."""
+        _, z = _shifted(x, check_tau(tau))
+        theta, _ = _sparsemax_threshold(z)
+        return np.maximum(z - theta[None], 0.0)
+
+    def value_roundoff(self, n_actions: int, tau: float, q_norm: float) -> float:
+        """u(τ(4K² + 18K + 4) + ‖q‖) (class docstring)."""
+        k = n_actions
+        return UNIT_ROUNDOFF * (tau * (4 * k * k + 18 * k + 4) + q_norm)
+
 
 def _sparsemax_threshold(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(θ(z) ``[...]``, support size k(z) ``[...]``) of sparsemax by the sorted-support rule.
+    """(θ(z) ``[...]``, support size k(z) ``[...]``) of sparsemax over the first axis of ``z``
+    ``[K, ...]``, by the sorted-support rule.
 
     The condition 1 + i·z_(i) > Σ_{j<=i} z_(j) holds exactly for a prefix i = 1..k (it holds at
     i = 1, and once it fails it keeps failing), so k is the number of i where it holds.
     ``z`` may hold −inf (after the max shift): their condition is −inf > −inf, False.
     """
-    zs = -np.sort(-z, axis=-1)
-    cs = np.cumsum(zs, axis=-1)
-    i = np.arange(1, z.shape[-1] + 1)
-    k = (1.0 + i * zs > cs).sum(axis=-1)
+    zs = -np.sort(-z, axis=0)
+    cs = np.cumsum(zs, axis=0)
+    i = np.arange(1, z.shape[0] + 1).reshape((-1,) + (1,) * (z.ndim - 1))
+    with np.errstate(invalid="ignore"):  # i·(−inf) − (−inf) is NaN: a False comparison
+        k = (1.0 + i * zs > cs).sum(axis=0)
     k = np.maximum(k, 1)  # i = 1 always holds (1 + z_(1) > z_(1)); kept for round-off safety
-    top_sum = np.take_along_axis(cs, (k - 1)[..., None], axis=-1)[..., 0]
+    top_sum = np.take_along_axis(cs, (k - 1)[None], axis=0)[0]
     return (top_sum - 1.0) / k, k
 
 
@@ -213,7 +277,7 @@ def _sparsemax_threshold(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class KLToPrior(Regularizer):
     """Kullback–Leibler divergence to a fixed prior μ: Ω(π) = KL(π‖μ) = Σ_a π_a log(π_a/μ_a).
 
-        value  = τ log Σ_a μ_a exp(q_a/τ),     greedy ∝ μ·exp(q/τ).
+        value  = τ log Σ_a μ_a exp(q_a/τ) = F_τ(q + τ log μ),     greedy ∝ μ·exp(q/τ) = f_τ(q + τ log μ).
 
     With the uniform prior the value is mellowmax mm_ω(q) = (1/ω) log((1/K) Σ exp(ω q_a)) at
     ω = 1/τ (Asadi & Littman 2017), i.e. the Shannon value minus τ log K. Bounds
@@ -221,6 +285,10 @@ class KLToPrior(Regularizer):
     maximum over the simplex is at a vertex, KL(e_a‖μ) = −log μ_a.
     Source: derived here (the conjugate by the Gibbs variational principle; followups notes
     §4.1, §7); Geist et al. 2019 state the uniform-prior case.
+
+    The kernels are the Shannon ones applied to q' = q + τ log μ (one log-sum-exp in the
+    toolkit). Round-off: forming q' rounds once (u‖q'‖), and ‖q'‖ <= ‖q‖ + τ|log min μ|, so
+    the Shannon bound gives u(τ(2K + 7 + 7 log K + 2|log min μ|) + 2‖q‖).
 
     Attributes:
       prior: μ, a distribution with positive entries, ``[K]``, stored as a tuple of floats
@@ -250,27 +318,29 @@ class KLToPrior(Regularizer):
 
     def penalty(self, pi, tau) -> np.ndarray:
         """τ KL(π‖μ) (see :class:`Regularizer`)."""
-        t = check_tau(tau, positive=True)
+        t = check_tau(tau)
         p = check_simplex(pi, "pi")
         return t * rel_entr(p, self._mu(p.shape[-1], "pi")).sum(axis=-1)
-
-    def value(self, q, tau) -> np.ndarray:
-        """max q + τ log Σ_a μ_a exp((q_a − max q)/τ), by scipy's weighted logsumexp."""
-        a, t = _q_tau(q, tau)
-        mu = self._mu(a.shape[-1], "q")
-        m, z = _shifted(a, t)
-        # z <= 0 with z = 0 at the argmax, so the weighted sum is in [min μ, 1]: its log is finite.
-        return (m[..., 0] + t * logsumexp(z, axis=-1, b=mu))[()]
-
-    def greedy(self, q, tau) -> np.ndarray:
-        """μ·exp((q − max q)/τ), normalised (see :class:`Regularizer`)."""
-        a, t = _q_tau(q, tau)
-        mu = self._mu(a.shape[-1], "q")
-        _, z = _shifted(a, t)
-        w = mu * np.exp(z)  # the shift keeps exp(z) <= 1; the argmax term is μ_a > 0
-        return w / w.sum(axis=-1, keepdims=True)
 
     def bounds(self, n_actions) -> tuple[float, float]:
         """(0, −log min μ) (class docstring); ``n_actions`` must be the prior's length."""
         k = check_int(n_actions, "n_actions", low=1)
         return 0.0, -float(np.log(self._mu(k, "n_actions").min()))
+
+    def _tilted(self, x: np.ndarray, tau: float) -> np.ndarray:
+        """q' = x + τ log μ over the first axis of ``x`` ``[K, ...]``."""
+        log_mu = np.log(self._mu(x.shape[0], "q")).reshape((-1,) + (1,) * (x.ndim - 1))
+        return x + check_tau(tau) * log_mu
+
+    def value_first_axis(self, x: np.ndarray, tau: float) -> np.ndarray:
+        """F_τ(x + τ log μ) (class docstring)."""
+        return soft_value_first_axis(self._tilted(x, tau), tau)
+
+    def greedy_first_axis(self, x: np.ndarray, tau: float) -> np.ndarray:
+        """f_τ(x + τ log μ) ∝ μ·exp(x/τ) (class docstring)."""
+        return soft_indmax(self._tilted(x, tau), tau, axis=0)
+
+    def value_roundoff(self, n_actions: int, tau: float, q_norm: float) -> float:
+        """u(τ(2K + 7 + 7 log K + 2|log min μ|) + 2‖q‖) (class docstring)."""
+        log_min = -np.log(min(self.prior))
+        return UNIT_ROUNDOFF * (tau * (2 * n_actions + 7 + 7 * np.log(n_actions) + 2 * log_min) + 2 * q_norm)
