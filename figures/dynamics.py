@@ -3,10 +3,11 @@
 Source: seed deck, slides "Redefinition: Bellman function", "Redefinition: policy improvement
 theorem", "Algorithm: Soft Q-Iteration".
 
-Per-iteration quantities that the solvers do not return (Q_k of soft value iteration, π_k of
-soft policy iteration) are computed here from theory's public operators:
-:func:`theory.bellman.soft_bellman_operator`, :func:`theory.bellman.evaluate_policy` and
-:func:`theory.bellman.boltzmann_policy`. Exact optima come from the certified solvers.
+Per-iteration quantities that the solvers do not return (Q_k of soft value iteration, V^{π_k}
+of soft policy iteration) are the orbits of :mod:`theory.iterates`
+(:func:`~theory.iterates.orbit` of :func:`~theory.iterates.value_iteration_step` and
+:func:`~theory.iterates.policy_iteration_step`); the figures only decide where to stop. Exact
+optima come from the certified solvers.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from figures.style import PALETTE, new_figure, series, styled
 from mdps.finite import FiniteMDP, check_infinite_horizon
 from mdps.generators import garnet
 from mdps.validation import check_int, check_seed, check_tau
-from theory.bellman import boltzmann_policy, evaluate_policy, soft_bellman_operator, soft_state_value
+from theory.bellman import evaluate_policy, soft_state_value
+from theory.iterates import orbit, policy_iteration_step, value_iteration_step
 from theory.solvers import exact_optimum, value_scale
 
 __all__ = [
@@ -110,13 +112,14 @@ def convergence_curve(mdp: FiniteMDP, tau: float, *, max_iter: int = 20_000) -> 
     max_iter = check_int(max_iter, "max_iter", low=1)
     opt = exact_optimum(mdp, tau)
     stop = STOP * (1 + value_scale(mdp, tau))
-    q = np.zeros((mdp.n_states, mdp.n_actions))
-    errors, steps = [_sup(q - opt.q)], []
-    while errors[-1] > stop and len(steps) < max_iter:
-        q_next = soft_bellman_operator(mdp, q, tau)
-        steps.append(_sup(q_next - q))
-        errors.append(_sup(q_next - opt.q))
-        q = q_next
+    errors, steps, previous = [], [], None
+    for k, q in enumerate(orbit(value_iteration_step(mdp, tau), np.zeros((mdp.n_states, mdp.n_actions)))):
+        errors.append(_sup(q - opt.q))
+        if previous is not None:
+            steps.append(_sup(q - previous))
+        if errors[-1] <= stop or k == max_iter:
+            break
+        previous = q
     k = np.arange(len(errors))
     g, n = mdp.gamma, len(errors) - 1
     rate = (errors[n] / errors[n // 2]) ** (1 / (n - n // 2)) if n >= 2 and errors[n // 2] > 0 else np.nan
@@ -261,8 +264,9 @@ def contraction_ratios_of(mdp: FiniteMDP, tau: float, *, n_pairs: int, seed: int
     noise = np.abs(shift) * 10 ** rng.uniform(-3, 0, (n_pairs, 1, 1)) * rng.standard_normal(shape)
     independent = scale * 10 ** rng.uniform(-1, 1, (n_pairs, 1, 1)) * rng.standard_normal(shape)
     q2 = np.where(near_shift[:, None, None], q1 + shift + noise, independent)
-    t1 = np.stack([soft_bellman_operator(mdp, q, tau) for q in q1])
-    t2 = np.stack([soft_bellman_operator(mdp, q, tau) for q in q2])
+    T = value_iteration_step(mdp, tau)
+    t1 = np.stack([T(q) for q in q1])
+    t2 = np.stack([T(q) for q in q2])
     return _sup(t1 - t2) / _sup(q1 - q2)
 
 
@@ -378,15 +382,17 @@ def policy_improvement_curves(mdp: FiniteMDP, tau: float) -> PolicyImprovementDa
     tau = check_tau(tau, positive=True, why="the improvement step f_τ(Q) divides by τ")
     v_star = exact_optimum(mdp, tau).v
     stop = STOP * (1 + value_scale(mdp, tau))
-    pi = np.eye(mdp.n_actions)[mdp.R.argmin(axis=1)]
-    v_pi = [evaluate_policy(mdp, pi, tau)]
-    while np.abs(v_pi[-1].v - v_star).max() > stop and len(v_pi) < 100:
-        v_pi.append(evaluate_policy(mdp, boltzmann_policy(v_pi[-1].q, tau), tau))
-    q = np.zeros((mdp.n_states, mdp.n_actions))
-    vi_error = [np.abs(soft_state_value(q, tau, terminal=mdp.terminal) - v_star).max()]
-    while vi_error[-1] > stop and len(vi_error) < 10_000:
-        q = soft_bellman_operator(mdp, q, tau)
+    start = evaluate_policy(mdp, np.eye(mdp.n_actions)[mdp.R.argmin(axis=1)], tau)
+    v_pi = []
+    for evaluation in orbit(policy_iteration_step(mdp, tau), start):
+        v_pi.append(evaluation)
+        if np.abs(evaluation.v - v_star).max() <= stop or len(v_pi) == 100:
+            break
+    vi_error = []
+    for q in orbit(value_iteration_step(mdp, tau), np.zeros((mdp.n_states, mdp.n_actions))):
         vi_error.append(np.abs(soft_state_value(q, tau, terminal=mdp.terminal) - v_star).max())
+        if vi_error[-1] <= stop or len(vi_error) == 10_000:
+            break
     v = np.stack([e.v for e in v_pi])
     return PolicyImprovementData(
         name=mdp.name,
