@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from figures._common import pick
 from figures.style import PALETTE, new_figure, series, styled
-from mdps.finite import FiniteMDP, check_infinite_horizon
+from mdps.finite import FiniteMDP, check_infinite_horizon, live_states
 from mdps.generators import garnet
 from mdps.validation import check_int, check_seed, check_tau
 from theory.bellman import evaluate_policy, soft_state_value
@@ -343,10 +343,12 @@ class PolicyImprovementData:
       gamma, tau: the problem's γ and τ.
       v_pi: ``[n + 1, S]`` V^{π_k}, π_{k+1} = f_τ(Q^{π_k}), π_0 deterministic.
       v_star: ``[S]`` V*.
+      live: ``[S]`` bool, :func:`mdps.finite.live_states` (not terminal, entered from another
+        state): the states of the minima and of panel (a).
       pi_error: ``[n + 1]`` ‖V^{π_k} − V*‖∞.
       vi_error: ``[m + 1]`` ‖V_k − V*‖∞ for soft value iteration from Q_0 = 0 (V_k = F_τ(Q_k)).
-      min_increase: min over k and s of V^{π_{k+1}}(s) − V^{π_k}(s) (>= 0 up to round-off: C1).
-      min_gap: min over k and s of V*(s) − V^{π_k}(s) (>= 0 up to round-off: no overshoot).
+      min_increase: min over k and live s of V^{π_{k+1}}(s) − V^{π_k}(s) (>= 0 up to round-off: C1).
+      min_gap: min over k and live s of V*(s) − V^{π_k}(s) (>= 0 up to round-off: no overshoot).
     """
 
     name: str
@@ -354,6 +356,7 @@ class PolicyImprovementData:
     tau: float
     v_pi: np.ndarray
     v_star: np.ndarray
+    live: np.ndarray
     pi_error: np.ndarray
     vi_error: np.ndarray
     min_increase: float
@@ -394,16 +397,18 @@ def policy_improvement_curves(mdp: FiniteMDP, tau: float) -> PolicyImprovementDa
         if vi_error[-1] <= stop or len(vi_error) == 10_000:
             break
     v = np.stack([e.v for e in v_pi])
+    live = live_states(mdp)
     return PolicyImprovementData(
         name=mdp.name,
         gamma=mdp.gamma,
         tau=tau,
         v_pi=v,
         v_star=v_star,
+        live=live,
         pi_error=np.abs(v - v_star).max(axis=1),
         vi_error=np.array(vi_error),
-        min_increase=float(np.diff(v, axis=0).min()) if len(v) > 1 else np.nan,
-        min_gap=float((v_star - v).min()),
+        min_increase=float(np.diff(v[:, live], axis=0).min()) if len(v) > 1 else np.nan,
+        min_gap=float((v_star - v)[:, live].min()),
     )
 
 
@@ -415,11 +420,11 @@ def policy_improvement_data(*, seed: int = 0, size: str = "quick") -> PolicyImpr
 
 
 def plot_policy_improvement(d: PolicyImprovementData) -> Figure:
-    """(a) the gap V*(s) − V^{π_k}(s) per step, largest and smallest over states (log scale): it
+    """(a) the gap V*(s) − V^{π_k}(s) per step, largest and smallest over live states (log scale): it
     falls in every state and stays positive. (b) the error of soft PI against soft VI (log)."""
     n_iter = d.v_pi.shape[0]
     k = np.arange(n_iter)
-    gap = d.v_star - d.v_pi
+    gap = (d.v_star - d.v_pi)[:, d.live]
     with styled():
         fig, (ax, ax_err) = new_figure(1, 2, width=5.8)
         ax.semilogy(k, gap.max(axis=1), gid="gap_max", label=r"$\max_s\,(V^* - V^{\pi_k})(s)$", **series(0))

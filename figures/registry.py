@@ -65,7 +65,8 @@ def _softmax_gap(d) -> str:
 def _indmax_temperature(d) -> str:
     best = int(d.q.argmax())
     return (
-        f"The soft-indmax f_τ(q) of q = ({', '.join(f'{x:g}' for x in d.q)}) hardens as τ falls: at τ = {d.tau[0]:g} the "
+        f"The soft-indmax f_τ(q) of q = ({', '.join(f'{x:g}' for x in d.q)}) hardens as τ falls: "
+        f"at τ = {d.tau[0]:g} the "
         f"best action has probability {d.probabilities[0, best]:.4f} (hardmax); at τ = {d.tau[-1]:g} "
         f"every action is within {np.abs(d.probabilities[-1] - 1 / d.q.size).max():.3f} of "
         f"1/K = {1 / d.q.size:g} (a). Its entropy rises from {d.entropy[0]:.2g} to "
@@ -101,7 +102,8 @@ def _contraction_ratios(d) -> str:
 def _policy_improvement(d) -> str:
     return (
         f"Soft policy iteration on {d.name} (γ = {d.gamma:g}, τ = {d.tau:g}) from the deterministic "
-        "policy of least reward: (a) the gap V*(s) − V^{π_k}(s), largest and smallest over states, "
+        "policy of least reward: (a) the gap V*(s) − V^{π_k}(s), largest and smallest over the "
+        "states other states enter, "
         f"falls at every step; every state's value rises (smallest rise {d.min_increase:.2g}) and "
         f"never overshoots V* (smallest gap {d.min_gap:.2g}, round-off). (b) its error reaches "
         f"{d.pi_error[-1]:.1g} in {d.pi_error.size - 1} improvements, where soft value iteration "

@@ -15,7 +15,7 @@ from matplotlib.patches import Patch
 
 from figures._common import pick
 from figures.style import BAND_ALPHA, PALETTE, new_figure, series, styled
-from mdps.finite import FiniteMDP, check_infinite_horizon, grid_cells
+from mdps.finite import FiniteMDP, check_infinite_horizon, grid_cells, live_states
 from mdps.generators import garnet, gridworld
 from mdps.validation import check_taus
 from theory.bellman import boltzmann_policy, evaluate_policy
@@ -61,9 +61,9 @@ class TemperatureSweep:
       v: ``[T, S]`` V*_τ.
       policy: ``[T, S, A]`` π*_τ(a|s) = exp((Q*(s, a) − V*(s))/τ).
       v0: ``[S]`` V*_0, the classical optimum.
-      shown: ``[S]`` bool: the states worth drawing, i.e. not terminal and entered from some
-        other state (an unreachable state's value never enters another's: FrozenLake's holes and
-        goal with the sink convention, a gridworld's walls).
+      shown: ``[S]`` bool: the states worth drawing, :func:`mdps.finite.live_states` (not
+        terminal, entered from some other state: not FrozenLake's holes and goal with the sink
+        convention, nor a gridworld's walls).
       growth: ``[T]`` max over shown states of V*_τ(s) − V*_0(s).
       bound: ``[T]`` τ log A/(1 − γ), the bound on that growth (B4).
       state_labels, action_labels: the MDP's labels, or ``s0, s1, …`` / ``a0, a1, …``.
@@ -109,9 +109,7 @@ def temperature_sweep(mdp: FiniteMDP, taus) -> TemperatureSweep:
         v.append(opt.v)
         policy.append(boltzmann_policy(opt.q, tau))
     v, v0 = np.stack(v), exact_optimum(mdp, 0.0).v
-    enters = mdp.dense_P().max(axis=1) > 0  # [S, S']: some action of s can reach s'
-    np.fill_diagonal(enters, False)
-    shown = ~mdp.terminal & enters.any(axis=0)
+    shown = live_states(mdp)
     return TemperatureSweep(
         name=mdp.name,
         gamma=mdp.gamma,

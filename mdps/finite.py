@@ -20,7 +20,15 @@ import scipy.sparse as sp
 
 from mdps.validation import SIMPLEX_ATOL, as_float_array, check_policy, check_real, first_bad
 
-__all__ = ["STOCHASTIC_ATOL", "FiniteMDP", "cell_label", "check_infinite_horizon", "check_mdp", "grid_cells"]
+__all__ = [
+    "STOCHASTIC_ATOL",
+    "FiniteMDP",
+    "cell_label",
+    "check_infinite_horizon",
+    "check_mdp",
+    "grid_cells",
+    "live_states",
+]
 
 #: Tolerance on ``|Σ_s' P(s'|s,a) − 1|``: the simplex tolerance of ``mdps.validation``. A row
 #: further off is not a distribution: normalise it before building the MDP. The solvers'
@@ -404,6 +412,28 @@ def grid_cells(mdp: FiniteMDP) -> np.ndarray | None:
     if not on_grid.any() or len({tuple(c) for c in cells[on_grid]}) < on_grid.sum():
         return None
     return cells
+
+
+def live_states(mdp: FiniteMDP) -> np.ndarray:
+    """The states worth showing: not terminal, and entered from some other state by some action.
+
+    A state no other state can enter (a gridworld's wall; FrozenLake's holes and goal when
+    terminated transitions go to a sink, :func:`mdps.interop.from_gymnasium`) never enters
+    another state's value; figures leave such states, and terminal ones, out.
+
+    Returns:
+      ``[S]`` bool.
+    Raises:
+      TypeError: ``mdp`` is not a FiniteMDP.
+    """
+    check_mdp(mdp)
+    rows = sp.csr_array(mdp._P_rows)
+    source = np.repeat(np.arange(mdp.n_states), mdp.n_actions)[
+        np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))
+    ]
+    entered = np.zeros(mdp.n_states, dtype=bool)
+    entered[rows.indices[(rows.data > 0) & (rows.indices != source)]] = True
+    return entered & ~mdp.terminal
 
 
 def check_mdp(mdp, name: str = "mdp") -> FiniteMDP:

@@ -226,6 +226,7 @@ def test_policy_improvement_is_monotone_and_faster_than_value_iteration():
     assert d.pi_error.size < 10 < d.vi_error.size  # D4: a handful of Newton steps
     lines = lines_by_gid(dynamics.plot_policy_improvement(d))
     k = np.arange(d.v_pi.shape[0])
+    assert d.live.all()  # a Garnet MDP has no terminal state
     _assert_line(lines, "gap_max", k, (d.v_star - d.v_pi).max(axis=1))
     _assert_line(lines, "gap_min", k, (d.v_star - d.v_pi).min(axis=1))
     _assert_line(lines, "pi_error", k, d.pi_error)

@@ -18,12 +18,15 @@ from urllib.parse import unquote, urlparse
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from figures import problem, temperature
 from figures.__main__ import main
 from figures._common import lines_by_gid
 from figures.registry import FIGURES
+from figures.style import figure_text
 from figures.walkthrough import load_report, walkthrough_html, write_walkthrough
+from mdps.finite import live_states
 from mdps.generators import garnet, gridworld
 from theory.deck import SLIDES
 
@@ -271,3 +274,55 @@ def test_gallery_and_walkthrough_render_in_chromium(tmp_path):
     shot = ARTIFACTS / "walkthrough.png"
     _chromium("--window-size=1280,2400", f"--screenshot={shot}", page.as_uri())
     assert shot.stat().st_size > 10_000
+
+
+# ---------------------------------------------------------------------------------------------
+# The committed example images are what the README's commands draw
+# ---------------------------------------------------------------------------------------------
+# Compared through the words each PNG carries (its Description, figures.style.figure_text: every
+# title, label and annotation, all computed from the data) and the gallery's caption files, not
+# through pixels, which differ between font renderers and matplotlib versions.
+EXAMPLES = ROOT / "figures" / "examples"
+
+
+def _readme_command(pattern: str) -> re.Match:
+    found = re.search(pattern, (ROOT / "README.md").read_text(encoding="utf-8"))
+    assert found, f"README.md no longer shows a command matching {pattern!r}"
+    return found
+
+
+def test_committed_gallery_examples_are_what_the_readme_command_draws():
+    command = _readme_command(r"python -m figures --out figures/examples --only ([\w,]+) --format png")
+    names = command.group(1).split(",")
+    assert sorted(p.stem for p in EXAMPLES.glob("*.png")) == sorted(names), "stale images in figures/examples"
+    for name in names:
+        fig, caption = FIGURES[name].build(seed=0, size="default")
+        stale = f"figures/examples/{name}.png is out of date; regenerate it: {command.group(0)}"
+        assert Image.open(EXAMPLES / f"{name}.png").text["Description"] == figure_text(fig), stale
+        assert (EXAMPLES / f"{name}.txt").read_text(encoding="utf-8").strip() == caption, stale
+        assert f"figures/examples/{name}.png" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_committed_frozen_lake_examples_are_what_the_readme_command_draws():
+    pytest.importorskip("gymnasium")
+    command = _readme_command(
+        r"python -m figures --env (\S+) --tau ([\d.,]+) --out figures/examples/frozenlake --format png"
+    )
+    figs = problem.problem_figures(
+        command.group(1), [float(t) for t in command.group(2).split(",")], gamma=0.99
+    )
+    assert sorted(p.stem for p in (EXAMPLES / "frozenlake").glob("*.png")) == sorted(figs)
+    for name, fig in figs.items():
+        png = EXAMPLES / "frozenlake" / f"{name}.png"
+        assert Image.open(png).text["Description"] == figure_text(fig), (
+            f"{png.relative_to(ROOT)} is out of date; regenerate it: {command.group(0)}"
+        )
+
+
+def test_live_states_leave_out_terminal_and_unentered_states():
+    # the goal is terminal, the wall never entered, and (1, 2) only neighbours the goal and the wall
+    np.testing.assert_array_equal(live_states(GRID), [True, True, False, True, False, False])
+    pytest.importorskip("gymnasium")
+    lake = problem.as_problem("FrozenLake-v1", gamma=0.9)
+    live = [label for label, keep in zip(lake.state_labels, live_states(lake), strict=True) if keep]
+    assert "(0, 0) start" in live and not any(w in " ".join(live) for w in ("hole", "goal", "sink"))
