@@ -154,8 +154,9 @@ def _ments_vs_uct(d) -> str:
     above = m.low > u.high  # UCT significantly better
     if below.any():
         order = (
-            f"MENTS is significantly below UCT from t = {m.checkpoints[np.argmax(below)]} on some "
-            "budgets here, but that is not the general rule the slide states"
+            f"MENTS is significantly below UCT at {int(below.sum())} of {below.size} budgets here "
+            f"(first at t = {m.checkpoints[np.argmax(below)]}), but that is not the general rule "
+            "the slide states"
         )
     else:
         order = (

@@ -24,6 +24,7 @@ from figures.registry import FIGURES, select
 from mdps.generators import garnet, gridworld
 from theory.bandit import exp_sum_estimate, simulate, uniform_allocation
 from theory.bellman import boltzmann_policy
+from theory.mcts import FailureCurve
 from theory.soft_q import svgd
 from theory.softmax import entropy, soft_indmax, soft_value
 from theory.solvers import ConvergenceWarning, soft_value_iteration, value_scale
@@ -95,9 +96,12 @@ def _caption_facts(name, d):
     if name == "ments_vs_uct":
         above = d.ments.low > d.uct.high
         facts = [d.n_trees, d.branching, d.depth, "99%", f"{d.ments.rate[0]:.2f}", f"{d.ments.rate[-1]:.2f}"]
-        facts += [d.ments.checkpoints[-1]] + ([int(above.sum()), above.size] if above.any() else [])
-        if (d.ments.high < d.uct.low).any():
-            facts.append(d.ments.checkpoints[np.argmax(d.ments.high < d.uct.low)])
+        below = d.ments.high < d.uct.low
+        facts += [int(above.sum()), above.size] if above.any() else []
+        if below.any():
+            facts += [int(below.sum()), below.size, d.ments.checkpoints[np.argmax(below)]]
+        else:
+            facts.append(d.ments.checkpoints[-1])
         return facts, ("3", "4")  # the claim ids G3a, G3b
     if name == "dchain_threshold":
         share = np.array([c.rate[0] for c in d.ments_right])
@@ -394,6 +398,23 @@ def test_ments_vs_uct_curves_and_bands():
     separated = d.ments.high < d.uct.low
     assert ("MENTS is significantly below UCT" in text) == bool(separated.any())
     assert d.ments.rate[-1] < d.ments.rate[0]  # "falls"
+    _assert_caption("ments_vs_uct", d)
+
+
+def test_ments_vs_uct_caption_states_a_crossing_only_where_the_bands_separate():
+    # The default size's longer budgets may separate the bands: the caption's other branch, on
+    # curves built here (MENTS significantly below UCT from t = 1000 on).
+    t = np.array([10, 100, 1000, 2000])
+
+    def curve(failures, n=400):
+        f = np.array(failures)
+        rate = f / n
+        return FailureCurve(t, f, n, rate, rate - 0.05, rate + 0.05, 0.99)
+
+    d = search.MentsUctData(4, 3, 10, curve([300, 100, 10, 2]), curve([200, 100, 80, 60]))
+    text = FIGURES["ments_vs_uct"].caption(d)
+    assert "MENTS is significantly below UCT at 2 of 4 budgets here (first at t = 1000)" in text
+    assert "UCT is significantly lower at 1 of 4 budgets" in text
     _assert_caption("ments_vs_uct", d)
 
 
