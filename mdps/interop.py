@@ -90,7 +90,10 @@ def _make_env(env_or_id, make_kwargs: dict):
         raise ImportError(
             f"from_gymnasium({env_or_id!r}) needs gymnasium, which is not installed: {_INTEROP_EXTRA}"
         ) from None
-    return gymnasium.make(env_or_id, **make_kwargs)
+    try:
+        return gymnasium.make(env_or_id, **make_kwargs)
+    except gymnasium.error.Error as err:  # an unknown or deprecated id: the caller's input
+        raise ValueError(f"env_or_id {env_or_id!r} cannot be made by gymnasium: {err}") from None
 
 
 def _space_size(space, what: str, label: str) -> int:
@@ -197,8 +200,8 @@ def from_gymnasium(
       TypeError: an argument of the wrong kind (env_or_id None or a number, a non-real gamma, a
         non-str terminal, a non-bool sparse), or a table entry of the wrong kind (a string
         probability or reward, a float next state, a non-bool terminated), naming its place.
-      ValueError: gamma outside [0, 1), an unknown convention, no transition table,
-        non-Discrete spaces, a malformed table (a probability outside [0, 1], a next state
+      ValueError: gamma outside [0, 1), an id gymnasium cannot make (unknown, deprecated), an
+        unknown convention, no transition table, non-Discrete spaces, a malformed table (a probability outside [0, 1], a next state
         outside the observation space, a NaN or inf reward), or (``"states"``) a state entered
         both by terminated and other transitions.
     """

@@ -72,3 +72,11 @@ def test_from_gymnasium_labels_follow_the_environment():
     cliff = from_gymnasium(gymnasium.make("CliffWalking-v1"), 0.9, terminal="states")
     assert cliff.action_labels == ("up", "right", "down", "left") and len(cliff.state_labels) == 48
     assert cliff.P[36, cliff.action_labels.index("up"), 24] == 1.0
+
+
+def test_an_id_gymnasium_cannot_make_is_a_value_error():
+    pytest.importorskip("gymnasium")
+    from mdps.interop import from_gymnasium
+
+    with pytest.raises(ValueError, match="env_or_id 'NoSuch-v0' cannot be made by gymnasium"):
+        from_gymnasium("NoSuch-v0", 0.9)
