@@ -201,9 +201,9 @@ def from_gymnasium(
         non-str terminal, a non-bool sparse), or a table entry of the wrong kind (a string
         probability or reward, a float next state, a non-bool terminated), naming its place.
       ValueError: gamma outside [0, 1), an id gymnasium cannot make (unknown, deprecated), an
-        unknown convention, no transition table, non-Discrete spaces, a malformed table (a probability outside [0, 1], a next state
-        outside the observation space, a NaN or inf reward), or (``"states"``) a state entered
-        both by terminated and other transitions.
+        unknown convention, no transition table, non-Discrete spaces, a malformed table (a
+        probability outside [0, 1], a next state outside the observation space, a NaN or inf
+        reward), or (``"states"``) a state entered both by terminated and other transitions.
     """
     # Checked before the environment is made; FiniteMDP checks gamma again at the end.
     check_real(gamma, "gamma", low=0.0, high=1.0, open_high=True)
