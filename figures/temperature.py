@@ -174,8 +174,8 @@ def _plot_grid(fig, ax, d: TemperatureSweep, i: int) -> None:
     for s in np.flatnonzero(on_grid):
         r, c = d.cells[s]
         if drawn[s]:
-            text, colour = f"{d.v[i, s]:.2f}", "white"
-            ax.text(c, r - 0.3, text, ha="center", va="center", fontsize=10, color=colour, fontweight="bold")
+            label = {"ha": "center", "va": "center", "fontsize": 10, "color": "white", "weight": "bold"}
+            ax.text(c, r - 0.3, f"{d.v[i, s]:.2f}", **label)
         else:
             ax.text(c, r, _description(d.state_labels[s]), ha="center", va="center", fontsize=10)
     ax.set(xticks=[], yticks=[], xlim=(-0.5, cols - 0.5), ylim=(rows - 0.5, -0.5))
