@@ -30,6 +30,9 @@ from figures.style import save
 from figures.walkthrough import write_walkthrough
 from mdps import __version__
 
+#: The discount of ``--env`` problems unless ``--gamma`` says otherwise.
+_ENV_GAMMA = 0.99
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse, with its usage errors as one line ``error: ...`` on stderr (exit status 2)."""
@@ -69,7 +72,7 @@ def _parse(argv):
     p.add_argument("--list", action="store_true", help="list the figures with their claims and exit")
     p.add_argument("--env", metavar="ID", help="draw the figures of a Gymnasium id, e.g. FrozenLake-v1")
     p.add_argument("--tau", metavar="T[,T]", help="with --env: temperatures, e.g. 0.01,0.1,1")
-    p.add_argument("--gamma", type=float, default=0.99, help="with --env: the discount (default 0.99)")
+    p.add_argument("--gamma", type=float, help=f"with --env: the discount (default {_ENV_GAMMA})")
     p.add_argument(
         "--make",
         action="append",
@@ -107,7 +110,8 @@ def _env_figures(parser, args, formats, out: Path) -> int:
         parser.error("--env needs --tau, e.g. --tau 0.01,0.1,1")
     try:
         taus = [float(t) for t in args.tau.split(",") if t.strip()]
-        figures = problem_figures(args.env, taus, gamma=args.gamma, **_make_kwargs(args.make))
+        gamma = _ENV_GAMMA if args.gamma is None else args.gamma
+        figures = problem_figures(args.env, taus, gamma=gamma, **_make_kwargs(args.make))
     except (ValueError, TypeError, ImportError) as err:
         parser.error(f"--env {args.env}: {err}")
     for name, fig in figures.items():
@@ -123,8 +127,8 @@ def main(argv=None) -> int:
         for spec in FIGURES.values():
             print(f"{spec.name:22s} {', '.join(spec.claims)}")
         return 0
-    if (args.tau or args.make) and not args.env:
-        parser.error("--tau and --make go with --env")
+    if (args.tau or args.make or args.gamma is not None) and not args.env:
+        parser.error("--tau, --gamma and --make go with --env")
     if args.report is not None and not args.walkthrough:
         parser.error("--report goes with --walkthrough")
     if args.env and args.walkthrough:

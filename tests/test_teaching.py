@@ -149,6 +149,7 @@ def test_cli_draws_an_environment(tmp_path, capsys):
     [
         ["--env", "FrozenLake-v1"],
         ["--tau", "0.1"],
+        ["--gamma", "0.9"],
         ["--report", "r.json"],
         ["--env", "FrozenLake-v1", "--tau", "0.1", "--walkthrough"],
         ["--env", "FrozenLake-v1", "--tau", "0.1", "--make", "no equals"],
@@ -156,6 +157,7 @@ def test_cli_draws_an_environment(tmp_path, capsys):
     ids=[
         "env-without-tau",
         "tau-without-env",
+        "gamma-without-env",
         "report-without-walkthrough",
         "env-and-walkthrough",
         "bad-make",
