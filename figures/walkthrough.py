@@ -63,8 +63,11 @@ def load_report(path: Path) -> list[dict]:
     return rows
 
 
-def run_battery_report(out: Path, *, seed: int = 0, quick: bool = True) -> Path:
-    """Run ``python -m checks [--quick] --seed SEED --json <out>`` in a subprocess (this Python).
+def run_battery_report(
+    out: Path, *, seed: int = 0, quick: bool = True, claims: Sequence[str] | None = None
+) -> Path:
+    """Run ``python -m checks [--quick] --seed SEED [--only CLAIMS] --json <out>`` in a subprocess
+    (this Python); ``claims`` None runs them all.
 
     Returns:
       ``out``. A battery with FAIL or ERROR rows still writes its report (exit status 1); the
@@ -74,6 +77,8 @@ def run_battery_report(out: Path, *, seed: int = 0, quick: bool = True) -> Path:
     """
     out = Path(out)
     command = [sys.executable, "-m", "checks", "--seed", str(seed), "--json", str(out)]
+    if claims is not None:
+        command += ["--only", ",".join(claims)]
     done = subprocess.run(command + (["--quick"] if quick else []), capture_output=True, text=True)
     if done.returncode not in (0, 1) or not out.is_file():
         raise RuntimeError(f"{' '.join(command)} failed (exit {done.returncode}): {done.stderr.strip()}")

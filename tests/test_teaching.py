@@ -25,7 +25,7 @@ from figures.__main__ import main
 from figures._common import lines_by_gid
 from figures.registry import FIGURES
 from figures.style import figure_text
-from figures.walkthrough import load_report, walkthrough_html, write_walkthrough
+from figures.walkthrough import load_report, run_battery_report, walkthrough_html, write_walkthrough
 from mdps.finite import live_states
 from mdps.generators import garnet, gridworld
 from theory.deck import SLIDES
@@ -190,6 +190,11 @@ def test_walkthrough_follows_the_deck_and_shows_every_claim(tmp_path):
     last = page.split("<h2>Beyond the deck</h2>")[1]
     assert 'id="claim-R1"' in last and 'src="softmax_gap.png"' in last
     assert "3 claims: 2 PASS, 1 REFUTED" in page
+
+
+def test_the_battery_runs_in_a_subprocess_and_its_report_loads(tmp_path):
+    rows = load_report(run_battery_report(tmp_path / "r.json", claims=["A1"]))
+    assert [(r["claim"], r["verdict"]) for r in rows] == [("A1", "PASS")]
 
 
 def test_report_must_be_the_batterys_json(tmp_path):
