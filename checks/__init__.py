@@ -9,6 +9,7 @@ from checks import (  # noqa: F401  (register A–H and the errata)
     algorithms,
     bandit,
     bellman,
+    boltzmann_search,
     conjugacy,
     errata,
     hierarchy,

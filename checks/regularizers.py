@@ -1,5 +1,7 @@
-"""Claims R1, R4 (regularised MDPs: Legendre–Fenchel facts, sparsemax), R6 (entropy-regularised
-NPG) and R7 (the soft performance difference identity).
+"""Claims R1–R4 (regularised MDPs: Legendre–Fenchel facts, the regularised operators and the
+optimality of their fixed point's greedy policy, the bias of the regularised optimum,
+sparsemax), R5 (mellowmax), R6 (entropy-regularised NPG) and R7 (the soft performance
+difference identity).
 
 R1: for each regulariser Ω of :mod:`theory.regularizers` (Shannon, Tsallis, KL to a non-uniform
 prior), the regularised value is the conjugate (τΩ)*(q) = max_π ⟨π, q⟩ − τΩ(π) (against an
@@ -21,6 +23,18 @@ project's own), guarded by ``Claim.subjects``: its fields must be finite, and ev
 its methods is scanned (a NaN or inf is a FAIL). Negative controls pass broken ones. It is not
 yet a role of :mod:`checks.subjects` (``checks.verify`` cannot pass a user's regulariser).
 
+R2 and R3 hand the regulariser under test to the project's operator, policy evaluation and
+policy iteration (``regularizer=``), whose kernels then call its public ``value`` and ``greedy``
+(``_Finite``). R2: monotonicity, translation and the γ-contraction of T on seeded Q tables; the
+solver's Q̂ is a fixed point of T (its residual, never the solver's certificate, gives
+ε >= ‖Q̂ − Q*‖); ``evaluate_policy`` against an independent dense solve; and no rival policy
+(all deterministic ones on small MDPs, seeded deterministic and Dirichlet ones, and policies
+next to π̂) beats the greedy policy of Q̂. R3: the bands of the unregularised value of π*_Ω and
+of V*_Ω around v*, with v* from the classical LP (``theory.lp``), on the MDP suite and on
+one-state instances where the loss nears its band (``mdps.instances.BIAS_INSTANCES``), and
+Tsallis's K-free bound τ/(2(1 − γ)). Both on the MDP suite without the Krylov Garnet at the
+positive temperatures, for Shannon, Tsallis and KL to a non-uniform prior.
+
 R6 and R7 are exact checks on the MDP suite at positive temperatures (without the Krylov Garnet;
 terminal states are kept, with V = 0 there and their policy rows left out of every log-policy
 norm and KL sum). R6: :func:`theory.npg.npg_update` at η = (1 − γ)/τ is soft policy iteration,
@@ -28,10 +42,27 @@ and its exact-evaluation iterates obey the linear-rate bound recalled from Cen e
 (checked here, not cited: the notes confirm only the paper's abstract). R7: Ṽ*(ρ) − Ṽ^π(ρ) =
 (1/(1 − γ)) E_{d^π_ρ}[τ KL(π‖π*)], derived here. Their seams (the update; the divergence, its
 constant and π*) are guarded the same way; no roles.
+
+R5 (Asadi & Littman 2017, whose introduction states that the Boltzmann operator is not a
+non-expansion; the rest derived here): :func:`theory.mellowmax.mellowmax` against the paper's
+definition in 40-digit mpmath and against an SLSQP maximum of ⟨π, x⟩ − KL(π‖uniform)/ω; its
+non-expansion on seeded pairs; a pair that the Boltzmann average expands (values from mpmath);
+and every fixed point of Boltzmann and mellowmax generalised value iteration on the paper's
+two-action MDP (``mdps.instances.MELLOWMAX_MDP``) over a β scan, counted by a closed form (the
+critical points of the fixed-point equation are the roots of a quadratic) and located in 40
+digits, independently of the grid-and-brentq finder under test. Seams: the operators and the
+finder (negative controls pass the Boltzmann average as mellowmax, and a finder that misses
+roots); no roles.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
+import warnings
+from dataclasses import dataclass
+
+import mpmath as mp
 import numpy as np
 from scipy.special import xlogy
 
@@ -55,25 +86,44 @@ from checks.base import (
     largest,
     register,
     solve_roundoff,
+    sup,
 )
 from checks.subjects import OWN, Subjects
 from checks.suite import check_size, mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
-from mdps.validation import check_policy, check_simplex, check_tau
-from theory.bellman import boltzmann_policy, evaluate_policy
+from mdps.instances import (
+    BIAS_INSTANCES,
+    BOLTZMANN_EXPANSION_PAIR,
+    MELLOWMAX_BETA,
+    MELLOWMAX_BETA_SCAN,
+    MELLOWMAX_MDP,
+)
+from mdps.validation import check_policy, check_real, check_simplex, check_tau
+from theory.bellman import boltzmann_policy, evaluate_policy, soft_bellman_operator
+from theory.lp import LP_FEASIBILITY_TOL, classical_lp_values
+from theory.mellowmax import boltzmann_average, mellowmax, one_state_fixed_points
 from theory.npg import npg_update
 from theory.regularizers import KLToPrior, Regularizer, Shannon, Tsallis
 from theory.roundoff import roundoff
 from theory.softmax import kl, soft_value
-from theory.solvers import exact_optimum
+from theory.solvers import ConvergenceWarning, exact_optimum, exact_tolerance, soft_policy_iteration
 
 __all__ = [
     "R1",
+    "R2",
+    "R3",
     "R4",
+    "R5",
     "R6",
     "R7",
+    "check_bias",
+    "check_boltzmann_expansion",
+    "check_gvi_fixed_points",
     "check_legendre_fenchel",
+    "check_mellowmax",
+    "check_non_expansion",
     "check_npg",
+    "check_regularized_operators",
     "check_soft_performance_difference",
     "check_sparse_supports",
     "check_sparsemax",
@@ -132,8 +182,8 @@ def _penalty_size(reg: Regularizer, k: int, tau: float) -> float:
     Taken from ``penalty`` (the definition of Ω, which R1 checks the value and greedy against),
     not from the value or greedy under test.
     """
-    points = [*np.eye(k), np.full(k, 1.0 / k)]
-    return max(abs(_penalty(reg, p, tau)) for p in points)
+    points = np.vstack([np.eye(k), np.full(k, 1.0 / k)])
+    return float(np.abs(_finite(np.asarray(reg.penalty(points, tau), dtype=np.float64), "penalty")).max())
 
 
 # --- R1 ------------------------------------------------------------------------------------------
@@ -684,3 +734,760 @@ def battery_soft_performance_difference(*, seed: int, size: str) -> CheckResult:
             check_soft_performance_difference(m, t, p, rho) for p in (pi, det) for rho in (uniform, point)
         ]
     return fold(R7, results)
+
+
+# --- R5 ------------------------------------------------------------------------------------------
+SOURCE_ASADI = (
+    "Asadi & Littman 2017 (arXiv 1612.05628), mellowmax (introduction: Boltzmann is not a "
+    "non-expansion); the KL view, the counts and the MDP's parameters derived here"
+)
+
+R5 = Claim(
+    "R5",
+    "mm_ω(x) = (1/ω) log((1/K) Σ e^{ωx}) = max_π ⟨π,x⟩ − KL(π‖uniform)/ω, a non-expansion; "
+    "boltz_β(x) = Σ x e^{βx}/Σ e^{βx} is not; Boltzmann GVI on the two-action MDP has several "
+    "fixed points for some β, mellowmax GVI exactly one",
+    SOURCE_ASADI,
+)
+
+#: Decimal digits of R5's mpmath references.
+_DPS = 40
+
+
+def _mp_list(x) -> list:
+    return [mp.mpf(float(a)) for a in np.ravel(x)]
+
+
+def _mp_mellowmax(xs: list, omega):
+    """mm_ω(x) = max x + (1/ω) log((1/K) Σ e^{ω(x − max x)}) in mpmath (the paper's definition)."""
+    m = max(xs)
+    return m + mp.log(mp.fsum(mp.exp(omega * (a - m)) for a in xs) / len(xs)) / omega
+
+
+def _mp_boltzmann(xs: list, beta):
+    """boltz_β(x) = Σ x e^{β(x − max x)} / Σ e^{β(x − max x)} in mpmath (the definition)."""
+    m = max(xs)
+    w = [mp.exp(beta * (a - m)) for a in xs]
+    return mp.fsum(a * b for a, b in zip(xs, w)) / mp.fsum(w)
+
+
+def _boltzmann_roundoff(x: np.ndarray, beta: float) -> float:
+    """Round-off of boltz_β(x) in float64: a (K + 4)-operation computation whose weights
+    e^{β(x − max x)} carry relative error β·spread·u, which the spread multiplies once more."""
+    spread = float(x.max() - x.min())
+    return roundoff(x.size + 4, 1 + np.abs(x).max() + spread * (1 + beta * spread))
+
+
+def _uniform_kl_objective(x: np.ndarray, omega: float):
+    """J(π) = ⟨π, x⟩ − (1/ω) Σ_a π_a log(Kπ_a), written out here (not theory.regularizers)."""
+    k = x.size
+
+    def objective(pi):
+        return float(pi @ x) - float(xlogy(pi, k * pi).sum()) / omega
+
+    return objective
+
+
+@R5.subjects("mellowmax")
+def check_mellowmax(x, omega: float, *, mellowmax=mellowmax, name: str = "") -> CheckResult:
+    """R5 on one (x, ω): mellowmax is the KL-to-uniform regularised value.
+
+    Compared, with v = ``mellowmax(x, ω)`` and r = 64·eps·(1 + K)·(1 + 2‖x‖∞ + log K/ω) (the
+    round-off of R1's value comparisons, the penalty's size being log K/ω):
+
+    - v against the paper's definition (1/ω) log((1/K) Σ e^{ωx}) in 40-digit mpmath, to r;
+    - v against max_π ⟨π, x⟩ − (1/ω) KL(π‖uniform) by scipy's SLSQP on the simplex (the
+      objective written out here), to c·OPTIMISER_TOL + r, c = max(spread x, 1/ω).
+
+    Source: Asadi & Littman 2017 (mellowmax); the KL view derived here (Gibbs' variational
+    principle).
+
+    Args:
+      x: ``[K]`` values.
+      omega: ω > 0.
+      mellowmax: the operator under test, ``mellowmax(x, omega) -> float`` (negative controls
+        pass the Shannon value, which forgets the 1/K).
+      name: label of the instance.
+    Returns:
+      CheckResult; ``measured`` in value units.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    omega = check_real(omega, "omega", low=0.0, open_low=True)
+    tau = 1.0 / omega
+    v = float(mellowmax(x, omega))
+    r = _value_roundoff(x, tau * np.log(x.size))
+    with mp.workdps(_DPS):
+        exact = float(_mp_mellowmax(_mp_list(x), mp.mpf(omega)))
+    c = objective_scale(x, tau)
+    top = x.max()
+    shifted = _uniform_kl_objective(x - top, omega)
+    pi_hat = argmax_over_simplex(lambda pi: shifted(pi) / c, x.size)
+    found = top + shifted(pi_hat)
+    return R5.worst_of(
+        {
+            "|mellowmax - 40-digit definition|": (abs(v - exact), r),
+            "|mellowmax - SLSQP max of <pi,x> - KL(pi||uniform)/omega|": (
+                abs(v - found),
+                c * OPTIMISER_TOL + r,
+            ),
+        },
+        {"instance": vector_label(name, x, tau), "omega": omega},
+    )
+
+
+@R5.subjects("mellowmax")
+def check_non_expansion(x, y, omega: float, *, mellowmax=mellowmax, name: str = "") -> CheckResult:
+    """R5 on one pair: |mm_ω(x) − mm_ω(y)| <= ‖x − y‖∞ (derived here: mm_ω is a conjugate, and
+    (τΩ)* is monotone and commutes with adding constants, so it is 1-Lipschitz in sup-norm).
+
+    The allowance is the round-off of the two values (twice r of :func:`check_mellowmax`, at the
+    larger of the two vectors); the reference ‖x − y‖∞ is exact arithmetic on the inputs.
+
+    Args:
+      x, y: ``[K]`` values.
+      omega: ω > 0.
+      mellowmax: the operator under test, ``mellowmax(x, omega) -> float`` (negative controls
+        pass the Boltzmann average with β = ω).
+      name: label of the pair.
+    Returns:
+      CheckResult; ``measured`` = |mm(x) − mm(y)| − ‖x − y‖∞ (negative when within), and
+      ``details["ratio"]`` = |mm(x) − mm(y)|/‖x − y‖∞.
+    """
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    omega = check_real(omega, "omega", low=0.0, open_low=True)
+    gap, dist = abs(float(mellowmax(x, omega)) - float(mellowmax(y, omega))), float(np.abs(x - y).max())
+    big = x if np.abs(x).max() >= np.abs(y).max() else y
+    return R5.worst_of(
+        {"|mm(x) - mm(y)| - |x - y|_inf": (gap - dist, 2 * _value_roundoff(big, np.log(x.size) / omega))},
+        {"instance": f"{name} (K={x.size}, omega={omega:g})", "ratio": gap / dist if dist > 0 else 0.0},
+    )
+
+
+@R5.subjects("boltzmann")
+def check_boltzmann_expansion(
+    x, y, beta: float, *, boltzmann=boltzmann_average, name: str = ""
+) -> CheckResult:
+    """R5 on one pair: the Boltzmann average expands it, |boltz_β(x) − boltz_β(y)| > ‖x − y‖∞.
+
+    Compared: each of ``boltzmann(x, β)``, ``boltzmann(y, β)`` against the definition in 40-digit
+    mpmath (allowed r = :func:`_boltzmann_roundoff` of the larger vector); and the shortfall
+    ‖x − y‖∞ + 2r − |boltz(x) − boltz(y)|, allowed 0: the expansion must exceed round-off.
+
+    Args:
+      x, y: ``[K]`` values.
+      beta: β >= 0.
+      boltzmann: the operator under test, ``boltzmann(x, beta) -> float`` (negative controls pass
+        mellowmax with ω = β, a non-expansion).
+      name: label of the pair.
+    Returns:
+      CheckResult; ``details["ratio"]`` = |boltz(x) − boltz(y)|/‖x − y‖∞ (> 1), also from mpmath.
+    """
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    beta = check_real(beta, "beta", low=0.0)
+    bx, by = float(boltzmann(x, beta)), float(boltzmann(y, beta))
+    with mp.workdps(_DPS):
+        b = mp.mpf(beta)
+        ex, ey = _mp_boltzmann(_mp_list(x), b), _mp_boltzmann(_mp_list(y), b)
+        exact_gap = float(abs(ex - ey))
+    r = max(_boltzmann_roundoff(x, beta), _boltzmann_roundoff(y, beta))
+    dist = float(np.abs(x - y).max())
+    return R5.worst_of(
+        {
+            "|boltz - 40-digit definition|": (max(abs(bx - float(ex)), abs(by - float(ey))), r),
+            "|x - y|_inf + 2r - |boltz(x) - boltz(y)| (must be < 0)": (
+                excess(dist + 2 * r - abs(bx - by)),
+                0.0,
+            ),
+        },
+        {
+            "instance": f"{name} (K={x.size}, beta={beta:g})",
+            "ratio": abs(bx - by) / dist,
+            "ratio (40 digits)": exact_gap / dist,
+        },
+    )
+
+
+def _one_state_two_actions(mdp: FiniteMDP) -> tuple[np.ndarray, np.ndarray]:
+    """(r ``[2]``, stay probabilities ``[2]``) of the one non-terminal state, read from the MDP's
+    public arrays; ValueError unless there is one non-terminal state and two actions."""
+    live = np.flatnonzero(~mdp.terminal)
+    if live.size != 1 or mdp.n_actions != 2 or mdp.horizon is not None:
+        raise ValueError(
+            "claim R5's closed form is for an infinite-horizon MDP with one non-terminal state and two "
+            f"actions, got {mdp!r}"
+        )
+    s = int(live[0])
+    return mdp.R[s], mdp.dense_P()[s, :, s]
+
+
+def _mp_root_in(g, a, b):
+    """The root of g in the bracket [a, b] (g(a), g(b) of opposite signs), in mpmath, by the
+    Illinois method (a bracketing secant method: it stays inside the bracket)."""
+    return mp.findroot(g, (a, b), solver="illinois", tol=mp.mpf(10) ** (-2 * _DPS + 10), verify=False)
+
+
+def _mp_gvi_map(r, p, gamma, summary):
+    """v ↦ summary(Q(v)) − v with Q_a(v) = r_a + γ p_a v, in mpmath."""
+    return lambda v: summary([r[a] + gamma * p[a] * v for a in range(len(r))]) - v
+
+
+def _mp_boltzmann_fixed_points(r, p, gamma: float, beta: float) -> list:
+    """Every fixed point of Boltzmann GVI on a one-state, two-action MDP, in 40-digit mpmath, with
+    the count certified by a closed form (derived here).
+
+    With d_a = 1 − γp_a, u_a = r_a/d_a and c_a(v) = Q_a(v) − v = r_a − d_a v, v is a fixed point iff
+    Σ_a c_a e^{βQ_a} = 0. Label the actions so that u_1 <= u_2. If u_1 = u_2 the only root is u_1.
+    Otherwise roots lie in (u_1, u_2), where c_1 < 0 < c_2, and there the equation is
+    k(v) = log c_2 − log(−c_1) + β(Q_2 − Q_1) = 0, k → +∞ at u_1 and −∞ at u_2, and k has the sign
+    of g(v) = boltz_β(Q(v)) − v. Multiplying k' by c_1c_2 (which is < 0) gives the quadratic
+
+        N(v) = κ(d_1d_2v² − (r_1d_2 + r_2d_1)v + r_1r_2) + (d_1r_2 − d_2r_1),   κ = βγ(p_2 − p_1),
+
+    so k has at most two critical points, the real roots of N in (u_1, u_2); k is strictly
+    monotone between consecutive ones, and each such piece holds a root exactly when g changes
+    sign across it (a root at a critical point, where g vanishes, is a double root). Hence at
+    most three fixed points, and the list below is all of them; each is refined by the Illinois
+    method to 40 digits (a root within that resolution of u_1 or u_2 is reported there).
+
+    Returns:
+      the fixed points, increasing, as mpf.
+    """
+    with mp.workdps(_DPS):
+        b, gm = mp.mpf(beta), mp.mpf(gamma)
+        rr, pp = _mp_list(r), _mp_list(p)
+        d = [1 - gm * x for x in pp]
+        u = [x / y for x, y in zip(rr, d)]
+        if u[0] == u[1]:
+            return [u[0]]
+        i, j = (0, 1) if u[0] < u[1] else (1, 0)
+        (r1, r2), (d1, d2), (p1, p2) = (rr[i], rr[j]), (d[i], d[j]), (pp[i], pp[j])
+        g = _mp_gvi_map(rr, pp, gm, lambda q: _mp_boltzmann(q, b))
+        kappa = b * gm * (p2 - p1)
+        qa, qb, qc = kappa * d1 * d2, -kappa * (r1 * d2 + r2 * d1), kappa * r1 * r2 + (d1 * r2 - d2 * r1)
+        crit = []
+        if qa != 0:
+            disc = qb * qb - 4 * qa * qc
+            if disc >= 0:
+                crit = sorted((-qb - s * mp.sqrt(disc)) / (2 * qa) for s in (1, -1))
+        points = [u[i], *(t for t in crit if u[i] < t < u[j]), u[j]]
+        values = [g(t) for t in points]
+        signs = [1, *(mp.sign(gt) for gt in values[1:-1]), -1]  # g(u_1) > 0 > g(u_2), exactly
+        roots = [t for t, st in zip(points[1:-1], signs[1:-1]) if st == 0]
+        for a, c, ga, gc, sa, sc in zip(points, points[1:], values, values[1:], signs, signs[1:]):
+            if sa * sc < 0:
+                # g at an end of the bracket computed with the wrong sign: the root lies within
+                # the 40-digit resolution of that end, and is reported there.
+                roots.append(_mp_root_in(g, a, c) if ga * gc < 0 else (a if ga * sa <= 0 else c))
+        return sorted(roots)
+
+
+def _mp_mellowmax_fixed_point(r, p, gamma: float, omega: float):
+    """The fixed point of mellowmax GVI on a one-state MDP, in 40-digit mpmath.
+
+    Unique (derived here): g(v) = mm_ω(Q(v)) − v has g'(v) = γ Σ_a softmax(ωQ(v))_a p_a − 1
+    <= γ max_a p_a − 1 < 0, and g >= 0 at min_a u_a, g <= 0 at max_a u_a (the bracket of
+    :func:`theory.mellowmax.one_state_fixed_points`), so it has exactly one root there.
+    """
+    with mp.workdps(_DPS):
+        gm, w = mp.mpf(gamma), mp.mpf(omega)
+        rr, pp = _mp_list(r), _mp_list(p)
+        u = [x / (1 - gm * y) for x, y in zip(rr, pp)]
+        if min(u) == max(u):
+            return min(u)
+        return _mp_root_in(_mp_gvi_map(rr, pp, gm, lambda q: _mp_mellowmax(q, w)), min(u), max(u))
+
+
+def _root_allowance(r, p, gamma: float, beta: float, root, summary) -> float:
+    """Allowed |found − exact| at a fixed point: the round-off of g = summary(Q(v)) − v in float64
+    (:func:`_boltzmann_roundoff` of Q(v), which also covers mellowmax's smaller one, plus two
+    operations for Q and one for − v) divided by |g'(v)| (from mpmath), plus 64 ulps of the bracket
+    for brentq's stopping rule."""
+    q = np.asarray(r) + gamma * np.asarray(p) * float(root)
+    with mp.workdps(_DPS):
+        slope = abs(float(mp.diff(_mp_gvi_map(_mp_list(r), _mp_list(p), mp.mpf(gamma), summary), root)))
+    u_max = float(np.max(np.asarray(r) / (1 - gamma * np.asarray(p))))
+    r_g = _boltzmann_roundoff(q, beta) + roundoff(3, 1 + np.abs(q).max())
+    return r_g / slope + roundoff(1, 1 + abs(u_max))
+
+
+@R5.subjects("fixed_points", "boltzmann", "mellowmax")
+def check_gvi_fixed_points(
+    mdp: FiniteMDP,
+    betas,
+    *,
+    fixed_points=one_state_fixed_points,
+    boltzmann=boltzmann_average,
+    mellowmax=mellowmax,
+) -> CheckResult:
+    """R5 on a one-state, two-action MDP over a scan of β: every fixed point of Boltzmann GVI and
+    of mellowmax GVI (ω = β), against 40-digit references whose counts are certified.
+
+    Compared, worst over the scan: the number of fixed points found by ``fixed_points(mdp,
+    summary)`` against the closed-form count (:func:`_mp_boltzmann_fixed_points`), allowed 0;
+    each found point against its 40-digit root (:func:`_root_allowance`); for mellowmax the count
+    against 1 and the point against its root (:func:`_mp_mellowmax_fixed_point`); and that some
+    β of the scan has several Boltzmann fixed points (by the closed form), allowed 0.
+
+    Args:
+      mdp: infinite-horizon MDP with one non-terminal state and two actions.
+      betas: the β scanned (ω = β for mellowmax), each >= 0.
+      fixed_points: the root finder under test, ``fixed_points(mdp, summary) -> [n]`` (negative
+        controls pass one that misses roots).
+      boltzmann: ``boltzmann(x, beta)``, the Boltzmann operator under test.
+      mellowmax: ``mellowmax(x, omega)``, mellowmax under test (negative controls pass Boltzmann).
+    Returns:
+      CheckResult; ``details`` lists the β with several fixed points and the points at the β
+      with the most.
+    """
+    r, p = _one_state_two_actions(mdp)
+    gamma = mdp.gamma
+    betas = [check_real(b, "betas", low=0.0) for b in betas]
+
+    def found(summary) -> np.ndarray:
+        return np.sort(np.asarray(fixed_points(mdp, summary), dtype=np.float64).ravel())
+
+    def compare(got: np.ndarray, exact: list, beta: float, mp_summary):
+        """(|count difference|, (deviation, allowed) of the worst root, or None)."""
+        if got.size != len(exact):
+            return abs(got.size - len(exact)), None
+        pairs = [
+            (abs(v - float(e)), _root_allowance(r, p, gamma, beta, e, mp_summary)) for v, e in zip(got, exact)
+        ]
+        return 0, max(pairs, key=lambda pair: pair[0] / pair[1])
+
+    counts = {"boltzmann": 0.0, "mellowmax": 0.0}
+    roots = {"boltzmann": (0.0, 1.0), "mellowmax": (0.0, 1.0)}
+    several, most = [], (0, None, ())
+    for beta in betas:
+        with mp.workdps(_DPS):
+            b = mp.mpf(beta)
+        exact = _mp_boltzmann_fixed_points(r, p, gamma, beta)
+        got = found(functools.partial(boltzmann, beta=beta))
+        for kind, (got_k, exact_k, summary) in {
+            "boltzmann": (got, exact, lambda q, b=b: _mp_boltzmann(q, b)),
+            "mellowmax": (
+                found(functools.partial(mellowmax, omega=beta)),
+                [_mp_mellowmax_fixed_point(r, p, gamma, beta)],
+                lambda q, b=b: _mp_mellowmax(q, b),
+            ),
+        }.items():
+            miss, worst = compare(got_k, exact_k, beta, summary)
+            counts[kind] = max(counts[kind], float(miss))
+            if worst is not None and worst[0] / worst[1] > roots[kind][0] / roots[kind][1]:
+                roots[kind] = worst
+        if len(exact) >= 2:
+            several.append(beta)
+        if len(exact) > most[0]:
+            most = (len(exact), beta, tuple(float(e) for e in exact))
+    comparisons = {
+        "Boltzmann: |count - closed-form count| (worst beta)": (counts["boltzmann"], 0.0),
+        "Boltzmann: |fixed point - 40-digit root|": roots["boltzmann"],
+        "mellowmax: |count - 1| (worst beta)": (counts["mellowmax"], 0.0),
+        "mellowmax: |fixed point - 40-digit root|": roots["mellowmax"],
+        "no beta of the scan with several Boltzmann fixed points (need one)": (float(not several), 0.0),
+    }
+    details = {
+        "instance": f"{mdp.name}, {len(betas)} beta in [{min(betas):g}, {max(betas):g}]",
+        "betas with several fixed points": several,
+        "most fixed points": {"beta": most[1], "fixed points": most[2]},
+        "summary": (
+            f"R5: Boltzmann GVI on {mdp.name}: several fixed points at {len(several)} of {len(betas)} beta"
+            + (f" ({min(several):g} to {max(several):g})" if several else "")
+            + f"; {most[0]} at beta = {most[1]:g}: "
+            + ", ".join(f"{v:.6f}" for v in most[2])
+        ),
+    }
+    return R5.worst_of(comparisons, details)
+
+
+def _non_expansion_pairs(q: np.ndarray, rng: np.random.Generator):
+    """(label, y) partners of q for the non-expansion check: a random perturbation at q's scale,
+    a translation q + c·1 (the ratio is exactly 1 there), and a raise of the largest entry."""
+    scale = 1.0 + np.abs(q).max()
+    bump = np.zeros_like(q)
+    bump[np.argmax(q)] = 0.3 * scale
+    return [
+        ("random", q + 0.5 * scale * rng.normal(size=q.size)),
+        ("translated", q + 0.75 * scale),
+        ("top raised", q + bump),
+    ]
+
+
+@register(R5)
+def battery_mellowmax(*, seed: int, size: str) -> CheckResult:
+    """R5: mellowmax on the q-vector suite × ω = 1/τ for the positive temperatures, with three
+    partners each for the non-expansion; the Boltzmann expansion pair at β = 1 and at the paper's
+    β (mellowmax does not expand it); the fixed points of GVI on the paper's two-action MDP over
+    the β scan (every fifth β and the paper's at quick size)."""
+    rng = np.random.default_rng(seed + 5)
+    results = []
+    for label, q, t in _positive_tau_suite(seed, size):
+        results.append(check_mellowmax(q, 1.0 / t, name=label))
+        results += [
+            check_non_expansion(q, y, 1.0 / t, name=f"{label}, {kind}")
+            for kind, y in _non_expansion_pairs(q, rng)
+        ]
+    x, y = BOLTZMANN_EXPANSION_PAIR
+    for beta in (1.0, MELLOWMAX_BETA):
+        name = f"the expansion pair / {beta:g}"
+        results.append(check_boltzmann_expansion(x / beta, y / beta, beta, name=name))
+        results.append(check_non_expansion(x / beta, y / beta, beta, name=name))
+    betas = MELLOWMAX_BETA_SCAN if size != "quick" else sorted({MELLOWMAX_BETA, *MELLOWMAX_BETA_SCAN[::5]})
+    results.append(check_gvi_fixed_points(MELLOWMAX_MDP, betas))
+    return fold(R5, results)
+
+
+# --- R2, R3: the regularised MDP ---------------------------------------------------------------
+R2 = Claim(
+    "R2",
+    "T_Ω Q = r + γP(τΩ)*(Q) is monotone, T(Q + c) = TQ + γc, ‖TQ − TQ'‖∞ ≤ γ‖Q − Q'‖∞; the greedy "
+    "policy of its fixed point maximises V^π_Ω = (I − γP_π)⁻¹(r_π − τΩ(π)) over all π "
+    "(Shannon, Tsallis, KL to a prior)",
+    SOURCE_GEIST,
+)
+R3 = Claim(
+    "R3",
+    "v* − τ(U − L)/(1−γ) ≤ v^{π*_Ω} ≤ v* (unregularised value of the regularised optimum); "
+    "v* − τU/(1−γ) ≤ v*_Ω ≤ v* − τL/(1−γ); Tsallis: v* − v^{π*_Ω} ≤ τ/(2(1−γ)) whatever K",
+    SOURCE_GEIST,
+)
+
+
+@dataclass(frozen=True)
+class _Finite(Regularizer):
+    """The regulariser under test as the project's operator and solvers see it.
+
+    Their first-axis kernels are routed through the subject's public :meth:`value` and
+    :meth:`greedy` (the methods R1 checks), so a subject that overrides either is what T and the
+    solvers run; every output is scanned: a NaN or inf raises :class:`NonFiniteSubject` and a
+    greedy policy off the simplex :class:`SubjectError` (the check's FAIL, also deep inside the
+    solver, not an ERROR)."""
+
+    inner: Regularizer
+
+    def penalty(self, pi, tau) -> np.ndarray:
+        return _finite(np.asarray(self.inner.penalty(pi, tau), dtype=np.float64), "penalty")
+
+    def bounds(self, n_actions) -> tuple[float, float]:
+        low, high = _finite(np.asarray(self.inner.bounds(n_actions), dtype=np.float64), "bounds")
+        return float(low), float(high)
+
+    def value(self, q, tau) -> np.ndarray:
+        return _finite(np.asarray(self.inner.value(q, tau), dtype=np.float64), "value")
+
+    def greedy(self, q, tau) -> np.ndarray:
+        out = _finite(np.asarray(self.inner.greedy(q, tau), dtype=np.float64), "greedy")
+        try:
+            return check_simplex(out, "greedy(q, tau)", shape=np.shape(q))
+        except ValueError as err:  # off the simplex: the subject's FAIL, not the solver's ERROR
+            raise SubjectError(f"subject 'regularizer': {err}") from None
+
+    def value_first_axis(self, x: np.ndarray, tau: float) -> np.ndarray:
+        return self.value(np.moveaxis(x, 0, -1), tau)
+
+    def greedy_first_axis(self, x: np.ndarray, tau: float) -> np.ndarray:
+        return np.moveaxis(self.greedy(np.moveaxis(x, 0, -1), tau), -1, 0)
+
+    def value_roundoff(self, n_actions: int, tau: float, q_norm: float) -> float:
+        return float(_finite(np.asarray(self.inner.value_roundoff(n_actions, tau, q_norm)), "value_roundoff"))
+
+
+def _exact_values(mdp: FiniteMDP, pi: np.ndarray, tau: float, reg: Regularizer) -> np.ndarray:
+    """V^π_Ω = (I − γP_π)⁻¹ b, b = r_π − τΩ(π) on non-terminal states and 0 on terminal ones, by
+    numpy's dense solve: the reference R2 checks ``evaluate_policy`` against. ``[S]``."""
+    P_pi = np.einsum("sa,sat->st", pi, mdp.dense_P())
+    b = np.where(mdp.terminal, 0.0, (pi * mdp.R).sum(axis=1) - np.asarray(reg.penalty(pi, tau)))
+    return np.linalg.solve(np.eye(mdp.n_states) - mdp.gamma * P_pi, b)
+
+
+def _value_size(mdp: FiniteMDP, tau: float, reg: Regularizer) -> float:
+    """M = (‖r‖∞ + max|τΩ|)/(1 − γ), max|τΩ| over the vertices and the uniform policy (from
+    ``penalty``): the size of the regularised values."""
+    return (np.abs(mdp.R).max() + _penalty_size(reg, mdp.n_actions, tau)) / (1 - mdp.gamma)
+
+
+def _mdp_roundoff(mdp: FiniteMDP, magnitude: float) -> float:
+    """Round-off of R2's and R3's value comparisons: a dense solve of S unknowns (or an operator
+    application: A + successors terms) on numbers of size 1 + ``magnitude`` (M of
+    :func:`_value_size`, plus the size of Q where one is given), times the condition number
+    (1 + γ)/(1 − γ) of I − γP_π."""
+    ops = mdp.n_states + mdp.n_actions + mdp.max_successors + 2
+    return roundoff(ops, (1 + magnitude) * (1 + mdp.gamma) / (1 - mdp.gamma))
+
+
+#: Policy-iteration steps R2 and R3 give the regularised solver. Its steps are Newton's method:
+#: the default suite needs at most 10. A regulariser whose greedy policy is not the maximiser of
+#: its value keeps it from converging; after these steps (exact_optimum allows 1,000) the
+#: residual comparison of :func:`_certified_optimum` fails it.
+SOLVER_STEPS = 50
+
+
+def _certified_optimum(mdp: FiniteMDP, tau: float, reg: Regularizer, r: float):
+    """(Q̂ ``[S, A]``, ε, residual comparison): the regularised optimum by soft policy iteration
+    (to :func:`theory.solvers.exact_tolerance`, at most :data:`SOLVER_STEPS` steps), and a bound
+    ε >= ‖Q̂ − Q*_Ω‖∞ from its residual through the operator, ε = (‖TQ̂ − Q̂‖∞ + r)/(1 − γ)
+    (T is a γ-contraction: ‖Q̂ − Q*‖ <= ‖TQ̂ − Q̂‖ + γ‖Q̂ − Q*‖), not from the solver's own figure.
+    The residual itself is compared with what the solver is asked for, (1 + γ) times
+    exact_tolerance at Shannon's value scale plus r, never with the solver's certificate
+    (computed with the same, possibly broken, regulariser): a regulariser whose value, greedy and
+    penalty disagree leaves the solver off T's fixed point."""
+    with warnings.catch_warnings():  # an unconverged solve shows in the residual comparison
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sol = soft_policy_iteration(
+            mdp, tau, tol=exact_tolerance(mdp, tau, reg), max_iter=SOLVER_STEPS, regularizer=reg
+        )
+    q = np.asarray(sol.q, dtype=np.float64)
+    residual = sup(soft_bellman_operator(mdp, q, tau, regularizer=reg) - q)
+    return q, (residual + r) / (1 - mdp.gamma), (residual, (1 + mdp.gamma) * exact_tolerance(mdp, tau) + r)
+
+
+def _rival_policies(mdp: FiniteMDP, pi_hat: np.ndarray, rng: np.random.Generator, n_det: int, n_random: int):
+    """Policies to beat π̂: every deterministic one when there are at most ``n_det``, else ``n_det``
+    seeded ones; ``n_random`` Dirichlet ones; and π̂ moved towards each of two of them by
+    λ = 1e-3, 1e-2, 0.1 (where a wrong greedy policy is beaten first)."""
+    S, A = mdp.R.shape
+    eye = np.eye(A)
+    if A**S <= n_det:
+        det = [eye[list(c)] for c in itertools.product(range(A), repeat=S)]
+    else:
+        det = [eye[rng.integers(A, size=S)] for _ in range(n_det)]
+    stochastic = list(rng.dirichlet(np.ones(A), size=(n_random, S)))
+    near = [(1 - lam) * pi_hat + lam * p for p in (det[0], stochastic[0]) for lam in (1e-3, 1e-2, 0.1)]
+    return det + stochastic + near
+
+
+@R2.subjects("regularizer")
+def check_regularized_operators(
+    mdp: FiniteMDP,
+    tau: float,
+    *,
+    regularizer: Regularizer | None = None,
+    seed: int = 0,
+    n_det: int = 32,
+    n_random: int = 8,
+) -> CheckResult:
+    """R2 on one (MDP, τ > 0, Ω): the regularised Bellman operator and the optimality of the
+    greedy policy of its fixed point.
+
+    T is ``soft_bellman_operator(mdp, ·, τ, regularizer=Ω)``, (TQ)(s, a) = r(s, a) +
+    γ Σ_s' P(s'|s, a) (τΩ)*(Q(s', ·)), with (τΩ)* = 0 on terminal states. With seeded Q tables
+    Q₁ of the size M = (‖r‖∞ + max|τΩ|)/(1 − γ) of the values, compared:
+
+    - monotone: TQ₁ <= T(Q₁ + D) for a D >= 0;
+    - translation: T(Q₁ + c) = TQ₁ + γc·P(non-terminal | s, a) (γc when no state is terminal:
+      (τΩ)*(q + c) = (τΩ)*(q) + c, and terminal successors contribute 0);
+    - contraction: ‖TQ₁ − T(Q₁ + D)‖∞ <= γ‖D‖∞ for D random, random signs, a constant (where the
+      ratio is γ·max P(non-terminal), its largest: the searched worst direction), and one state's
+      row;
+    - the fixed point: Q̂ from ``soft_policy_iteration(..., regularizer=Ω)``, its residual through T
+      within (1 + γ)·exact_tolerance + r, and ε = (‖TQ̂ − Q̂‖ + r)/(1 − γ) >= ‖Q̂ − Q*‖ by the
+      contraction (:func:`_certified_optimum`);
+    - ``evaluate_policy(..., regularizer=Ω)`` against an independent dense solve of
+      V^π_Ω = (I − γP_π)⁻¹(r_π − τΩ(π)) (0 on terminal states), on π̂ = greedy(Q̂) and a rival;
+    - V^{π̂}_Ω = (τΩ)*(Q̂) (V^{π̂} is within 2ε/(1 − γ) of V*_Ω: derived here, T_{π̂}Q̂ = TQ̂ gives
+      ‖Q^{π̂} − Q*‖ <= 2γε/(1 − γ); and (τΩ)*(Q̂) is within ε of V*), allowed ε + 2ε/(1 − γ) + r;
+    - no policy beats π̂: max_s V^π_Ω(s) − V^{π̂}_Ω(s) <= 2ε/(1 − γ) + 2r over the rivals of
+      :func:`_rival_policies` (values by the dense solve).
+
+    r = :func:`_mdp_roundoff` of M (:func:`_value_size`). Source: Geist et al. 2019 (Prop. 2 and
+    Thm 1 as the notes recall them from a secondary summary); derived here.
+
+    Args:
+      mdp: infinite-horizon MDP.
+      tau: temperature τ > 0.
+      regularizer: the regulariser under test (default :class:`theory.regularizers.Shannon`).
+      seed: seeds the Q tables and the rival policies.
+      n_det, n_random: deterministic and Dirichlet rivals (:func:`_rival_policies`).
+    Returns:
+      CheckResult; ``details["contraction ratio"]`` the largest ‖TQ₁ − TQ₂‖/‖Q₁ − Q₂‖ seen.
+    """
+    tau = check_tau(tau, positive=True, why="claim R2 is about τ > 0")
+    reg = _Finite(Shannon() if regularizer is None else regularizer)
+    gamma = mdp.gamma
+    rng = np.random.default_rng(seed)
+    scale = 1 + _value_size(mdp, tau, reg)
+    r = _mdp_roundoff(mdp, scale)
+
+    def T(q):
+        return soft_bellman_operator(mdp, q, tau, regularizer=reg)
+
+    q1 = scale * rng.normal(size=mdp.R.shape)
+    t1 = T(q1)
+    r_q = _mdp_roundoff(mdp, 5 * scale)  # Q₁ + D is at most about 4·scale
+    c = 0.75 * scale
+    live_next = mdp.expected_next((~mdp.terminal).astype(np.float64))
+    comparisons = {
+        "monotone: TQ - T(Q + D), D >= 0": (
+            excess(t1 - T(q1 + scale * np.abs(rng.normal(size=q1.shape)))),
+            2 * r_q,
+        ),
+        "translation: |T(Q + c) - TQ - gamma c P(live)|": (
+            sup(T(q1 + c) - t1 - gamma * c * live_next),
+            2 * r_q,
+        ),
+    }
+    row = np.zeros_like(q1)
+    row[rng.integers(mdp.n_states)] = scale
+    directions = {
+        "random": scale * rng.normal(size=q1.shape),
+        "random signs": scale * rng.choice([-1.0, 1.0], size=q1.shape),
+        "constant": np.full_like(q1, c),
+        "one state's row": row,
+    }
+    worst, ratio = -np.inf, 0.0
+    for d in directions.values():
+        gap, size = sup(T(q1 + d) - t1), sup(d)
+        worst, ratio = largest(worst, gap - gamma * size), max(ratio, gap / size)
+    comparisons["contraction: |TQ - TQ'| - gamma |Q - Q'| (worst direction)"] = (worst, 2 * r_q)
+
+    q_hat, eps, residual = _certified_optimum(mdp, tau, reg, r)
+    comparisons["|TQ* - Q*| of the solver's fixed point"] = residual
+    pi_hat = reg.greedy(q_hat, tau)
+    v_star = np.where(mdp.terminal, 0.0, np.asarray(reg.value(q_hat, tau)))
+    v_hat = _exact_values(mdp, pi_hat, tau, reg)
+    rivals = _rival_policies(mdp, pi_hat, rng, n_det, n_random)
+    comparisons["|evaluate_policy - dense solve|"] = (
+        max(
+            sup(evaluate_policy(mdp, p, tau, regularizer=reg).v - _exact_values(mdp, p, tau, reg))
+            for p in (pi_hat, rivals[-1])
+        ),
+        r,
+    )
+    loss = 2 * eps / (1 - gamma)
+    comparisons["|V^greedy - value(Q*)|"] = (sup(v_hat - v_star), eps + loss + r)
+    comparisons["max_pi V^pi - V^greedy (rivals)"] = (
+        largest(*(np.max(_exact_values(mdp, p, tau, reg) - v_hat) for p in rivals)),
+        loss + 2 * r,
+    )
+    return R2.worst_of(
+        comparisons,
+        {
+            "instance": instance_label(mdp, tau),
+            "regularizer": repr(regularizer),
+            "contraction ratio": ratio,
+            "rivals": len(rivals),
+        },
+    )
+
+
+@R3.subjects("regularizer")
+def check_bias(
+    mdp: FiniteMDP, tau: float, *, regularizer: Regularizer | None = None, classical=None
+) -> CheckResult:
+    """R3 on one (MDP, τ > 0, Ω): the bias of the regularised optimum, in the band of its bounds.
+
+    With (L, U) = ``bounds(A)`` and V_Ω^π = V^π − τ(I − γP_π)⁻¹Ω_π (Ω_π(s) = Ω(π(·|s)) on
+    non-terminal states, 0 on terminal ones), derived here: (I − γP_π)⁻¹ is non-negative with
+    row sums m_π(s) in [0, 1/(1 − γ)] (below 1/(1 − γ) where terminal states are reached), so for
+    L <= 0 <= U (Shannon, Tsallis and KL all have it)
+
+        V^π − τU/(1 − γ) <= V^π − τU·m_π <= V^π_Ω <= V^π − τL·m_π <= V^π − τL/(1 − γ).
+
+    At π = π*_Ω and at the classical optimum π₀ this gives, with V*_Ω >= V^{π₀}_Ω,
+
+        v* − τU/(1 − γ) <= V*_Ω <= v* − τL/(1 − γ),
+        v* − τ(U − L)/(1 − γ) <= V*_Ω + τL/(1 − γ) <= v^{π*_Ω} <= v*,
+
+    the bands checked (the first as stated by Geist et al.'s Prop. 3 per the notes' secondary
+    summary; with terminal states it needs L <= 0 <= U). For Tsallis U − L = (K − 1)/(2K) < ½, so
+    v* − v^{π*_Ω} <= τ/(2(1 − γ)) for every K, compared against that K-free constant directly
+    (not against ``bounds``).
+
+    References, none the function under test: v* by the classical LP
+    (:func:`theory.lp.classical_lp_values`, to 10·LP_FEASIBILITY_TOL·(1 + ‖v*‖)/(1 − γ));
+    π̂ = greedy(Q̂) with Q̂ from ``soft_policy_iteration(..., regularizer=Ω)`` certified to ε through
+    the operator's residual (:func:`_certified_optimum`); v^{π̂} by ``evaluate_policy`` at τ = 0
+    (no regulariser) and V^{π̂}_Ω by ``evaluate_policy(..., regularizer=Ω)``. π̂ is not π*: for a
+    1-strongly convex Ω the greedy map is 1/τ-Lipschitz in ℓ2, so ‖π̂ − π*‖₁ <= Aε/τ per state and
+    |v^{π̂} − v^{π*}| <= Aε‖r‖∞/(τ(1 − γ)²); V^{π̂}_Ω <= V*_Ω <= V^{π̂}_Ω + 2ε/(1 − γ) (R2's
+    docstring). Plus round-off r = :func:`_mdp_roundoff` of M (:func:`_value_size`).
+
+    Args:
+      mdp: infinite-horizon MDP.
+      tau: temperature τ > 0.
+      regularizer: the regulariser under test (default Shannon); negative controls pass one with
+        a band too narrow.
+      classical: ``[S]`` v* by :func:`theory.lp.classical_lp_values` when the caller has it
+        (the battery solves one LP per MDP for its three regularisers); default: solved here.
+    Returns:
+      CheckResult; ``details["bias ratio"]`` = max_s (v* − v^{π̂})/(τ(U − L)/(1 − γ)).
+    """
+    tau = check_tau(tau, positive=True, why="claim R3 is about τ > 0")
+    reg = _Finite(Shannon() if regularizer is None else regularizer)
+    gamma = mdp.gamma
+    r = _mdp_roundoff(mdp, _value_size(mdp, tau, reg))
+    low, high = reg.bounds(mdp.n_actions)
+    v_star = classical_lp_values(mdp) if classical is None else np.asarray(classical, dtype=np.float64)
+    lp = 10 * LP_FEASIBILITY_TOL * (1 + sup(v_star)) / (1 - gamma)
+    q_hat, eps, residual = _certified_optimum(mdp, tau, reg, r)
+    pi_hat = reg.greedy(q_hat, tau)
+    v_pi = evaluate_policy(mdp, pi_hat, 0.0).v
+    v_reg = evaluate_policy(mdp, pi_hat, tau, regularizer=reg).v
+    d_pi = mdp.n_actions * eps * np.abs(mdp.R).max() / (tau * (1 - gamma) ** 2)
+    loss = 2 * eps / (1 - gamma)
+    band = tau * (high - low) / (1 - gamma)
+    comparisons = {
+        "|TQ* - Q*| of the solver's fixed point": residual,
+        "v^pi*_Omega - v*": (excess(v_pi - v_star), lp + r + d_pi),
+        "v* - tau (U - L)/(1 - gamma) - v^pi*_Omega": (excess(v_star - band - v_pi), lp + r + d_pi),
+        # V^{π̂}_Ω is within `loss` below V*_Ω: the lower band allows it, the upper needs nothing
+        "v* - tau U/(1 - gamma) - v*_Omega": (
+            excess(v_star - tau * high / (1 - gamma) - v_reg),
+            lp + r + loss,
+        ),
+        "v*_Omega - v* + tau L/(1 - gamma)": (excess(v_reg - v_star + tau * low / (1 - gamma)), lp + r),
+    }
+    if isinstance(regularizer, Tsallis):
+        comparisons["Tsallis: v* - v^pi*_Omega - tau/(2(1 - gamma))"] = (
+            excess(v_star - v_pi - tau / (2 * (1 - gamma))),
+            lp + r + d_pi,
+        )
+    return R3.worst_of(
+        comparisons,
+        {
+            "instance": instance_label(mdp, tau),
+            "regularizer": repr(regularizer),
+            "bias ratio": float(np.max(v_star - v_pi) / band) if band > 0 else 0.0,
+        },
+    )
+
+
+def _regularized_cases(seed: int, size: str):
+    """(MDP, τ) for R2 and R3: the MDP suite without the Krylov Garnet × positive temperatures (at
+    quick size, the i-th MDP at the (i mod 2)-th positive temperature only)."""
+    taus = [t for t in temperature_suite(size) if t > 0]
+    mdps = mdp_suite(seed, size, krylov=False)
+    if size == "quick":
+        return [(m, taus[i % len(taus)]) for i, m in enumerate(mdps)]
+    return [(m, t) for m in mdps for t in taus]
+
+
+@register(R2)
+def battery_regularized_operators(*, seed: int, size: str) -> CheckResult:
+    """R2 over the MDP suite × positive temperatures × (Shannon, Tsallis, KL to a non-uniform prior)."""
+    small = size == "quick"
+    cases = [
+        (m, t, reg) for m, t in _regularized_cases(seed, size) for reg in suite_regularizers(m.n_actions)
+    ]
+    return fold(
+        R2,
+        (
+            check_regularized_operators(
+                m, t, regularizer=reg, seed=seed + i, n_det=8 if small else 32, n_random=4 if small else 8
+            )
+            for i, (m, t, reg) in enumerate(cases)
+        ),
+    )
+
+
+@register(R3)
+def battery_bias(*, seed: int, size: str) -> CheckResult:
+    """R3 over the MDP suite × positive temperatures and the bias instances of mdps.instances ×
+    (Shannon, Tsallis, KL to a non-uniform prior); one classical LP per MDP."""
+    results = []
+    for m, t in [*_regularized_cases(seed, size), *BIAS_INSTANCES.values()]:
+        classical = classical_lp_values(m)
+        results += [
+            check_bias(m, t, regularizer=reg, classical=classical) for reg in suite_regularizers(m.n_actions)
+        ]
+    return fold(R3, results)

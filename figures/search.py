@@ -1,5 +1,6 @@
-"""Figures of tree search (claims G3a, G3b, G4): MENTS against UCT on synthetic trees, and the D-chain,
-where the soft optimum MENTS converges to is not the reward optimum.
+"""Figures of tree search (claims G3a, G3b, G4, G5, G6): MENTS against UCT on synthetic trees, the
+D-chain, where the soft optimum MENTS converges to is not the reward optimum, and BTS and DENTS
+beside them on the D-chain and the entropy trap.
 
 Source: seed deck, slides "Algorithm: Maximum entropy monte-carlo planning"; Xiao et al. 2019
 (synthetic trees); Painter et al. 2023 (the modified D-chain, ments-notes §5a). Searches run by
@@ -17,20 +18,37 @@ from matplotlib.figure import Figure
 
 from figures._common import LEVEL, pick
 from figures.style import BAND_ALPHA, new_figure, series, styled
-from mdps.generators import d_chain
-from mdps.instances import MCTS_EPSILON, MCTS_SIGMA, MCTS_TAU, UCT_C
+from mdps.generators import d_chain, entropy_trap
+from mdps.instances import CHAIN_EPSILON, MCTS_EPSILON, MCTS_SIGMA, MCTS_TAU, UCT_C
 from mdps.trees import synthetic_tree, tree_mdp
-from theory.mcts import FailureCurve, d_chain_critical_temperature, failure_curve, ments, root_soft_q, uct
+from theory.mcts import (
+    FailureCurve,
+    bts,
+    d_chain_critical_temperature,
+    dents,
+    entropy_trap_critical_temperature,
+    failure_curve,
+    ments,
+    root_soft_q,
+    uct,
+)
+from theory.stats import clopper_pearson
 
 __all__ = [
     "DCHAIN",
     "SEARCH",
+    "SEARCHES",
+    "TRAP",
+    "BoltzmannSearchData",
     "DChainData",
     "MentsUctData",
+    "boltzmann_search",
+    "boltzmann_search_data",
     "dchain_threshold",
     "dchain_threshold_data",
     "ments_vs_uct",
     "ments_vs_uct_data",
+    "plot_boltzmann_search",
     "plot_dchain_threshold",
     "plot_ments_vs_uct",
 ]
@@ -243,3 +261,140 @@ def plot_dchain_threshold(d: DChainData) -> Figure:
 def dchain_threshold(*, seed: int = 0, size: str = "quick") -> Figure:
     """Figure ``dchain_threshold``."""
     return plot_dchain_threshold(dchain_threshold_data(seed=seed, size=size))
+
+
+# ---------------------------------------------------------------------------------------------
+# 11. boltzmann_search (G5, G6)
+# ---------------------------------------------------------------------------------------------
+#: The entropy trap of the figure: D = K = 4 (τ_trap = 1/(4 log 2) ≈ 0.36).
+TRAP = (4, 4)
+#: The four searches, in plotting order.
+SEARCHES = ("MENTS", "BTS", "DENTS", "UCT")
+#: size -> (temperatures, runs, simulations).
+_BOLTZMANN_PLAN = {
+    "quick": (np.array([0.05, 1.0]), 10, 60),
+    "default": (np.geomspace(0.03, 2.0, 7), 100, 300),
+}
+
+
+@dataclass(frozen=True)
+class BoltzmannSearchData:
+    """Who recommends the reward-optimal plan, against τ, on the D-chain and the entropy trap.
+
+    Attributes:
+      tau: ``[T]`` search temperatures (UCT has none: its one result is repeated).
+      n_runs, simulations: runs per point and simulations per run.
+      tau_c: the modified D-chain's critical temperature (soft optimum R above it).
+      tau_trap: the trap's threshold 1/(K log 2) (soft optimum enters the entropy chain above it).
+      dchain: search name -> ``(rate, low, high)``, each ``[T]``: the share of runs recommending
+        the reward-optimal root action L, with its Clopper–Pearson interval at ``LEVEL``.
+      trap: search name -> ``(rate, low, high)``: the share of runs whose recommendation policy
+        takes the trap's exit (collects V* = 1).
+    """
+
+    tau: np.ndarray
+    n_runs: int
+    simulations: int
+    tau_c: float
+    tau_trap: float
+    dchain: dict
+    trap: dict
+
+
+def _share(events: np.ndarray) -> tuple[float, float, float]:
+    """(rate, low, high) of a per-run event, Clopper–Pearson at LEVEL (theory.stats)."""
+    k, n = int(events.sum()), int(events.size)
+    low, high = clopper_pearson(k, n, 1.0 - LEVEL)
+    return k / n, low, high
+
+
+def boltzmann_search_data(*, seed: int = 0, size: str = "quick") -> BoltzmannSearchData:
+    """MENTS, BTS, DENTS and UCT on the modified D-chain and the entropy trap, across τ.
+
+    Source: CLAIMS G5, G6 (beyond the deck); Painter et al. 2023 (BTS, DENTS, both MDPs). All
+    four search with ε = 1 (:data:`mdps.instances.CHAIN_EPSILON`), the leaf noise σ of the G3a
+    check, and UCT's c = √2; temperatures, runs and simulations of the plan (quick: 2 τ × 10
+    runs × 60 simulations; default: 7 τ from 0.03 to 2 × 100 runs × 300). The reward-optimal
+    root action of the chain (L) and the trap's V* = 1 are exact (backward induction).
+    """
+    taus, n_runs, sims = pick(size, _BOLTZMANN_PLAN["quick"], _BOLTZMANN_PLAN["default"])
+    chain, trap = d_chain(*DCHAIN), entropy_trap(*TRAP)
+    best_root = int(root_soft_q(chain, 0.0)[0].argmax())
+    v_trap = float(root_soft_q(trap, 0.0)[0].max())
+    common = {"sigma": SEARCH["sigma"], "checkpoints": [sims], "n_runs": n_runs}
+    searches = {"MENTS": ments, "BTS": bts, "DENTS": dents}
+    out = {}
+    for p, mdp in enumerate((chain, trap)):
+
+        def success(res, mdp=mdp):
+            if mdp is chain:
+                return res.recommendations[-1] == best_root
+            # Collects V*: the recommendation policy takes the exit (rewards are 0 or 1 here).
+            return np.abs(res.path_returns[-1] - v_trap) < 0.5
+
+        rows = {name: [] for name in SEARCHES}
+        for i, t in enumerate(taus):
+            for j, (name, search) in enumerate(searches.items()):
+                res = search(
+                    mdp, tau=float(t), epsilon=CHAIN_EPSILON, seed=seed + 100 * p + 10 * j + i, **common
+                )
+                rows[name].append(_share(success(res)))
+        uct_share = _share(success(uct(mdp, c=SEARCH["c"], seed=seed + 100 * p + 99, **common)))
+        rows["UCT"] = [uct_share] * len(taus)
+        out[p] = {name: tuple(np.array(col) for col in zip(*r)) for name, r in rows.items()}
+    return BoltzmannSearchData(
+        tau=taus,
+        n_runs=n_runs,
+        simulations=sims,
+        tau_c=d_chain_critical_temperature(*DCHAIN),
+        tau_trap=entropy_trap_critical_temperature(TRAP[1]),
+        dchain=out[0],
+        trap=out[1],
+    )
+
+
+def plot_boltzmann_search(d: BoltzmannSearchData) -> Figure:
+    """(a) D-chain: share recommending L; (b) entropy trap: share taking the exit; both against
+    τ (log scale) with Clopper–Pearson bands and the threshold marked."""
+    n, final = DCHAIN
+    with styled():
+        fig, axes = new_figure(1, 2, width=6.0, height=4.6, sharey=True)
+        panels = (
+            (
+                axes[0],
+                d.dchain,
+                d.tau_c,
+                r"$\tau_c$",
+                f"D-chain (D = {n}, $R_f = {final:g}$)",
+                "share recommending L",
+            ),
+            (
+                axes[1],
+                d.trap,
+                d.tau_trap,
+                r"$\tau_{trap}$",
+                f"entropy trap (D = K = {TRAP[0]})",
+                "share taking the exit",
+            ),
+        )
+        for p, (ax, rows, threshold, label, title, ylabel) in enumerate(panels):
+            for i, name in enumerate(SEARCHES):
+                rate, low, high = rows[name]
+                style = series(i)
+                ax.fill_between(d.tau, low, high, color=style["color"], alpha=BAND_ALPHA)
+                ax.plot(d.tau, rate, gid=f"{'dchain' if p == 0 else 'trap'}_{name}", label=name, **style)
+            ax.axvline(threshold, color="grey", ls=":", lw=1.5)
+            ax.annotate(label, (threshold, 0.5), xytext=(5, 0), textcoords="offset points", color="grey")
+            ax.set(xscale="log", xlabel=r"temperature $\tau$ (log scale)", ylim=(-0.05, 1.05), title=title)
+            ax.set_ylabel(ylabel)
+        axes[0].legend(loc="lower left", fontsize=10)
+        fig.suptitle(
+            f"reward-optimal recommendations after {d.simulations} simulations ({d.n_runs} runs, "
+            f"{LEVEL:.0%} bands)"
+        )
+    return fig
+
+
+def boltzmann_search(*, seed: int = 0, size: str = "quick") -> Figure:
+    """Figure ``boltzmann_search``."""
+    return plot_boltzmann_search(boltzmann_search_data(seed=seed, size=size))

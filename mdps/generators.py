@@ -1,4 +1,5 @@
-"""Seeded, named generators of finite MDPs: Garnet, chain, gridworld, cliff walk, D-chain.
+"""Seeded, named generators of finite MDPs: Garnet, chain, gridworld, cliff walk, D-chain,
+entropy trap.
 
 Every generator validates its arguments with the guards of :mod:`mdps.validation` (``TypeError``
 for an argument of the wrong kind, ``ValueError`` for a bad value, each naming the argument) and
@@ -16,7 +17,16 @@ import scipy.sparse as sp
 from mdps.finite import FiniteMDP, cell_label
 from mdps.validation import check_bool, check_int, check_real, check_seed, check_str
 
-__all__ = ["MAX_ENTRIES", "chain", "cliff_walk", "d_chain", "garnet", "gridworld", "random_dag"]
+__all__ = [
+    "MAX_ENTRIES",
+    "chain",
+    "cliff_walk",
+    "d_chain",
+    "entropy_trap",
+    "garnet",
+    "gridworld",
+    "random_dag",
+]
 
 #: Grid moves (Δrow, Δcol) of the four gridworld actions: 0 up, 1 right, 2 down, 3 left.
 _MOVES = np.array([(-1, 0), (0, 1), (1, 0), (0, -1)])
@@ -410,6 +420,63 @@ def d_chain(n: int, final_reward: float, *, name: str | None = None) -> FiniteMD
         horizon=n,
         terminal=np.arange(n + 1) == n,
         name=name or f"d_chain(n={n},final_reward={final_reward:g})",
+    )
+
+
+def entropy_trap(n: int, k: int, *, name: str | None = None) -> FiniteMDP:
+    """The D-chain with an entropy trap: a rewarding exit beside a zero-reward entropy chain.
+
+    States 0..n−1 are the chain s¹..sⁿ (0 is the root); actions 0 = L, 1 = R. From chain state
+    i, L pays (n−1−i)/n and ends (0 at the last chain state); R pays 0 and moves on, from the
+    last chain state to s^E (state n). At s^E, R pays 1 and ends; L pays 0 and enters s^F, the
+    first of k binary choices that all pay 0 (the "entropy chain"); the k-th choice ends.
+
+    The entropy chain is laid out as the search sees it without a transposition table: a
+    complete binary tree of depth k (states n+1 … n+2^k−1, breadth first, node j's action a
+    leads to node 2j+1+a), so that every non-terminal state has one parent (theory.mcts needs
+    a tree). Painter's figure draws it as two rows of k states whose two actions both lead to
+    the next column (|S| = 4D + 3 when k = D, counting a terminal state per exit); the soft
+    values are the same, each binary choice adding τ log 2: V*_τ(s^F) = τ k log 2.
+
+    Source: Painter et al. 2023 (NeurIPS), "Monte Carlo tree search with Boltzmann
+    exploration", the entropy-trap MDP (Painter's DPhil thesis, figure
+    ``entropy_trap_mdp_colour_xtra_label`` and theorem ``thrm:ments_bad_mdp``; experiments with
+    k = n = 10).
+
+    Args:
+      n: chain length D >= 1.
+      k: number of binary choices in the entropy chain, >= 1.
+      name: label; default ``"entropy_trap(n=..,k=..)"``.
+    Returns:
+      FiniteMDP with sparse P (``[S·2, S]`` CSR), R ``[S, 2]``, S = n + 2^k + 1 (the last state
+      terminal), gamma 1, horizon n + k + 1.
+    Raises:
+      TypeError: an argument of the wrong kind, naming it.
+      ValueError: a value out of range, naming the argument; sizes for which P would have
+        more than MAX_ENTRIES entries.
+    """
+    n = check_int(n, "n", low=1)
+    k = check_int(k, "k", low=1)
+    name = _check_name(name)
+    S = n + 2**k + 1
+    _check_entries(S * 2, f"n={n}, k={k}")
+    end, exit_, trap = S - 1, n, n + 1  # terminal state, s^E, s^F (the tree's node 0)
+    succ = np.full((S, 2, 1), end)
+    succ[: n - 1, 1, 0] = np.arange(1, n)  # R along the chain ...
+    succ[n - 1, 1, 0] = exit_  # ... and from its end to s^E
+    succ[exit_, 0, 0] = trap
+    inner = np.arange(2 ** (k - 1) - 1)  # the tree's nodes above its last level
+    succ[trap + inner, :, 0] = trap + 2 * inner[:, None] + 1 + np.arange(2)
+    R = np.zeros((S, 2))
+    R[:n, 0] = (n - 1 - np.arange(n)) / n
+    R[exit_, 1] = 1.0
+    return FiniteMDP(
+        _transitions(succ, np.ones(succ.shape), sparse=True),
+        R,
+        1.0,
+        horizon=n + k + 1,
+        terminal=np.arange(S) == end,
+        name=name or f"entropy_trap(n={n},k={k})",
     )
 
 

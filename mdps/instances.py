@@ -6,10 +6,14 @@ the continuous soft values of the importance-sampling check (E1), and the one-di
 latent layers of the hierarchical-policy check (H5). The math that turns them
 into densities, samplers and exact answers is in ``theory`` (``theory.bandit``, ``theory.mcts``,
 ``theory.sampling``); the choices are argued where they are tested (``checks.bandit``,
-``checks.mcts``, ``checks.svgd``, ``checks.importance_sampling``, ``checks.hierarchy``).
+``checks.mcts``, ``checks.svgd``, ``checks.importance_sampling``, ``checks.hierarchy``). Also the
+two-action MDP of Asadi & Littman and its inverse temperatures (R5, ``theory.mellowmax``,
+``checks.regularizers``), and the one-state MDPs on which the bias of a regularised optimum nears
+its band (R3).
 
 E2W's ε and MENTS's ε are distinct settings that happen to share the value 0.1 (the bandit
 experiments' choice and the synthetic-tree experiments' choice), so they have distinct names.
+BTS and DENTS (G5–G7) search with the settings of MENTS they are compared with.
 """
 
 from __future__ import annotations
@@ -17,15 +21,26 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from mdps.finite import FiniteMDP
+
 __all__ = [
     "BANDITS",
+    "BIAS_INSTANCES",
+    "BOLTZMANN_EXPANSION_PAIR",
     "BOLTZMANN_MIXTURES",
+    "CHAIN_EPSILON",
     "CONTINUOUS_SOFT_VALUES",
     "E2W_EPSILON",
     "LATENT_LAYERS_1D",
     "MCTS_EPSILON",
     "MCTS_SIGMA",
     "MCTS_TAU",
+    "MODIFIED_D_CHAIN",
+    "TRAP_TAU_ABOVE",
+    "TRAP_TAU_BELOW",
+    "MELLOWMAX_BETA",
+    "MELLOWMAX_BETA_SCAN",
+    "MELLOWMAX_MDP",
     "UCT_C",
 ]
 
@@ -113,6 +128,67 @@ CONTINUOUS_SOFT_VALUES = {
 
 
 # ---------------------------------------------------------------------------------------------
+# Mellowmax and the Boltzmann operator (R5)
+# ---------------------------------------------------------------------------------------------
+def _mellowmax_mdp() -> FiniteMDP:
+    stay = np.array([0.66, 0.99])
+    P = np.zeros((2, 2, 2))
+    P[0, :, 0], P[0, :, 1], P[1, :, 1] = stay, 1.0 - stay, 1.0
+    return FiniteMDP(
+        P,
+        np.array([[0.122, 0.033], [0.0, 0.0]]),
+        0.98,
+        terminal=np.array([False, True]),
+        name="Asadi-Littman two-action MDP",
+    )
+
+
+#: The two-action MDP of Asadi & Littman 2017 (arXiv 1612.05628), on which Boltzmann generalised
+#: value iteration has several fixed points: state 0 = s₁, state 1 terminal; action a: reward
+#: 0.122, stays in s₁ w.p. 0.66 (else terminates); action b: reward 0.033, stays w.p. 0.99;
+#: γ = 0.98. The parameters are those of two independent reproductions (followups notes §7),
+#: not read in the paper itself.
+MELLOWMAX_MDP = _mellowmax_mdp()
+
+#: β = ω = 16.55, the inverse temperature of the paper's experiments (the same reproductions).
+MELLOWMAX_BETA = 16.55
+
+#: The β scanned for fixed points of Boltzmann GVI on :data:`MELLOWMAX_MDP`: 16 to 17.5 by 0.02
+#: (the notes find three fixed points for β in about [16.874, 17.044]), and β = 16.55.
+MELLOWMAX_BETA_SCAN = tuple(sorted({MELLOWMAX_BETA, *(round(16.0 + 0.02 * i, 2) for i in range(76))}))
+
+#: A pair (x, y) where the Boltzmann average at β = 1 expands the sup-norm distance:
+#: ‖x − y‖∞ = 0.5 but boltz₁(y) − boltz₁(x) = 0.5898 (followups notes §7, derived there). Since
+#: boltz_β(x) = boltz₁(βx)/β, the pair (x/β, y/β) does the same at every β.
+BOLTZMANN_EXPANSION_PAIR = (np.array([0.0, 2.4]), np.array([-0.5, 2.9]))
+
+
+# ---------------------------------------------------------------------------------------------
+# The bias of a regularised optimum (R3)
+# ---------------------------------------------------------------------------------------------
+def _one_best_action(k: int, gap: float, gamma: float) -> FiniteMDP:
+    """One state that every action keeps: action 0 pays 0, the k − 1 others pay −gap."""
+    r = np.full((1, k), -gap)
+    r[0, 0] = 0.0
+    return FiniteMDP(
+        np.ones((1, k, 1)), r, gamma, name=f"one best action (K={k}, gap={gap:g}, gamma={gamma:g})"
+    )
+
+
+#: (MDP, τ) pairs where the unregularised loss v* − v^{π*_Ω} of the regularised optimum is a large
+#: share of its band τ(U − L)/(1 − γ) (R3: they make a halved band fail). One state, one good
+#: action and K − 1 actions worse by a gap g: the Shannon optimum puts mass (K − 1)e^{−g/τ}/Z on the
+#: bad ones, a loss of g/(1 + e^{g/τ}/(K − 1))/(1 − γ), i.e. 0.59 of the band τ log K/(1 − γ) at
+#: K = 200, g = 4.15τ (near the maximiser of that share, e^{g/τ}(g/τ − 1) = K − 1); sparsemax at
+#: K = 2, g = τ/2 puts ¼ on the bad action, a loss of τ/8/(1 − γ), half its band τ/4/(1 − γ)
+#: (derived here).
+BIAS_INSTANCES = {
+    "K=200": (_one_best_action(200, 4.15, 0.9), 1.0),
+    "K=2": (_one_best_action(2, 0.5, 0.9), 1.0),
+}
+
+
+# ---------------------------------------------------------------------------------------------
 # One-dimensional latent layers (H5)
 # ---------------------------------------------------------------------------------------------
 #: The lower layers of the H5 battery: name -> (log p(h), f(h), log f'(h), r(a), τ, (lo, hi)).
@@ -146,3 +222,18 @@ LATENT_LAYERS_1D = {
         (-9.0, 9.0),
     ),
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# MENTS, BTS and DENTS on the D-chain and the entropy trap (G5, G6)
+# ---------------------------------------------------------------------------------------------
+#: The modified D-chain (D, R_f) of G4 and G5: the reward-optimal root action is L (0.9 > 1/2),
+#: the soft-optimal one R above τ_c ≈ 0.1386 (Painter et al. 2023; followups-notes §3.5).
+MODIFIED_D_CHAIN = (10, 0.5)
+#: Exploration ε of MENTS, BTS and DENTS on the D-chain and the entropy trap: ε = 1, as in G4
+#: (the far end of a chain is found only by exploring it) and in the notes' qualitative check
+#: (followups-notes §3.5).
+CHAIN_EPSILON = 1.0
+#: The entropy trap's temperatures: TRAP_TAU_ABOVE = 1 is above τ_trap(k) = 1/(k log 2) for
+#: every k >= 2 (0.72 at k = 2), TRAP_TAU_BELOW = 0.1 below it for every k <= 14 (0.103).
+TRAP_TAU_ABOVE, TRAP_TAU_BELOW = 1.0, 0.1

@@ -384,3 +384,116 @@ def test_battery_quick_gives_its_verdict_and_is_deterministic(battery, verdict):
 def test_battery_rejects_unknown_size():
     with pytest.raises(ValueError, match="size"):
         mcts.battery_search_rules(seed=0, size="huge")
+
+
+# --- G5, G6, G7: BTS and DENTS beside MENTS (checks/boltzmann_search.py) -----------------------------
+import checks.boltzmann_search as boltzmann_search  # noqa: E402  (this block is self-contained)
+from checks.boltzmann_search import (  # noqa: E402
+    check_d_chain_alignment,
+    check_entropy_trap,
+    check_regret_falls,
+    check_trap_budget_growth,
+)
+
+
+def soft_bellman_backup(tau):
+    """BTS's node value replaced by MENTS's F_τ: BTS (or DENTS) with soft backups."""
+    return lambda q, counts: soft_value(q, tau)
+
+
+def greedy_tree_policy(q, n_total, tau, epsilon):
+    """No exploration at all: uniform over the argmax of the search values."""
+    best = (q == q.max(axis=1, keepdims=True)).astype(float)
+    return best / best.sum(axis=1, keepdims=True)
+
+
+def test_G5_G6_G7_registered_as_statistical_claims():
+    ids = {c.id: c for c, _ in registered()}
+    assert all(ids[c].false_alarm == CLAIM_FALSE_ALARM for c in ("G5", "G6", "G7"))
+
+
+@pytest.mark.parametrize(
+    "battery, bounds_per_instance",
+    [
+        (boltzmann_search.battery_d_chain_alignment, lambda w: len(w["recommendations"])),
+        (boltzmann_search.battery_regret_falls, lambda w: 2 * sum(len(t) for t in w["table"].values())),
+    ],
+)
+def test_G5_G7_batteries_pass_and_spend_exactly_the_claim_level(battery, bounds_per_instance):
+    res = battery(seed=0, size="quick")
+    assert res.verdict == PASS, res.details
+    w = res.details["worst_case"]
+    assert w["bound_level"] * bounds_per_instance(w) * res.cases == pytest.approx(
+        CLAIM_FALSE_ALARM, rel=1e-12
+    )
+
+
+def test_G6_battery_passes_and_G5_battery_is_deterministic():
+    res = boltzmann_search.battery_entropy_trap(seed=0, size="quick")
+    assert res.verdict == PASS, res.details
+    assert "0.48089834696298780245" in str(res.details)  # τ_trap(3) = 1/(3 log 2), 20 digits
+    a, b = (boltzmann_search.battery_d_chain_alignment(seed=5, size="quick") for _ in range(2))
+    assert a == b
+
+
+def test_G5_rejects_bts_and_dents_with_soft_backups_above_tau_c():
+    res = check_d_chain_alignment(
+        taus=(0.5,), n_simulations=50, n_runs=40, backup_value=soft_bellman_backup(0.5)
+    )
+    _assert_rejected(res)
+    assert all(r["rate"] < 0.1 for r in res.details["recommendations"])  # they follow the soft optimum R
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        pytest.param(1 / 3, id="1/k"),
+        pytest.param(1 / (3 * np.log(2)) * (1 + 1e-8), id="off-by-5e-9"),
+        pytest.param(0.5, id="thesis-style-round-number"),
+    ],
+)
+def test_G6_rejects_a_wrong_threshold(wrong):
+    res = check_entropy_trap(3, 3, tau_trap=wrong, n_simulations=20, n_runs=10)
+    _assert_rejected(res)
+
+
+def test_G6_rejects_bts_and_dents_with_soft_backups():
+    res = check_entropy_trap(3, 3, n_simulations=100, n_runs=30, backup_value=soft_bellman_backup(1.0))
+    _assert_rejected(res)
+    assert res.details["success"]["BTS"][0] < 0.1 and res.details["success"]["DENTS"][0] < 0.1
+
+
+def test_G6_refuses_a_temperature_on_the_wrong_side():
+    with pytest.raises(ValueError, match="above the trap's threshold"):
+        check_entropy_trap(3, 3, tau=0.4)
+    with pytest.raises(ValueError, match="below every trap's threshold"):
+        check_trap_budget_growth((2, 7), tau=0.3)
+
+
+def test_G6_rejects_a_ments_that_never_takes_the_exit():
+    # Backing up 0 leaves R worth 0 < L's reward along the chain: the policy stops at the root.
+    res = check_trap_budget_growth(
+        (2, 7), checkpoints=(16, 32), n_runs=30, ments_backup_value=forgetful_backup
+    )
+    _assert_rejected(res)
+
+
+def test_G6_growth_separates_with_overwhelming_probability():
+    # Exact binomial: at 32 simulations, 100 runs, D = 2 at p = 0.9 (measured 0.978 in 1000 runs)
+    # and D = 7 at p = 0.12 (measured 0.096 in 1000 runs; 0.12 is above its 95 % upper bound),
+    # with the quick battery's bound level, the probability that lower(p_2) <= 1/2 or
+    # upper(p_7) >= 1/2 is about 1e-6, far below the 2.5e-4 this comparison may spend.
+    n = 100
+    beta = CLAIM_FALSE_ALARM / 2 / (2 * 1 * 2 * 2)  # α over (trap, growth), then 2·pairs·budgets·2
+    bounds = np.array([rate_bounds(np.arange(n) < k, beta)[2:] for k in range(n + 1)])
+    miss_small = stats.binom.pmf(np.arange(n + 1), n, 0.9)[bounds[:, 0] <= 0.5].sum()
+    miss_large = stats.binom.pmf(np.arange(n + 1), n, 0.12)[bounds[:, 1] >= 0.5].sum()
+    assert miss_small + miss_large < 2e-6
+
+
+def test_G7_rejects_a_search_that_does_not_explore():
+    res = check_regret_falls(
+        2, 2, n_trees=4, runs_per_tree=25, checkpoints=(4, 32, 256), tree_policy=greedy_tree_policy
+    )
+    _assert_rejected(res)
+    assert "halves" in res.details["worst"]

@@ -108,6 +108,14 @@ def _caption_facts(name, d):
         low, high = share[d.ments_tau < d.tau_c].max(), share[d.ments_tau > d.tau_c].min()
         facts = [*_g(search.DCHAIN), f"{d.q_left[0]:g}", f"{d.q_right[0]:.3g}", f"{d.tau[0]:g}"]
         return facts + [f"{d.tau_c:.4f}", d.simulations, f"{low:.2f}", f"{high:.2f}", "99%"], ("4",)
+    if name == "boltzmann_search":
+        hot = d.tau > d.tau_c
+        hard = min(rows[n][0].min() for rows in (d.dchain, d.trap) for n in ("BTS", "DENTS"))
+        facts = [d.simulations, d.n_runs, "99%", *_g(search.DCHAIN), f"{d.tau_c:.4f}", f"{hard:.2f}"]
+        facts += [search.TRAP[0], f"{d.tau_trap:.4f}"]
+        if hot.any():
+            facts.append(f"{d.dchain['MENTS'][0][hot].max():.2f}")
+        return facts, ("1", "2", "4", "5", "6")  # 1/(K log 2) and the claim ids G4, G5, G6
     raise AssertionError(f"no caption facts for figure {name!r}: add them here")
 
 
@@ -528,3 +536,27 @@ def test_cli_usage_errors_exit_2(argv, tmp_path):
     with pytest.raises(SystemExit) as exc:
         main(["--out", str(tmp_path), *argv])
     assert exc.value.code == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# 11: boltzmann_search (G5, G6): a self-contained block
+# ---------------------------------------------------------------------------------------------
+def test_boltzmann_search_shares_bands_and_lines():
+    from theory.mcts import d_chain_critical_temperature
+
+    d = search.boltzmann_search_data(**QUICK)
+    assert d.tau_c == d_chain_critical_temperature(*search.DCHAIN)
+    assert d.tau_trap == pytest.approx(1 / (search.TRAP[1] * np.log(2)), rel=1e-15)
+    lines = lines_by_gid(search.plot_boltzmann_search(d))
+    for panel, rows in (("dchain", d.dchain), ("trap", d.trap)):
+        for name in search.SEARCHES:
+            rate, low, high = rows[name]
+            assert np.all((low <= rate) & (rate <= high)) and np.all(rate * d.n_runs % 1 == 0)
+            _assert_line(lines, f"{panel}_{name}", d.tau, rate)
+        # Below both thresholds every search is right; above, MENTS is wrong on both problems and
+        # BTS and DENTS are right (quick: τ = 0.05 and 1, 10 runs).
+        hot = d.tau > max(d.tau_c, d.tau_trap)
+        assert rows["MENTS"][0][hot].max() <= 0.2 and rows["MENTS"][0][~hot].min() >= 0.8
+        assert min(rows[n][0].min() for n in ("BTS", "DENTS")) >= 0.8
+    caption = _assert_caption("boltzmann_search", d)
+    assert f"{d.tau_c:.4f}" in caption and f"{d.tau_trap:.4f}" in caption

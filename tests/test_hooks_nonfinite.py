@@ -523,3 +523,57 @@ def test_poison_keeps_the_structure():
     assert _poison((1, 2.0, np.arange(3)), float("nan"))[0] == 1
     one_state = FiniteMDP(np.ones((1, 2, 1)), np.array([[0.0, 1.0]]), 0.5)
     assert _poison(one_state.R, float("nan")).shape == (1, 2)
+
+
+# --- G5, G6, G7 (checks/boltzmann_search.py): a self-contained block --------------------------------
+import checks.boltzmann_search as boltzmann_search  # noqa: E402
+from theory.mcts import boltzmann_search_distribution, visited_max  # noqa: E402
+
+BOLTZMANN_HOOKS = [
+    (
+        "G5 backup_value",
+        boltzmann_search.check_d_chain_alignment,
+        (),
+        {"taus": (0.5,), "n_simulations": 10, "n_runs": 3},
+        "backup_value",
+        visited_max,
+    ),
+    (
+        "G6 backup_value",
+        boltzmann_search.check_entropy_trap,
+        (2, 2),
+        {"n_simulations": 10, "n_runs": 3},
+        "backup_value",
+        visited_max,
+    ),
+    (
+        "G6 ments_backup_value",
+        boltzmann_search.check_trap_budget_growth,
+        (),
+        {"checkpoints": (4,), "n_runs": 3},
+        "ments_backup_value",
+        soft_value,
+    ),
+    (
+        "G7 tree_policy",
+        boltzmann_search.check_regret_falls,
+        (2, 2),
+        {"n_trees": 1, "runs_per_tree": 3, "checkpoints": (4, 8)},
+        "tree_policy",
+        boltzmann_search_distribution,
+    ),
+]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize(("row", "kind"), _params(BOLTZMANN_HOOKS))
+def test_nonfinite_boltzmann_search_hook_fails(row, kind):
+    _, check, args, kwargs, hook, real = row
+    res = check(*args, **kwargs, **{hook: poisoned(real, SUBJECTS[kind])})
+    assert res.verdict == FAIL, (res.verdict, res.measured, res.tolerance, res.details.get("comparisons"))
+
+
+@pytest.mark.parametrize("kind", list(SUBJECTS))
+def test_nonfinite_tau_trap_fails(kind):
+    res = boltzmann_search.check_entropy_trap(2, 2, n_simulations=10, n_runs=3, tau_trap=SUBJECTS[kind])
+    assert res.verdict == FAIL, (res.verdict, res.measured, res.tolerance)

@@ -1,21 +1,27 @@
-"""theory.regularizers (Shannon, Tsallis, KLToPrior) and claims R1, R4 (checks.regularizers).
+"""theory.regularizers (Shannon, Tsallis, KLToPrior), theory.mellowmax, and claims R1–R5
+(checks.regularizers).
 
 Hand-derived fixtures, 50-digit references, limits, properties over mdps.strategies, bad inputs,
 and negative controls that R1 and R4 must reject.
 """
 
+import functools
 from dataclasses import dataclass
 
 import mpmath as mp
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from checks import regularizers as checks_reg
 from checks.base import registered
-from mdps.strategies import q_vectors, simplex_vectors, temperatures
+from mdps.finite import FiniteMDP
+from mdps.generators import chain, garnet
+from mdps.instances import BIAS_INSTANCES, BOLTZMANN_EXPANSION_PAIR, MELLOWMAX_MDP
+from mdps.strategies import finite_mdps, q_vectors, simplex_vectors, temperatures
 from theory import KLToPrior, Regularizer, Shannon, Tsallis
+from theory.mellowmax import FIXED_POINT_GRID, boltzmann_average, mellowmax, one_state_fixed_points
 from theory.softmax import soft_indmax, soft_value
 
 PRIOR3 = (0.2, 0.3, 0.5)
@@ -385,6 +391,427 @@ def test_R1_R4_registered_and_pass_at_quick_size():
         res = claims[cid](seed=0, size="quick")
         assert res.passed, res.details
         assert res.cases > 10
+
+
+# --- R5: mellowmax and the Boltzmann operator -----------------------------------------------------
+def _one_state_mdp(r, stay, gamma):
+    """s₀ and a terminal state: action a pays r[a] and stays in s₀ w.p. stay[a], else terminates."""
+    k = len(r)
+    P = np.zeros((2, k, 2))
+    P[0, :, 0], P[0, :, 1], P[1, :, 1] = stay, 1.0 - np.asarray(stay), 1.0
+    R = np.zeros((2, k))
+    R[0] = r
+    return FiniteMDP(P, R, gamma, terminal=np.array([False, True]))
+
+
+def test_boltzmann_average_by_hand():
+    # β = 1, x = (0, log 3): weights (1, 3)/4, average ¾ log 3; β = 0: the mean.
+    assert boltzmann_average([0.0, np.log(3.0)], 1.0) == pytest.approx(0.75 * np.log(3.0), rel=1e-15)
+    assert boltzmann_average([1.0, 2.0, 6.0], 0.0) == pytest.approx(3.0, rel=1e-15)
+    # β = 2, x = (0, log 3)/2: weights ∝ (1, 3) again, average ¾ log 3 / 2 (boltz_β(x) = boltz₁(βx)/β).
+    assert boltzmann_average([0.0, np.log(3.0) / 2], 2.0) == pytest.approx(0.375 * np.log(3.0), rel=1e-15)
+
+
+def test_mellowmax_is_kl_to_uniform_and_the_papers_formula():
+    x = np.array([0.3, -1.2, 2.0, 0.0])
+    for omega in (1e-3, 0.5, 16.55, 1e3):
+        assert mellowmax(x, omega) == KLToPrior((0.25,) * 4).value(x, 1.0 / omega)
+        with mp.workdps(50):
+            want = mp.log(mp.fsum(mp.exp(mp.mpf(omega) * mp.mpf(a)) for a in x) / 4) / mp.mpf(omega)
+        assert mellowmax(x, omega) == pytest.approx(float(want), rel=1e-13, abs=1e-13)
+
+
+@pytest.mark.parametrize("x", [[1e6, 1e6 - 1.0, -1e6], [1.0, 0.0, -2.0]], ids=["1e6", "1"])
+@pytest.mark.parametrize("beta", [1e-12, 1e12])
+def test_extreme_inverse_temperatures_are_finite_and_right(x, beta):
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        b, m = boltzmann_average(x, beta), mellowmax(x, beta)
+    with mp.workdps(60):
+        xs, bb = [mp.mpf(a) for a in x], mp.mpf(beta)
+        top = max(xs)
+        w = [mp.exp(bb * (a - top)) for a in xs]
+        want_b = mp.fsum(a * c for a, c in zip(xs, w)) / mp.fsum(w)
+        want_m = top + mp.log(mp.fsum(w) / 3) / bb
+    assert b == pytest.approx(float(want_b), rel=1e-14)
+    # mellowmax at ω = 1e-12 is max + 1e12·log(...): absolute round-off about 1e12·eps of the log
+    assert m == pytest.approx(float(want_m), rel=1e-14, abs=1e3 * np.spacing(1.0) / beta)
+
+
+def test_the_expansion_pair_expands_by_50_digits():
+    # Independent of theory: the pair of mdps.instances expands ‖x − y‖∞ = 0.5 at β = 1.
+    x, y = BOLTZMANN_EXPANSION_PAIR
+    with mp.workdps(50):
+
+        def boltz(v):
+            w = [mp.exp(mp.mpf(a)) for a in v]
+            return mp.fsum(mp.mpf(a) * b for a, b in zip(v, w)) / mp.fsum(w)
+
+        gap = abs(boltz(y) - boltz(x))
+    assert gap > np.abs(x - y).max() * 1.1
+    assert abs(boltzmann_average(y, 1.0) - boltzmann_average(x, 1.0)) == pytest.approx(float(gap), rel=1e-13)
+
+
+@pytest.mark.parametrize("beta", [16.55, 16.9, 16.96, 17.0, 17.04, 17.2])
+def test_fixed_points_of_the_papers_mdp_match_the_closed_form(beta):
+    summary = functools.partial(boltzmann_average, beta=beta)
+    got = one_state_fixed_points(MELLOWMAX_MDP, summary)
+    r, p = checks_reg._one_state_two_actions(MELLOWMAX_MDP)
+    exact = checks_reg._mp_boltzmann_fixed_points(r, p, MELLOWMAX_MDP.gamma, beta)
+    np.testing.assert_allclose(got, [float(e) for e in exact], rtol=1e-12)
+    # each is a fixed point of the map, to round-off
+    for v in got:
+        q = MELLOWMAX_MDP.R[0] + MELLOWMAX_MDP.gamma * MELLOWMAX_MDP.P[0, :, 0] * v
+        assert abs(summary(q) - v) <= 1e-13
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.floats(0.0, 1.0), min_size=2, max_size=2),
+    st.lists(st.floats(0.0, 0.999), min_size=2, max_size=2),
+    st.floats(0.5, 0.99),
+    st.floats(0.0, 60.0),
+)
+# a root within e^-96 of the bracket's end u_max: beyond 40 digits, reported at that end
+@example(r=[1.0, 0.0], stay=[0.9375, 0.0], gamma=0.5, beta=51.0)
+def test_fixed_points_are_the_closed_forms_roots(r, stay, gamma, beta):
+    """One-state two-action MDPs: every point found is a closed-form root, and none is missed
+    unless two roots share a grid cell (the documented limit of the grid)."""
+    mdp = _one_state_mdp(r, stay, gamma)
+    got = one_state_fixed_points(mdp, functools.partial(boltzmann_average, beta=beta))
+    exact = [
+        float(e) for e in checks_reg._mp_boltzmann_fixed_points(np.array(r), np.array(stay), gamma, beta)
+    ]
+    scale = 1 + max(exact, key=abs)
+    for v in got:
+        assert min(abs(v - e) for e in exact) <= 1e-9 * scale
+    u = np.array(r) / (1 - gamma * np.array(stay))
+    cell = (u.max() - u.min()) / FIXED_POINT_GRID
+    if len(exact) == 1 or np.diff(exact).min() > 2 * cell:
+        assert got.size == len(exact)
+    assert one_state_fixed_points(mdp, functools.partial(mellowmax, omega=max(beta, 1e-3))).size == 1
+
+
+@settings(max_examples=15, deadline=None)
+@given(q_vectors(max_k=5, max_magnitude=1e3), temperatures(allow_zero=False, min_value=1e-3, max_value=1e3))
+def test_R5_mellowmax_passes_on_generated_q(q, tau):
+    res = checks_reg.check_mellowmax(q, 1.0 / tau)
+    assert res.passed, res.details
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    q_vectors(k=3, max_magnitude=1e3),
+    q_vectors(k=3, max_magnitude=1e3),
+    temperatures(allow_zero=False, min_value=1e-6, max_value=1e6),
+)
+def test_R5_mellowmax_is_a_non_expansion_on_generated_pairs(x, y, tau):
+    res = checks_reg.check_non_expansion(x, y, 1.0 / tau)
+    assert res.passed, res.details
+
+
+R5_BAD = [
+    ("beta negative", lambda: boltzmann_average([1.0, 2.0], -1.0), ValueError, "beta"),
+    ("beta nan", lambda: boltzmann_average([1.0, 2.0], float("nan")), ValueError, "beta"),
+    ("x nan", lambda: boltzmann_average([1.0, float("nan")], 1.0), ValueError, "x"),
+    ("omega zero", lambda: mellowmax([1.0, 2.0], 0.0), ValueError, "omega"),
+    ("omega subnormal", lambda: mellowmax([1.0, 2.0], 5e-324), ValueError, "omega"),
+    ("omega a string", lambda: mellowmax([1.0, 2.0], "1"), TypeError, "omega"),
+    ("x strings", lambda: mellowmax(["a", "b"], 1.0), TypeError, "x"),
+    (
+        "two live states",
+        lambda: one_state_fixed_points(chain(3), functools.partial(mellowmax, omega=1.0)),
+        ValueError,
+        "non-terminal",
+    ),
+    ("mdp not an MDP", lambda: one_state_fixed_points("mdp", max), TypeError, "mdp"),
+    ("summary not callable", lambda: one_state_fixed_points(MELLOWMAX_MDP, 3.0), TypeError, "summary"),
+    ("grid 1", lambda: one_state_fixed_points(MELLOWMAX_MDP, max, grid=1), ValueError, "grid"),
+    ("grid float", lambda: one_state_fixed_points(MELLOWMAX_MDP, max, grid=10.0), TypeError, "grid"),
+    ("check: omega zero", lambda: checks_reg.check_mellowmax([1.0, 2.0], 0.0), ValueError, "omega"),
+    ("check: three actions", lambda: checks_reg.check_gvi_fixed_points(chain(3), [1.0]), ValueError, "R5"),
+]
+
+
+@pytest.mark.parametrize("call, error, word", [row[1:] for row in R5_BAD], ids=[row[0] for row in R5_BAD])
+def test_R5_bad_inputs(call, error, word):
+    with pytest.raises(error, match=word):
+        call()
+
+
+# R5 negative controls.
+def shannon_as_mellowmax(x, omega):
+    """Forgets the 1/K: (1/ω) log Σ e^{ωx}, itself a non-expansion but not mellowmax."""
+    return Shannon().value(x, 1.0 / omega)
+
+
+def boltzmann_as_mellowmax(x, omega):
+    return boltzmann_average(x, omega)
+
+
+def mellowmax_as_boltzmann(x, beta):
+    return mellowmax(x, beta)
+
+
+def first_root_only(mdp, summary):
+    return one_state_fixed_points(mdp, summary)[:1]
+
+
+def coarse_grid(mdp, summary):
+    return one_state_fixed_points(mdp, summary, grid=2)  # nodes 0.345, 0.726, 1.107: one sign change
+
+
+def with_a_spurious_point(mdp, summary):
+    found = one_state_fixed_points(mdp, summary)
+    return np.append(found, found[-1] + 0.01)
+
+
+@pytest.mark.parametrize("omega", [0.1, 1.0, 16.55])
+def test_R5_rejects_the_shannon_value_as_mellowmax(omega):
+    res = checks_reg.check_mellowmax(np.array([0.3, -0.2, 0.1]), omega, mellowmax=shannon_as_mellowmax)
+    assert_fails(res)
+    measured, allowed = res.details["comparisons"]["|mellowmax - 40-digit definition|"]
+    assert measured > allowed
+
+
+@pytest.mark.parametrize("beta", [1.0, 16.55])
+def test_R5_rejects_the_boltzmann_average_claimed_as_a_non_expansion(beta):
+    x, y = BOLTZMANN_EXPANSION_PAIR
+    assert checks_reg.check_non_expansion(x / beta, y / beta, beta).passed
+    res = checks_reg.check_non_expansion(x / beta, y / beta, beta, mellowmax=boltzmann_as_mellowmax)
+    assert_fails(res)
+    assert res.details["ratio"] > 1.1
+
+
+@pytest.mark.parametrize("beta", [1.0, 16.55])
+def test_R5_rejects_a_non_expansion_claimed_to_expand(beta):
+    x, y = BOLTZMANN_EXPANSION_PAIR
+    assert checks_reg.check_boltzmann_expansion(x / beta, y / beta, beta).passed
+    assert_fails(
+        checks_reg.check_boltzmann_expansion(x / beta, y / beta, beta, boltzmann=mellowmax_as_boltzmann)
+    )
+    # a pair the Boltzmann average does not expand is no exhibit either
+    assert_fails(checks_reg.check_boltzmann_expansion(x / beta, x / beta + 0.5 / beta, beta))
+
+
+R5_BETAS = (16.55, 16.96, 17.2)
+
+
+@pytest.mark.parametrize(
+    "kwargs, comparison",
+    [
+        ({"fixed_points": first_root_only}, "Boltzmann: |count - closed-form count| (worst beta)"),
+        ({"fixed_points": coarse_grid}, "Boltzmann: |count - closed-form count| (worst beta)"),
+        ({"fixed_points": with_a_spurious_point}, "mellowmax: |count - 1| (worst beta)"),
+        ({"mellowmax": boltzmann_as_mellowmax}, "mellowmax: |count - 1| (worst beta)"),
+    ],
+    ids=["first root only", "coarse grid", "a spurious point", "boltzmann as mellowmax"],
+)
+def test_R5_rejects_miscounted_fixed_points(kwargs, comparison):
+    res = checks_reg.check_gvi_fixed_points(MELLOWMAX_MDP, R5_BETAS, **kwargs)
+    assert_fails(res)
+    measured, allowed = res.details["comparisons"][comparison]
+    assert measured > allowed
+
+
+def test_R5_the_real_finder_and_operators_pass_on_the_controls_scan():
+    res = checks_reg.check_gvi_fixed_points(MELLOWMAX_MDP, R5_BETAS)
+    assert res.passed, res.details
+    assert res.details["betas with several fixed points"] == [16.96]
+
+
+def test_R5_rejects_a_scan_without_several_fixed_points():
+    res = checks_reg.check_gvi_fixed_points(MELLOWMAX_MDP, (16.0, 16.55, 17.3))
+    assert_fails(res)
+    assert res.details["betas with several fixed points"] == []
+
+
+def test_R5_a_nan_operator_is_a_fail():
+    res = checks_reg.check_gvi_fixed_points(
+        MELLOWMAX_MDP, R5_BETAS, boltzmann=lambda x, beta: np.nan * x[..., 0]
+    )
+    assert not res.passed and "non-finite" in res.details["subject"]
+
+
+def test_R5_registered_and_passes_at_quick_size():
+    claims = {claim.id: battery for claim, battery in registered()}
+    res = claims["R5"](seed=0, size="quick")
+    assert res.passed, res.details
+    assert res.cases > 50 and "several fixed points" in res.details["report"][0]
+
+
+# --- R2, R3: the regularised MDP ------------------------------------------------------------------
+def _all_regularizers(mdp):
+    return checks_reg.suite_regularizers(mdp.n_actions)
+
+
+@pytest.mark.parametrize("tau", [0.05, 1.0])
+@pytest.mark.parametrize(
+    "mdp", [chain(4, gamma=0.8, slip=0.1), BIAS_INSTANCES["K=2"][0]], ids=["chain", "K=2"]
+)
+def test_R2_R3_pass_on_fixtures(mdp, tau):
+    for reg in _all_regularizers(mdp):
+        res = checks_reg.check_regularized_operators(mdp, tau, regularizer=reg)
+        assert res.passed, res.details
+        assert res.details["contraction ratio"] <= mdp.gamma * (1 + 1e-12)
+        res = checks_reg.check_bias(mdp, tau, regularizer=reg)
+        assert res.passed, res.details
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    finite_mdps(max_states=4, max_actions=3), temperatures(allow_zero=False, min_value=1e-2, max_value=1e2)
+)
+def test_R2_R3_pass_on_drawn_mdps(mdp, tau):
+    for reg in _all_regularizers(mdp):
+        res = checks_reg.check_regularized_operators(mdp, tau, regularizer=reg, n_det=8, n_random=2)
+        assert res.passed, res.details
+        res = checks_reg.check_bias(mdp, tau, regularizer=reg)
+        assert res.passed, res.details
+
+
+def test_R3_bias_instances_are_tight():
+    # The designed instances of mdps.instances: Shannon's loss is 0.59 of its band at K = 200 and
+    # sparsemax's half of its band at K = 2 (closed forms in mdps.instances).
+    mdp, tau = BIAS_INSTANCES["K=200"]
+    ratio = checks_reg.check_bias(mdp, tau).details["bias ratio"]
+    x = 4.15
+    assert ratio == pytest.approx(x / (1 + np.exp(x) / 199) / np.log(200), rel=1e-9)
+    mdp, tau = BIAS_INSTANCES["K=2"]
+    assert checks_reg.check_bias(mdp, tau, regularizer=Tsallis()).details["bias ratio"] == pytest.approx(
+        0.5, rel=1e-9
+    )
+
+
+# R2 negative controls: regularisers whose value, greedy and penalty disagree.
+@dataclass(frozen=True)
+class ShannonWithoutShift(Shannon):
+    """τ log Σ exp(q/τ) without the max shift: overflows once q/τ > 709."""
+
+    def value(self, q, tau):
+        with np.errstate(over="ignore"):
+            return tau * np.log(np.exp(np.asarray(q) / tau).sum(axis=-1))
+
+
+@dataclass(frozen=True)
+class ShannonValueTsallisGreedy(Tsallis):
+    """The Shannon value with the Tsallis greedy policy and penalty."""
+
+    def value(self, q, tau):
+        return Shannon().value(q, tau)
+
+
+@pytest.mark.parametrize(
+    "reg, tau",
+    [
+        (ShannonValueTsallisGreedy(), 0.5),
+        (ShannonValueTsallisGreedy(), 3.0),
+        (TsallisWithoutHalf(), 0.5),
+        (TsallisWithoutHalf(), 3.0),
+        (KLGreedyIgnoringPrior((0.2, 0.8)), 0.5),
+        (KLGreedyIgnoringPrior((0.2, 0.8)), 3.0),
+        # at τ = 0.5 some state's sparsemax has a strict support, where clipping is wrong (at
+        # τ = 3 every support is full and the clipped policy is sparsemax: R2 rightly passes it)
+        (ClippedSparsemax(), 0.5),
+    ],
+    ids=lambda x: repr(x) if isinstance(x, Regularizer) else f"tau={x}",
+)
+def test_R2_rejects_a_wrong_conjugate(reg, tau):
+    # τ where the optimum is stochastic: at small τ all of them give the same deterministic optimum
+    mdp = chain(4, gamma=0.8, slip=0.1)
+    assert_fails(checks_reg.check_regularized_operators(mdp, tau, regularizer=reg))
+
+
+@pytest.mark.parametrize(
+    "reg, what", [(ShannonWithoutShift(), "non-finite"), (ClippedSparsemax(), "sum to 1")], ids=repr
+)
+def test_R2_unusable_outputs_are_fails(reg, what):
+    # an overflow (q/τ > 709 at τ = 1e-3) and a greedy policy off the simplex: FAIL, not ERROR
+    res = checks_reg.check_regularized_operators(chain(4, gamma=0.8), 1e-3, regularizer=reg)
+    assert res.verdict == "FAIL" and what in res.details["subject"]
+
+
+@dataclass(frozen=True)
+class ExpandingValue(Shannon):
+    """1.5 times the Shannon value: T(Q + c) = TQ + 1.5γc, a 1.5γ-Lipschitz operator."""
+
+    def value(self, q, tau):
+        return 1.5 * super().value(q, tau)
+
+
+@dataclass(frozen=True)
+class DecreasingValue(Shannon):
+    """The Shannon value minus q_0/2: it falls as q_0 rises wherever π_0 < ½ (not monotone)."""
+
+    def value(self, q, tau):
+        return super().value(q, tau) - 0.5 * np.asarray(q)[..., 0]
+
+
+@pytest.mark.parametrize(
+    "reg, broken",
+    [
+        (ExpandingValue(), ["translation", "contraction"]),
+        (DecreasingValue(), ["monotone", "translation"]),
+    ],
+    ids=repr,
+)
+def test_R2_rejects_an_operator_that_is_not_monotone_or_not_a_contraction(reg, broken):
+    res = checks_reg.check_regularized_operators(garnet(6, 3, 3, gamma=0.9, seed=0), 1.0, regularizer=reg)
+    assert_fails(res)
+    failed = [name for name, (m, a) in res.details["comparisons"].items() if not m <= a]
+    for part in broken:
+        assert any(name.startswith(part) for name in failed), failed
+
+
+# R3 negative controls: bands too narrow.
+@dataclass(frozen=True)
+class ShannonHalfBand(Shannon):
+    """(U − L) halved: bounds (−log K/2, 0)."""
+
+    def bounds(self, n_actions):
+        low, high = super().bounds(n_actions)
+        return low / 2, high
+
+
+@dataclass(frozen=True)
+class TsallisNarrowBounds(Tsallis):
+    """bounds 0.4 times the true ones (the true loss is half the band on the K=2 instance)."""
+
+    def bounds(self, n_actions):
+        low, high = super().bounds(n_actions)
+        return 0.4 * low, 0.4 * high
+
+
+@pytest.mark.parametrize(
+    "name, reg",
+    [("K=200", ShannonHalfBand()), ("K=2", TsallisNarrowBounds())],
+    ids=["Shannon, U - L halved", "Tsallis, bounds x0.4"],
+)
+def test_R3_rejects_a_band_too_narrow(name, reg):
+    mdp, tau = BIAS_INSTANCES[name]
+    assert checks_reg.check_bias(mdp, tau, regularizer=type(reg).__mro__[1]()).passed
+    res = checks_reg.check_bias(mdp, tau, regularizer=reg)
+    assert_fails(res)
+    measured, allowed = res.details["comparisons"]["v* - tau (U - L)/(1 - gamma) - v^pi*_Omega"]
+    assert measured > allowed
+
+
+def test_R3_tsallis_loss_is_below_half_tau_whatever_k_and_shannons_is_not():
+    mdp, tau = BIAS_INSTANCES["K=200"]
+    gap = 1 / (1 - mdp.gamma)
+    shannon = checks_reg.check_bias(mdp, tau).details["bias ratio"] * tau * np.log(200) * gap
+    tsallis = checks_reg.check_bias(mdp, tau, regularizer=Tsallis())
+    assert (
+        tsallis.passed and "Tsallis: v* - v^pi*_Omega - tau/(2(1 - gamma))" in tsallis.details["comparisons"]
+    )
+    assert shannon > tau / 2 * gap  # Shannon's loss grows with log K, past Tsallis's K-free bound
+
+
+def test_R2_R3_registered_and_pass_at_quick_size():
+    claims = {claim.id: battery for claim, battery in registered()}
+    for cid in ("R2", "R3"):
+        res = claims[cid](seed=0, size="quick")
+        assert res.passed, res.details
+        assert res.cases > 20
 
 
 # --- the kernels' round-off bounds against 50 digits -----------------------------------------------

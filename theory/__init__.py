@@ -12,6 +12,7 @@ from theory.bellman import (
     soft_policy_reward,
     soft_state_value,
 )
+from theory.mellowmax import boltzmann_average, mellowmax, one_state_fixed_points
 from theory.npg import npg_update
 from theory.regularizers import KLToPrior, Regularizer, Shannon, Tsallis
 from theory.softmax import (
@@ -41,11 +42,14 @@ __all__ = [
     "Shannon",
     "SolveResult",
     "Tsallis",
+    "boltzmann_average",
     "boltzmann_policy",
     "entropy",
     "evaluate_policy",
     "kl",
+    "mellowmax",
     "npg_update",
+    "one_state_fixed_points",
     "soft_backward_induction",
     "soft_bellman_operator",
     "soft_indmax",

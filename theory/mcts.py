@@ -1,8 +1,10 @@
-"""MENTS and UCT on array-backed trees, many independent searches in lockstep.
+"""MENTS, UCT, BTS and DENTS on array-backed trees, many independent searches in lockstep.
 
 Source: seed deck, slides "Algorithm: Maximum entropy monte-carlo planning"; Xiao et al. 2019,
 "Maximum entropy Monte-Carlo planning" (NeurIPS); UCT: Kocsis & Szepesvári 2006, "Bandit based
-Monte-Carlo planning" (UCB1 at every node).
+Monte-Carlo planning" (UCB1 at every node); BTS and DENTS: Painter, Baioumy, Hawes, Lacerda 2023,
+"Monte Carlo tree search with Boltzmann exploration" (NeurIPS), as in Painter's DPhil thesis,
+ch. 4 (followups-notes §3.2–3.3).
 
 Problems. Any deterministic finite-horizon :class:`~mdps.finite.FiniteMDP` whose states reachable
 from the root (state 0) form a tree: every reachable non-terminal state has exactly one parent
@@ -23,10 +25,18 @@ paper's Q_init = 0, also for MENTS's unvisited actions inside F_τ).
   leaf edge: Q_sft(s, a) = W(s, a)/N(s, a), the mean observed leaf value;
   inner edge: Q_sft(s, a) = r(s, a) + F_τ(Q_sft(s', ·)), s' the successor;
   final action argmax_a Q_sft(root, a).
+- BTS (Boltzmann search policy, Bellman backups): π(a|s) = (1 − λ_s) ρ(a|s) + λ_s/|A|,
+  ρ ∝ exp(Q̄(s, ·)/τ), λ_s = min(1, ε/log(e + N(s))); inner edge Q̄(s, a) = r(s, a) + max of
+  Q̄(s', ·) over visited actions; leaf edge: the mean; final action argmax_a Q̄(root, a).
+- DENTS: BTS whose tree policy sees Q̄(s, ·) + β(N(s)) H_Q(s, ·), with entropy estimates
+  H_Q(s, a) = H(π(·|s')) + Σ_b π(b|s') H_Q(s', b) ``[R·S, A]`` kept beside Q̄ (0 on leaf edges);
+  backups and final action are BTS's.
 - UCT (UCB1 tree policy, mean backups): the action of largest
   Q̄(s, a) + c·sqrt(log N(s)/N(s, a)) (unvisited actions first; ties uniformly at random),
   Q̄(s, a) = W(s, a)/N(s, a) the mean return; final action argmax_a Q̄(root, a) ("max value",
   the default) or argmax_a N(root, a) ("most visited"); both are in the result.
+At each checkpoint the result also holds the return of the recommendation policy, the final
+rule applied at every state from the root (:attr:`SearchResult.path_returns`).
 
 Draw order (what makes a seed reproducible, and lets a test replay a simulation by hand): per
 simulation, one ``rng.random(R)`` per depth 0, …, H − 1 (the inverse-CDF draw of each run's
@@ -42,10 +52,11 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import brentq
+from scipy.special import entr
 from scipy.stats import binomtest
 
 from mdps.finite import STOCHASTIC_ATOL, FiniteMDP
-from mdps.generators import d_chain
+from mdps.generators import d_chain, entropy_trap
 from mdps.validation import (
     as_checkpoints,
     as_float_array,
@@ -58,22 +69,30 @@ from mdps.validation import (
     check_simplex,
     check_tau,
 )
-from theory.bandit import e2w_distribution_unchecked, inverse_cdf_sample_unchecked
-from theory.softmax import soft_value
+from theory.bandit import check_e2w_arguments, e2w_distribution_unchecked, inverse_cdf_sample_unchecked
+from theory.softmax import soft_indmax, soft_value
 from theory.solvers import soft_backward_induction
 
 __all__ = [
+    "BellmanBackup",
     "FailureCurve",
     "SearchResult",
     "SearchTree",
+    "boltzmann_search_distribution",
+    "bts",
     "d_chain_critical_temperature",
     "d_chain_root_gap",
+    "dents",
+    "dents_beta",
+    "entropy_trap_critical_temperature",
+    "entropy_trap_gap",
     "failure_curve",
     "ments",
     "root_soft_q",
     "search_tree",
     "ucb1_distribution",
     "uct",
+    "visited_max",
 ]
 
 #: tree_policy(q [R, A], n_total [R], tau, epsilon) -> [R, A] distributions (E2W by default).
@@ -209,6 +228,84 @@ def _ucb1(q: np.ndarray, counts: np.ndarray, c: float) -> np.ndarray:
     return best / best.sum(axis=1, keepdims=True)
 
 
+def boltzmann_search_distribution(q, n_total, tau: float, epsilon: float) -> np.ndarray:
+    """BTS's and DENTS's search policy: π(a|s) = (1 − λ_s) ρ(a|s) + λ_s/|A|.
+
+    ρ(a|s) ∝ exp(Q(s, a)/τ) (Boltzmann over the search values: Q̄ for BTS, Q̄ + β H_Q for
+    DENTS), λ_s = min(1, ε/log(e + N(s))), N(s) = Σ_a N(s, a). Source: Painter et al. 2023
+    (NeurIPS), "Monte Carlo tree search with Boltzmann exploration", BTS search policy (Painter's
+    DPhil thesis §4.2.1), with a constant temperature α(N) = τ. Unlike E2W's λ = ε|A|/log(N + 1)
+    (:func:`theory.bandit.e2w_distribution`), λ_0 = min(1, ε) (log e = 1).
+
+    Args:
+      q: ``[..., A]`` search values; n_total: N(s) >= 0, a scalar or ``[...]``.
+      tau: temperature τ > 0; epsilon: exploration ε > 0.
+    Returns:
+      ``[..., A]`` distributions along the last axis.
+    Raises:
+      TypeError: non-numeric arguments.
+      ValueError: non-finite or empty ``q``, ``n_total`` negative or not broadcasting to the
+        leading axes of ``q``, τ <= 0, ε <= 0 (or either non-finite).
+    """
+    q, n, t, eps = check_e2w_arguments(q, n_total, tau, epsilon, positive_tau=True)
+    return _boltzmann_search(q, n, t, eps)
+
+
+def _boltzmann_search(q: np.ndarray, n_total: np.ndarray, tau: float, epsilon: float) -> np.ndarray:
+    """:func:`boltzmann_search_distribution` for validated τ, ε and counts (the hot loop)."""
+    lam = np.minimum(1.0, epsilon / np.log(np.e + n_total))[..., None]
+    return (1.0 - lam) * soft_indmax(q, tau) + lam / q.shape[-1]
+
+
+def visited_max(q, counts) -> np.ndarray:
+    """BTS's Bellman node value V̄(s) = max_a Q̄(s, a) over the actions visited at least once.
+
+    Source: Painter et al. 2023, BTS backup V̄(s) ← max_a Q̄(s, a) (thesis §4.2.1, no prior:
+    N_V = 0); the max over visited children follows the authors' code (``thts-plus-plus``).
+    A state with no visited action has value 0, the initial estimate Q_init.
+
+    Args:
+      q: ``[R, A]`` estimates Q̄; counts: ``[R, A]`` visit counts N(s, a) >= 0.
+    Returns:
+      ``[R]`` V̄.
+    Raises:
+      TypeError: non-numeric arguments. ValueError: ``q`` not a finite ``[R, A]`` array,
+        ``counts`` negative or not of the shape of ``q``.
+    """
+    q = as_float_array(q, "q", ndim=2)
+    return _visited_max(q, as_real_array(counts, "counts", low=0.0, shape=q.shape))
+
+
+def _visited_max(q: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """:func:`visited_max` for validated arguments (BTS's and DENTS's backup in the hot loop)."""
+    # Unvisited actions are -inf so the max ignores them; a row with none visited would be -inf
+    # (and -inf + reward later), so it is set to Q_init = 0 instead.
+    best = np.where(counts > 0, q, -np.inf).max(axis=1)
+    return np.where(counts.any(axis=1), best, 0.0)
+
+
+def dents_beta(n_total) -> np.ndarray:
+    """DENTS's default entropy weight β(N) = 1/√(1 + N), decaying with the visits N(s).
+
+    Source: Painter et al. 2023, DENTS (thesis §4.2.2): any β with β(N)/α(N) → 0 (here α = τ
+    constant, so β → 0); 1/√(1 + m) with initial value 1 is the default entropy coefficient of the
+    authors' code (``DentsManagerArgs``: ``SqrtSchedule(1.0)``).
+
+    Args:
+      n_total: ``[...]`` N(s) >= 0.
+    Returns:
+      ``[...]`` β(N) in (0, 1].
+    Raises:
+      TypeError: non-numeric ``n_total``. ValueError: negative or non-finite entries.
+    """
+    return _dents_beta(as_real_array(n_total, "n_total", low=0.0, min_ndim=0))
+
+
+def _dents_beta(n_total: np.ndarray) -> np.ndarray:
+    """:func:`dents_beta` for validated counts (DENTS's default in the hot loop)."""
+    return 1.0 / np.sqrt(1.0 + n_total)
+
+
 # ---------------------------------------------------------------------------------------------
 # The search engine
 # ---------------------------------------------------------------------------------------------
@@ -224,6 +321,10 @@ class SearchResult:
         Q_sft; UCT: argmax root Q̄ or most visited, as ``recommend`` said).
       root_q: ``[T, R, A]`` root value estimates (Q_sft for MENTS, Q̄ for UCT).
       root_counts: ``[T, R, A]`` root visit counts N(root, a) (sum = checkpoint).
+      path_returns: ``[T, R]`` the return (the MDP's mean rewards r(s, a), no noise) of the
+        recommendation policy ψ, which applies the root's rule at every state: from the root,
+        take argmax_a of the estimates (or of the counts for "most visited") until a leaf edge.
+        V*(root) − path_returns is the simple regret sreg(root, ψ) (Painter et al. 2023).
       q: ``[R, S, A]`` final value estimates.
       counts: ``[R, S, A]`` final visit counts.
       return_sums: ``[R, S, A]`` final sums W of observed returns from each edge.
@@ -233,6 +334,7 @@ class SearchResult:
     recommendations: np.ndarray
     root_q: np.ndarray
     root_counts: np.ndarray
+    path_returns: np.ndarray
     q: np.ndarray
     counts: np.ndarray
     return_sums: np.ndarray
@@ -256,12 +358,31 @@ def _forest(mdps) -> list[SearchTree]:
     return trees
 
 
-def _run(trees: list[SearchTree], choose, soft_backup, sigma, checkpoints, n_runs, seed, recommend):
-    """The lockstep engine shared by MENTS and UCT (see the module docstring).
+def _path_return(stat, base, tree_offset, successor, reward, leaf_edge, n_actions, horizon):
+    """``[R]`` the return of following argmax_a stat(s, ·) from each run's root to a leaf edge."""
+    rows = base.copy()
+    ret = np.zeros(len(base))
+    alive = np.ones(len(base), dtype=bool)
+    for _ in range(horizon):
+        edge = (tree_offset + rows - base) * n_actions + np.argmax(stat[rows], axis=1)
+        ret += np.where(alive, reward[edge], 0.0)
+        alive &= ~leaf_edge[edge]
+        if not alive.any():
+            break
+        rows = np.where(alive, base + successor[edge], base)  # finished runs idle at their root
+    return ret
+
+
+def _run(trees: list[SearchTree], choose, backup, sigma, checkpoints, n_runs, seed, recommend, entropy=False):
+    """The lockstep engine shared by MENTS, UCT, BTS and DENTS (see the module docstring).
 
     ``n_runs`` runs on each of the G trees, all advanced together: run j searches tree
-    j // n_runs. ``choose(q [R, A], counts [R, A]) -> [R, A]`` is the tree policy;
-    ``soft_backup(q [R, A]) -> [R]`` is MENTS's node value (None: UCT's mean backups).
+    j // n_runs. ``choose(q [R, A], counts [R, A], h [R, A] or None) -> [R, A]`` is the tree
+    policy (h: DENTS's entropy estimates H_Q, None unless ``entropy``); ``backup(q [R, A],
+    counts [R, A]) -> [R]`` is the node value backed up into an inner edge (MENTS's F_τ, BTS's
+    max; None: UCT's mean backups). With ``entropy``, every backed-up edge also gets DENTS's
+    H_Q(s, a) = H_V(s'), H_V(s') = H(π(·|s')) + Σ_b π(b|s') H_Q(s', b) with π = ``choose`` at
+    s' (0 on a leaf edge).
     """
     marks = as_checkpoints(checkpoints)
     n_runs = check_int(n_runs, "n_runs", low=1)
@@ -280,8 +401,9 @@ def _run(trees: list[SearchTree], choose, soft_backup, sigma, checkpoints, n_run
     q = np.zeros((R * S + 1, A))
     counts = np.zeros((R * S + 1, A))
     sums = np.zeros((R * S + 1, A))
+    ent = np.zeros((R * S + 1, A)) if entropy else None
     base = np.arange(R) * S
-    out_rec, out_q, out_n = [], [], []
+    out_rec, out_q, out_n, out_ret = [], [], [], []
     sim = 0
     for mark in marks:
         for sim in range(sim, mark):
@@ -289,7 +411,7 @@ def _run(trees: list[SearchTree], choose, soft_backup, sigma, checkpoints, n_run
             path = []  # per depth: (rows, edges, actions); rows == scratch once a run has ended
             for depth in range(H):
                 s = np.where(rows == scratch, 0, rows - base)
-                dist = choose(q[rows], counts[rows])
+                dist = choose(q[rows], counts[rows], None if ent is None else ent[rows])
                 if sim == 0 and depth == 0:  # the tree policy's contract, checked on its first call
                     check_simplex(dist, "tree_policy(q, n_total, tau, epsilon)", shape=(R, A))
                 a = inverse_cdf_sample_unchecked(dist, rng.random(R))
@@ -309,22 +431,41 @@ def _run(trees: list[SearchTree], choose, soft_backup, sigma, checkpoints, n_run
                 counts[rows, a] += 1.0
                 sums[rows, a] += ret
                 mean = sums[rows, a] / counts[rows, a]
-                if soft_backup is None:
+                if backup is None:
                     q[rows, a] = mean
-                else:
-                    child = base + successor[edge]  # a terminal child's row is all zeros
-                    q[rows, a] = np.where(leaf, mean, reward[edge] + soft_backup(q[child]))
+                    continue
+                # A terminal child's row is all zeros; an ended run reads some row of its own
+                # tree: both only on leaf edges or for the scratch row, where np.where drops them.
+                child = base + successor[edge]
+                q[rows, a] = np.where(leaf, mean, reward[edge] + backup(q[child], counts[child]))
+                if ent is not None:
+                    pi = choose(q[child], counts[child], ent[child])
+                    h_v = entr(pi).sum(axis=1) + (pi * ent[child]).sum(axis=1)
+                    ent[rows, a] = np.where(leaf, 0.0, h_v)
         sim = int(mark)
         root_q, root_n = q[base], counts[base]
         out_q.append(root_q)
         out_n.append(root_n)
         out_rec.append(np.argmax(root_q if recommend == "max_value" else root_n, axis=1))
+        out_ret.append(
+            _path_return(
+                q if recommend == "max_value" else counts,
+                base,
+                tree_offset,
+                successor,
+                reward,
+                leaf_edge,
+                A,
+                H,
+            )
+        )
     shape = (R, S, A)
     return SearchResult(
         marks,
         np.stack(out_rec),
         np.stack(out_q),
         np.stack(out_n),
+        np.stack(out_ret),
         q[:-1].reshape(shape),
         counts[:-1].reshape(shape),
         sums[:-1].reshape(shape),
@@ -380,10 +521,10 @@ def ments(
     check_callable(tree_policy, "tree_policy")
     check_callable(backup_value, "backup_value")
 
-    def choose(q, n):
+    def choose(q, n, _):
         return tree_policy(q, n.sum(axis=1), t, epsilon)
 
-    def soft_backup(q):
+    def soft_backup(q, _):
         return backup_value(q, t)
 
     return _run(_forest(mdp), choose, soft_backup, sigma, checkpoints, n_runs, seed, "max_value")
@@ -421,10 +562,109 @@ def uct(
     if recommend not in ("max_value", "most_visited"):
         raise ValueError(f"recommend must be 'max_value' or 'most_visited', got {recommend!r}")
 
-    def choose(q, n):
+    def choose(q, n, _):
         return _ucb1(q, n, c)
 
     return _run(_forest(mdp), choose, None, sigma, checkpoints, n_runs, seed, recommend)
+
+
+#: backup(q [R, A], counts [R, A]) -> [R]: BTS's and DENTS's node value (the visited max).
+BellmanBackup = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def _boltzmann_args(tau, epsilon, tree_policy, backup_value):
+    t = check_tau(tau, positive=True)
+    epsilon = check_real(epsilon, "epsilon", low=0.0, open_low=True)
+    check_callable(tree_policy, "tree_policy")
+    check_callable(backup_value, "backup_value")
+    return t, epsilon
+
+
+def bts(
+    mdp: FiniteMDP | Sequence[FiniteMDP],
+    *,
+    tau: float,
+    epsilon: float,
+    sigma: float,
+    checkpoints: Sequence[int],
+    n_runs: int,
+    seed: int,
+    tree_policy: TreePolicy = _boltzmann_search,
+    backup_value: BellmanBackup = _visited_max,
+) -> SearchResult:
+    """BTS (Boltzmann Tree Search): Boltzmann search policy, Bellman backups and recommendation.
+
+    π(a|s) = (1 − λ_s) ρ(a|s) + λ_s/|A|, ρ ∝ exp(Q̄(s, ·)/τ), λ_s = min(1, ε/log(e + N(s)))
+    (:func:`boltzmann_search_distribution`); inner edge Q̄(s, a) = r(s, a) + V̄(s'),
+    V̄(s') = max_b Q̄(s', b) over visited b (:func:`visited_max`); leaf edge: the mean observed
+    leaf value; final action argmax_a Q̄(root, a). Source: Painter et al. 2023 (NeurIPS),
+    "Monte Carlo tree search with Boltzmann exploration" (thesis §4.2.1), with a constant
+    temperature, no prior (N_Q = N_V = 0) and no value normalisation; the tree and observation
+    model of this module (deterministic transitions: Σ_s' N(s')/N(s, a) V̄(s') = V̄(s')).
+
+    Args:
+      mdp, sigma, checkpoints, n_runs, seed: as :func:`ments`.
+      tau: the search temperature τ > 0 (constant α).
+      epsilon: exploration ε > 0.
+      tree_policy: ``(q [R, A], n_total [R], tau, epsilon) -> [R, A]`` (injectable; default
+        :func:`boltzmann_search_distribution` without its per-call argument checks).
+      backup_value: ``(q [R, A], counts [R, A]) -> [R]`` the node value backed up (default the
+        visited max; injectable: soft backups in its place are a negative control).
+    Returns:
+      SearchResult (root_q and q: Q̄).
+    Raises:
+      TypeError, ValueError: as :func:`ments`.
+    """
+    t, epsilon = _boltzmann_args(tau, epsilon, tree_policy, backup_value)
+
+    def choose(q, n, _):
+        return tree_policy(q, n.sum(axis=1), t, epsilon)
+
+    return _run(_forest(mdp), choose, backup_value, sigma, checkpoints, n_runs, seed, "max_value")
+
+
+def dents(
+    mdp: FiniteMDP | Sequence[FiniteMDP],
+    *,
+    tau: float,
+    epsilon: float,
+    sigma: float,
+    checkpoints: Sequence[int],
+    n_runs: int,
+    seed: int,
+    beta: Callable[[np.ndarray], np.ndarray] = _dents_beta,
+    tree_policy: TreePolicy = _boltzmann_search,
+    backup_value: BellmanBackup = _visited_max,
+) -> SearchResult:
+    """DENTS: BTS whose search adds decaying entropy bonuses, estimated separately.
+
+    H_Q(s, a) = H_V(s'), H_V(s) = H(π(·|s)) + Σ_a π(a|s) H_Q(s, a) (0 on leaf edges, all
+    initialised to 0); the search policy is :func:`boltzmann_search_distribution` of
+    Q̄(s, ·) + β(N(s)) H_Q(s, ·); backups and recommendation are BTS's (Q̄, argmax Q̄): the
+    entropy steers the search only. Source: Painter et al. 2023 (NeurIPS), DENTS (thesis
+    §4.2.2), with a constant temperature and the defaults of :func:`bts`.
+
+    Args:
+      mdp, tau, epsilon, sigma, checkpoints, n_runs, seed, tree_policy, backup_value: as
+        :func:`bts` (the tree policy is given Q̄ + β H_Q).
+      beta: ``(n_total [R]) -> [R]`` the entropy weight β(N(s)) (default :func:`dents_beta`,
+        without its per-call argument check).
+    Returns:
+      SearchResult (root_q and q: Q̄).
+    Raises:
+      TypeError: a non-callable ``beta``, and as :func:`bts`.
+      ValueError: as :func:`bts`.
+    """
+    t, epsilon = _boltzmann_args(tau, epsilon, tree_policy, backup_value)
+    check_callable(beta, "beta")
+
+    def choose(q, n, h):
+        n_total = n.sum(axis=1)
+        return tree_policy(q + beta(n_total)[:, None] * h, n_total, t, epsilon)
+
+    return _run(
+        _forest(mdp), choose, backup_value, sigma, checkpoints, n_runs, seed, "max_value", entropy=True
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -589,3 +829,47 @@ def d_chain_critical_temperature(
             lambda t: d_chain_root_gap(n, final_reward, t), lo, hi, xtol=xtol, rtol=4 * np.finfo(float).eps
         )
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The entropy trap's critical temperature
+# ---------------------------------------------------------------------------------------------
+def entropy_trap_gap(n: int, k: int, tau: float) -> float:
+    """Q*_τ(s^E, L) − Q*_τ(s^E, R) on :func:`mdps.generators.entropy_trap`, exactly (soft
+    backward induction on the whole MDP).
+
+    Args:
+      n: chain length D >= 1; k: binary choices of the entropy chain >= 1; tau: τ >= 0.
+    Returns:
+      the gap; positive when the soft optimum at s^E enters the zero-reward entropy chain.
+    Raises:
+      TypeError: a non-integer ``n`` or ``k``, a non-numeric ``tau``.
+      ValueError: n < 1, k < 1, τ < 0 or non-finite.
+    """
+    tau = check_tau(tau)
+    mdp = entropy_trap(n, k)
+    q = soft_backward_induction(mdp, tau).q[n]  # s^E is state n
+    return float(q[0] - q[1])
+
+
+def entropy_trap_critical_temperature(k: int) -> float:
+    """τ_trap = 1/(k log 2): above it the entropy trap's soft optimum is misaligned.
+
+    Derived here, exactly: every state of the entropy chain has two actions of reward 0, so
+    backward induction gives V*_τ = τ log(e^{V/τ} + e^{V/τ}) = V + τ log 2 per binary choice,
+    V*_τ(s^F) = τ k log 2, and at s^E Q*_τ(s^E, L) = 0 + τ k log 2 against Q*_τ(s^E, R) = 1: the
+    soft-greedy action at s^E is the zero-reward L exactly when τ > 1/(k log 2), while the
+    reward-optimal action is R. Every chain state prefers R under both objectives
+    (Q*_τ(sⁱ, R) >= Q*_0(sⁱ, R) = 1 > (n−1−i)/n = Q*_τ(sⁱ, L)), and the entropy chain's
+    actions are all tied, so s^E is the only misaligned state and τ_trap does not depend on n.
+    The case split α > 1/(D log 2) (misaligned) or not is the proof of Painter's theorem
+    ``thrm:ments_bad_mdp`` (thesis, ch. 4; there k = D).
+
+    Args:
+      k: binary choices of the entropy chain, >= 1.
+    Returns:
+      τ_trap (0.14427 for k = 10, 0.05771 for k = 25).
+    Raises:
+      TypeError: a non-integer ``k``. ValueError: k < 1.
+    """
+    return 1.0 / (check_int(k, "k", low=1) * np.log(2.0))
