@@ -126,7 +126,8 @@ def walkthrough_html(
       figures: (spec, image path relative to the page, caption) per gallery figure.
       title: a heading line (e.g. the version); note: a paragraph saying how the page was made.
     Returns:
-      The HTML text: one section per slide that some claim cites, in deck order, then "Beyond
+      The HTML text: one section per slide title that some claim cites, numbered in deck
+      order (slides sharing a title are one section), then "Beyond
       the deck" with the claims citing no slide and the figures of no claim listed above.
     """
     by_slide: dict[str, list[dict]] = {s.title: [] for s in SLIDES}
@@ -149,7 +150,7 @@ def walkthrough_html(
     for n, slide in enumerate(SLIDES, start=1):
         if by_slide[slide.title]:
             sections.append(
-                f'<section class="slide">\n<h2>Slide {n}: {html.escape(slide.title)}</h2>\n'
+                f'<section class="slide">\n<h2>{n}. {html.escape(slide.title)}</h2>\n'
                 f'<p class="statement">{html.escape(slide.statement)}</p>\n'
                 + "\n".join(_claim_html(r) for r in by_slide[slide.title])
                 + "\n"

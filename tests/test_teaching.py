@@ -178,7 +178,7 @@ def test_walkthrough_follows_the_deck_and_shows_every_claim(tmp_path):
     headings = re.findall(r"<h2>(.*?)</h2>", page)
     slides = [s.title for s in SLIDES]
     assert headings == [
-        f"Slide {slides.index(t) + 1}: {t}"
+        f"{slides.index(t) + 1}. {t}"
         for t in ("Background: entropy regularized policy optimization problem", SLIDES[7].title)
     ] + ["Beyond the deck"]
     for row in REPORT:
