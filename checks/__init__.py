@@ -28,6 +28,7 @@ from checks import (  # noqa: F401  (register A–H and the errata)
 from checks.base import CheckResult, Claim, fold, register, registered
 from checks.conformance import VerifyReport, verify
 from checks.subjects import ROLES, Subject, Subjects
+from mdps import __version__
 
 __all__ = [
     "ROLES",
@@ -40,4 +41,5 @@ __all__ = [
     "register",
     "registered",
     "verify",
+    "__version__",
 ]

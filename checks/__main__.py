@@ -1,7 +1,8 @@
 """``python -m checks``: run the proof-check battery and print one row per claim.
 
 Usage: ``python -m checks [--quick | --full] [--only B1,B2] [--seed N] [--json PATH] [--list]
-[--calibrate N [--jobs J]] [--subject ROLE=package.module:attr ... [--convention NAME=VALUE ...]]``.
+[--catalogue PATH] [--version] [--calibrate N [--jobs J]]
+[--subject ROLE=package.module:attr ... [--convention NAME=VALUE ...]]``.
 ``--seed`` takes an integer in [0, SEED_MAX] (``mdps.validation.SEED_MAX`` = 2**63 - 1 - 10**6,
 so that every instance seed N + i of a suite stays a valid seed).
 
@@ -43,8 +44,10 @@ import numpy as np
 import checks  # noqa: F401  (importing the package registers every battery)
 from checks.base import ERROR, FAIL, PASS, REFUTED, in_processes, registered, run_battery
 from checks.calibrate import SEED_STRIDE, calibrate
+from checks.catalogue import catalogue_markdown
 from checks.conformance import verify
 from checks.subjects import ROLES
+from mdps import __version__
 from mdps.conventions import Conventions
 from mdps.validation import SEED_MAX, check_seed
 
@@ -76,6 +79,12 @@ def _parse(argv):
     )
     p.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
     p.add_argument("--list", action="store_true", help="list the registered claims and exit")
+    p.add_argument(
+        "--catalogue",
+        metavar="PATH",
+        help="write the claims catalogue (markdown, e.g. docs/claims.md) from the registry and exit",
+    )
+    p.add_argument("--version", action="version", version=f"maxent-verify {__version__}")
     p.add_argument(
         "--calibrate",
         type=int,
@@ -182,6 +191,15 @@ def main(argv=None) -> int:
     if args.list:
         for claim, _ in claims:
             print(f"{claim.id:4} {claim.statement}  [{claim.source}]")
+        return 0
+    if args.catalogue is not None:
+        text = catalogue_markdown([claim for claim, _ in claims])
+        try:
+            with open(args.catalogue, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as err:
+            return _usage_error(f"--catalogue {args.catalogue!r} cannot be written: {err.strerror or err}")
+        print(f"wrote {len(claims)} claims to {args.catalogue}")
         return 0
     # Every usage error is reported before the first claim runs.
     try:

@@ -90,6 +90,7 @@ B4 = Claim(
     "B4",
     "0 <= V*_τ − V*_0 <= τ log K/(1−γ); 0 <= Q*_τ − Q*_0 <= γτ log K/(1−γ); "
     "0 <= V*_0 − V_0^{π*_τ} <= τ log K/(1−γ); V*_τ non-decreasing in τ",
+    "seed deck, 'Redefinition: Bellman function' (the maximum-entropy objective against the standard one); "
     "Geist et al. 2019, Prop. 3 and Thm 2 (Shannon entropy, L = −τ log K, U = 0)",
     roles=("solver",),
 )

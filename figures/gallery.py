@@ -1,9 +1,10 @@
 """Write the gallery: every selected figure in every format, and ``index.html`` linking them.
 
 ``index.html`` uses relative links only, so the directory can be moved or served as is; it
-lists a figure only after its files are written. Writing some figures into an existing gallery
-keeps the others on the page: every figure of the page whose files are in the directory is
-listed, in page order.
+lists a figure only after its files are written. Each figure's caption, computed from its data,
+is written next to it (``<name>.txt``), so writing some figures into an existing gallery keeps
+the others on the page with their own captions: every figure of the page whose files are in the
+directory is listed, in page order.
 """
 
 from __future__ import annotations
@@ -22,17 +23,18 @@ __all__ = ["FORMATS", "index_html", "write_gallery"]
 FORMATS = ("png", "svg")
 
 
-def index_html(entries: Sequence[tuple[FigureSpec, Sequence[str]]], *, size: str, seed: int) -> str:
+def index_html(entries: Sequence[tuple[FigureSpec, str, Sequence[str]]], *, size: str, seed: int) -> str:
     """The gallery page: per figure, its image, a caption with the claim ids, and format links.
 
     Args:
-      entries: (spec, file names relative to the page) per figure; the first file is shown.
+      entries: (spec, caption, file names relative to the page) per figure; the first file is
+        shown.
       size, seed: recorded on the page, so a reader can reproduce it.
     Returns:
       The HTML text.
     """
     items = []
-    for i, (spec, files) in enumerate(entries, start=1):
+    for i, (spec, caption, files) in enumerate(entries, start=1):
         name, shown = html.escape(spec.name), html.escape(files[0])
         links = " · ".join(
             f'<a href="{html.escape(f)}">{html.escape(Path(f).suffix[1:].upper())}</a>' for f in files
@@ -41,8 +43,8 @@ def index_html(entries: Sequence[tuple[FigureSpec, Sequence[str]]], *, size: str
         noun = "claims" if len(spec.claims) > 1 else "claim"
         items.append(
             f'<figure id="{name}">\n'
-            f'  <img src="{shown}" alt="{html.escape(spec.caption)}">\n'
-            f"  <figcaption><b>{i}. {name}</b> ({noun} {claims}). {html.escape(spec.caption)}"
+            f'  <img src="{shown}" alt="{html.escape(caption)}">\n'
+            f"  <figcaption><b>{i}. {name}</b> ({noun} {claims}). {html.escape(caption)}"
             f' <span class="files">{links}</span></figcaption>\n'
             "</figure>"
         )
@@ -62,9 +64,9 @@ figcaption {{ font-size: 1.05rem; }}
 </head>
 <body>
 <h1>maxent-verify: the theory at work</h1>
-<p>Each figure is computed by <code>theory</code> on small exact problems; the caption says what to
-see and the claim of <code>CLAIMS.md</code> it illustrates. Written by <code>python -m figures
---size {html.escape(size)}</code> (seed {seed}).</p>
+<p>Each figure is computed by <code>theory</code> on small exact problems; the caption, computed from
+the figure's data, says what to see and the claim it illustrates (<code>docs/claims.md</code>).
+Written by <code>python -m figures --size {html.escape(size)}</code> (seed {seed}).</p>
 {body}
 </body>
 </html>
@@ -72,7 +74,10 @@ see and the claim of <code>CLAIMS.md</code> it illustrates. Written by <code>pyt
 
 
 def _existing_files(out: Path, spec: FigureSpec, formats: Sequence[str]) -> list[str]:
-    """The files of ``spec`` already in ``out``, preferred formats first (all of FORMATS)."""
+    """The files of ``spec`` already in ``out``, preferred formats first (all of FORMATS); none
+    when its caption file is missing."""
+    if not (out / f"{spec.name}.txt").is_file():
+        return []
     order = list(formats) + [f for f in FORMATS if f not in formats]
     return [f"{spec.name}.{fmt}" for fmt in order if (out / f"{spec.name}.{fmt}").is_file()]
 
@@ -87,7 +92,8 @@ def write_gallery(
     progress: Callable[[str], None] | None = None,
     page: Sequence[FigureSpec] | None = None,
 ) -> list[Path]:
-    """Build each figure, save it as ``<out>/<name>.<fmt>``, then write ``<out>/index.html``.
+    """Build each figure, save it as ``<out>/<name>.<fmt>`` with its caption as ``<out>/<name>.txt``,
+    then write ``<out>/index.html``.
 
     Args:
       out: directory (created if missing).
@@ -115,11 +121,13 @@ def write_gallery(
         if progress is not None:
             progress(f"[{i}/{len(specs)}] {spec.name} ...")
         start = time.perf_counter()
-        fig = spec.build(seed=seed, size=size)
+        fig, caption = spec.build(seed=seed, size=size)
         files = [f"{spec.name}.{fmt}" for fmt in formats]
         for f in files:
             save(fig, out / f)
             written.append(out / f)
+        (out / f"{spec.name}.txt").write_text(caption + "\n", encoding="utf-8")
+        written.append(out / f"{spec.name}.txt")
         files_of[spec.name] = files
         if progress is not None:
             progress(f"[{i}/{len(specs)}] {spec.name}: written in {time.perf_counter() - start:.1f} s")
@@ -129,7 +137,7 @@ def write_gallery(
     for spec in listed:
         files = files_of.get(spec.name) or _existing_files(out, spec, formats)
         if files:
-            entries.append((spec, files))
+            entries.append((spec, (out / f"{spec.name}.txt").read_text(encoding="utf-8").strip(), files))
     index = out / "index.html"
     index.write_text(index_html(entries, size=size, seed=seed), encoding="utf-8")
     written.append(index)

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 __all__ = [
     "BAND_ALPHA",
     "DPI",
+    "figure_text",
     "LINESTYLES",
     "MARKERS",
     "PALETTE",
@@ -90,13 +91,33 @@ def series(i: int) -> dict:
     }
 
 
+def figure_text(fig: Figure) -> str:
+    """The words a figure shows, computed from its data: figure titles, each axes' titles, axis
+    labels, legend entries and annotations (not tick labels, which matplotlib places), one per
+    line in drawing order.
+
+    Saved into every PNG (its ``Description``), so a committed image can be checked against what
+    its data give today without comparing pixels, which differ between font renderers.
+    """
+    parts = [t.get_text() for t in fig.texts]  # the suptitle among them
+    for legend in fig.legends:
+        parts += [t.get_text() for t in legend.get_texts()]
+    for ax in fig.axes:
+        parts += [ax.get_title(loc) for loc in ("left", "center", "right")]
+        parts += [ax.get_xlabel(), ax.get_ylabel()] + [t.get_text() for t in ax.texts]
+        if (legend := ax.get_legend()) is not None:
+            parts += [t.get_text() for t in legend.get_texts()]
+    return "\n".join(p for p in parts if p)
+
+
 def save(fig: Figure, path: Path) -> None:
     """Write ``fig`` to ``path`` (format from the suffix), in the gallery style, at :data:`DPI`.
 
-    Deterministic: SVG gets a fixed hash salt and no date, PNG no date either.
+    Deterministic: SVG gets a fixed hash salt and no date, PNG no date either; a PNG carries
+    :func:`figure_text` as its ``Description``.
     """
     path = Path(path)
     fmt = path.suffix.lstrip(".")
-    metadata = {"Date": None} if fmt == "svg" else {}
+    metadata = {"Date": None} if fmt == "svg" else {"Description": figure_text(fig)}
     with styled(), matplotlib.rc_context({"svg.hashsalt": "maxent-verify"}):
         fig.savefig(path, format=fmt, dpi=DPI, metadata=metadata)

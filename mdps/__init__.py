@@ -5,7 +5,16 @@ Hypothesis strategies live in :mod:`mdps.strategies` (imported on demand, so tha
 ``mdps`` does not import hypothesis).
 """
 
+from importlib import metadata
+
 from mdps.conventions import Conventions
 from mdps.finite import STOCHASTIC_ATOL, FiniteMDP
 
-__all__ = ["STOCHASTIC_ATOL", "Conventions", "FiniteMDP"]
+__all__ = ["STOCHASTIC_ATOL", "Conventions", "FiniteMDP", "__version__"]
+
+try:
+    #: The installed distribution's version: its one source is ``pyproject.toml`` (``project.version``),
+    #: read through the package metadata. ``checks`` and ``figures`` re-export it (``--version``).
+    __version__ = metadata.version("maxent-verify")
+except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"

@@ -10,6 +10,8 @@ classical solver that knows nothing of the mask gives the same values at τ = 0.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -18,7 +20,15 @@ import scipy.sparse as sp
 
 from mdps.validation import SIMPLEX_ATOL, as_float_array, check_policy, check_real, first_bad
 
-__all__ = ["STOCHASTIC_ATOL", "FiniteMDP", "check_infinite_horizon", "check_mdp"]
+__all__ = [
+    "STOCHASTIC_ATOL",
+    "FiniteMDP",
+    "cell_label",
+    "check_infinite_horizon",
+    "check_mdp",
+    "grid_cells",
+    "live_states",
+]
 
 #: Tolerance on ``|Σ_s' P(s'|s,a) − 1|``: the simplex tolerance of ``mdps.validation``. A row
 #: further off is not a distribution: normalise it before building the MDP. The solvers'
@@ -43,10 +53,16 @@ class FiniteMDP:
         steps H >= 1 of a finite-horizon problem.
       terminal: ``[S]`` bool; terminal states must be absorbing with zero reward.
       name: a label for reports.
+      state_labels: ``None``, or S strings naming the states (a state of a grid is named
+        :func:`cell_label` ``(row, col)``, optionally followed by a description); stored as a
+        tuple.
+      action_labels: ``None``, or A strings naming the actions (e.g. ``"left"``), so that a
+        reader or a figure never assumes an order of the actions; stored as a tuple.
     Raises:
+      TypeError: labels that are not a sequence of str.
       ValueError: naming the offending entry, for wrong shapes, NaN/inf, negative
-        probabilities, rows not summing to 1, γ or horizon out of range, or a terminal state
-        that is not absorbing with zero reward.
+        probabilities, rows not summing to 1, γ or horizon out of range, a terminal state
+        that is not absorbing with zero reward, or labels of the wrong length.
     """
 
     P: np.ndarray | sp.csr_array
@@ -55,6 +71,8 @@ class FiniteMDP:
     horizon: int | None = None
     terminal: np.ndarray | None = None
     name: str = field(default="mdp")
+    state_labels: tuple[str, ...] | None = None
+    action_labels: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         R = np.asarray(self.R)
@@ -77,6 +95,26 @@ class FiniteMDP:
         object.__setattr__(self, "horizon", horizon)
         object.__setattr__(self, "terminal", terminal)
         object.__setattr__(self, "name", str(self.name))
+        object.__setattr__(self, "state_labels", self._validated_labels(self.state_labels, S, "state_labels"))
+        object.__setattr__(
+            self, "action_labels", self._validated_labels(self.action_labels, A, "action_labels")
+        )
+
+    @staticmethod
+    def _validated_labels(labels, n: int, name: str) -> tuple[str, ...] | None:
+        if labels is None:
+            return None
+        if isinstance(labels, (str, bytes)) or not isinstance(labels, Sequence):
+            raise TypeError(f"{name} must be a sequence of {n} str or None, got {type(labels).__name__}")
+        labels = tuple(labels)
+        if len(labels) != n:
+            raise ValueError(
+                f"{name} must have {n} entries (one per {name.split('_')[0]}), got {len(labels)}"
+            )
+        for i, label in enumerate(labels):
+            if not isinstance(label, str):
+                raise TypeError(f"{name}[{i}] must be a str, got {label!r}")
+        return labels
 
     @staticmethod
     def _validated_P(P, S: int, A: int):
@@ -338,6 +376,64 @@ class FiniteMDP:
             f"FiniteMDP(name={self.name!r}, S={self.n_states}, A={self.n_actions}, "
             f"gamma={self.gamma}{hz}, {kind}, terminal={int(self.terminal.sum())})"
         )
+
+
+#: A grid state's label starts with its cell: ``"(row, col)"``.
+_CELL = re.compile(r"\((\d+), (\d+)\)")
+
+
+def cell_label(row: int, col: int, description: str = "") -> str:
+    """The label of the state at cell (row, col) of a grid: ``"(row, col)"`` then the description.
+
+    Generators and importers of grid problems name their states this way, so that a figure can
+    draw a policy cell by cell (:func:`grid_cells`).
+    """
+    return f"({int(row)}, {int(col)})" + (f" {description}" if description else "")
+
+
+def grid_cells(mdp: FiniteMDP) -> np.ndarray | None:
+    """The grid cell of every state, read from ``mdp.state_labels`` (:func:`cell_label`).
+
+    Returns:
+      ``[S, 2]`` int array of (row, col), −1 for states that are not cells (e.g. an added
+      terminal sink); None when the MDP has no state labels or no state is a cell, or when two
+      states claim one cell (then the states are no grid).
+    Raises:
+      TypeError: ``mdp`` is not a FiniteMDP.
+    """
+    check_mdp(mdp)
+    if mdp.state_labels is None:
+        return None
+    cells = np.full((mdp.n_states, 2), -1)
+    for s, label in enumerate(mdp.state_labels):
+        if m := _CELL.match(label):
+            cells[s] = int(m.group(1)), int(m.group(2))
+    on_grid = cells[:, 0] >= 0
+    if not on_grid.any() or len({tuple(c) for c in cells[on_grid]}) < on_grid.sum():
+        return None
+    return cells
+
+
+def live_states(mdp: FiniteMDP) -> np.ndarray:
+    """The states worth showing: not terminal, and entered from some other state by some action.
+
+    A state no other state can enter (a gridworld's wall; FrozenLake's holes and goal when
+    terminated transitions go to a sink, :func:`mdps.interop.from_gymnasium`) never enters
+    another state's value; figures leave such states, and terminal ones, out.
+
+    Returns:
+      ``[S]`` bool.
+    Raises:
+      TypeError: ``mdp`` is not a FiniteMDP.
+    """
+    check_mdp(mdp)
+    rows = sp.csr_array(mdp._P_rows)
+    source = np.repeat(np.arange(mdp.n_states), mdp.n_actions)[
+        np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))
+    ]
+    entered = np.zeros(mdp.n_states, dtype=bool)
+    entered[rows.indices[(rows.data > 0) & (rows.indices != source)]] = True
+    return entered & ~mdp.terminal
 
 
 def check_mdp(mdp, name: str = "mdp") -> FiniteMDP:

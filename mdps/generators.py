@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import scipy.sparse as sp
 
-from mdps.finite import FiniteMDP
+from mdps.finite import FiniteMDP, cell_label
 from mdps.validation import check_bool, check_int, check_real, check_seed, check_str
 
 __all__ = [
@@ -30,6 +30,8 @@ __all__ = [
 
 #: Grid moves (Δrow, Δcol) of the four gridworld actions: 0 up, 1 right, 2 down, 3 left.
 _MOVES = np.array([(-1, 0), (0, 1), (1, 0), (0, -1)])
+#: Their labels (FiniteMDP.action_labels), in that order.
+_ACTION_LABELS = ("up", "right", "down", "left")
 
 
 # --- argument validation -------------------------------------------------------------------
@@ -139,7 +141,17 @@ def _grid_mdp(rows, cols, *, gamma, slip, step_reward, walls, terminals, portals
     R[idle] = 0.0
     P = _transitions(np.broadcast_to(succ[:, None, :], (S, 4, 4)), np.broadcast_to(weights, (S, 4, 4)))
     terminal = np.isin(np.arange(S), list(terminals))
-    return FiniteMDP(P, R, gamma, terminal=terminal, name=name)
+    kinds = {**{w: "wall" for w in walls}, **{p: "portal" for p in portals}}
+    kinds.update({t: f"terminal {reward:+g}" for t, reward in terminals.items()})
+    return FiniteMDP(
+        P,
+        R,
+        gamma,
+        terminal=terminal,
+        name=name,
+        state_labels=[cell_label(*divmod(s, cols), kinds.get(s, "")) for s in range(S)],
+        action_labels=_ACTION_LABELS,
+    )
 
 
 # --- public generators ---------------------------------------------------------------------
@@ -269,7 +281,9 @@ def gridworld(
       walls: iterable of (r, c) cells that can never be entered.
       name: label; default ``"gridworld(rows=..,cols=..,slip=..)"``.
     Returns:
-      FiniteMDP with P ``[S, 4, S]``, R ``[S, 4]``, ``terminal`` ``[S]``; S = rows·cols.
+      FiniteMDP with P ``[S, 4, S]``, R ``[S, 4]``, ``terminal`` ``[S]``; S = rows·cols; state
+      labels ``"(r, c)"`` (mdps.finite.cell_label, with "wall" or "terminal +1" where so), action
+      labels ``up, right, down, left``.
     Raises:
       TypeError: an argument of the wrong kind (a string, None, a float or bool for a count),
         naming it.
@@ -335,7 +349,9 @@ def cliff_walk(
       slip: probability in [0, 1] of a uniformly random move.
       name: label; default ``"cliff_walk(rows=..,cols=..,slip=..)"``.
     Returns:
-      FiniteMDP with P ``[S, 4, S]``, R ``[S, 4]``, ``terminal`` ``[S]``; S = rows·cols.
+      FiniteMDP with P ``[S, 4, S]``, R ``[S, 4]``, ``terminal`` ``[S]``; S = rows·cols; state
+      labels ``"(r, c)"`` (mdps.finite.cell_label, with "wall" or "terminal +1" where so), action
+      labels ``up, right, down, left``.
     Raises:
       TypeError: an argument of the wrong kind (a string, None, a float or bool for a count),
         naming it.

@@ -35,13 +35,45 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from mdps.finite import FiniteMDP
+from mdps.finite import FiniteMDP, cell_label
 from mdps.validation import as_float_array, check_bool, check_int, check_real, check_str
 
 __all__ = ["from_gymnasium", "from_mdptoolbox", "to_mdptoolbox"]
 
 _INTEROP_EXTRA = 'pip install "maxent-verify[interop]"'
 _TERMINAL_CONVENTIONS = ("sink", "states")
+
+#: Action meanings of the toy-text environments, by class, in the environments' own order
+#: (their documentation, "Action Space"): FrozenLake's order is not CliffWalking's.
+_ACTION_LABELS = {
+    "FrozenLakeEnv": ("left", "down", "right", "up"),
+    "CliffWalkingEnv": ("up", "right", "down", "left"),
+    "TaxiEnv": ("south", "north", "east", "west", "pickup", "dropoff"),
+}
+_FROZEN_LAKE_TILES = {"S": "start", "F": "frozen", "H": "hole", "G": "goal"}
+
+
+def _state_labels(base, S: int) -> list[str] | None:
+    """Labels of a toy-text environment's S states (grid cells where it is a grid), or None."""
+    kind = type(base).__name__
+    if kind == "FrozenLakeEnv":
+        desc = np.asarray(base.desc).astype(str)
+        return [
+            cell_label(r, c, _FROZEN_LAKE_TILES.get(desc[r, c], desc[r, c]))
+            for r, c in np.ndindex(desc.shape)
+        ]
+    if kind == "CliffWalkingEnv":
+        cliff = np.asarray(base._cliff, dtype=bool)  # the environment's own cliff map
+        return [cell_label(r, c, "cliff" if cliff[r, c] else "") for r, c in np.ndindex(cliff.shape)]
+    if kind == "TaxiEnv":
+        names = "RGYB"
+        out = []
+        for s in range(S):
+            row, col, passenger, dest = base.decode(s)
+            where = "in taxi" if passenger == len(names) else f"at {names[passenger]}"
+            out.append(f"taxi at ({row}, {col}), passenger {where}, destination {names[dest]}")
+        return out
+    return None
 
 
 def _make_env(env_or_id, make_kwargs: dict):
@@ -58,7 +90,10 @@ def _make_env(env_or_id, make_kwargs: dict):
         raise ImportError(
             f"from_gymnasium({env_or_id!r}) needs gymnasium, which is not installed: {_INTEROP_EXTRA}"
         ) from None
-    return gymnasium.make(env_or_id, **make_kwargs)
+    try:
+        return gymnasium.make(env_or_id, **make_kwargs)
+    except gymnasium.error.Error as err:  # an unknown or deprecated id: the caller's input
+        raise ValueError(f"env_or_id {env_or_id!r} cannot be made by gymnasium: {err}") from None
 
 
 def _space_size(space, what: str, label: str) -> int:
@@ -154,17 +189,21 @@ def from_gymnasium(
         only with an id.
     Returns:
       FiniteMDP with S + 1 states (``"sink"``) or S states (``"states"``), named after the
-      environment. The start distribution stays with the environment
+      environment. For FrozenLake, CliffWalking and Taxi it carries state labels (grid cells
+      ``"(row, col) hole"`` and so on, :func:`mdps.finite.cell_label`; the sink is
+      ``"terminated (sink)"``) and the environment's own action labels (FrozenLake: left, down,
+      right, up; CliffWalking: up, right, down, left; Taxi: south, north, east, west, pickup,
+      dropoff); other environments get none. The start distribution stays with the environment
       (``env.unwrapped.initial_state_distrib`` for the toy-text environments).
     Raises:
       ImportError: an id was given and gymnasium is not installed (names the extra).
       TypeError: an argument of the wrong kind (env_or_id None or a number, a non-real gamma, a
         non-str terminal, a non-bool sparse), or a table entry of the wrong kind (a string
         probability or reward, a float next state, a non-bool terminated), naming its place.
-      ValueError: gamma outside [0, 1), an unknown convention, no transition table,
-        non-Discrete spaces, a malformed table (a probability outside [0, 1], a next state
-        outside the observation space, a NaN or inf reward), or (``"states"``) a state entered
-        both by terminated and other transitions.
+      ValueError: gamma outside [0, 1), an id gymnasium cannot make (unknown, deprecated), an
+        unknown convention, no transition table, non-Discrete spaces, a malformed table (a
+        probability outside [0, 1], a next state outside the observation space, a NaN or inf
+        reward), or (``"states"``) a state entered both by terminated and other transitions.
     """
     # Checked before the environment is made; FiniteMDP checks gamma again at the end.
     check_real(gamma, "gamma", low=0.0, high=1.0, open_high=True)
@@ -204,12 +243,22 @@ def from_gymnasium(
         R = np.where(np.repeat(ends, A), 0.0, R)
         is_terminal = ends
     P = sp.csr_array((prob, (rows, nxt)), shape=(n * A, n))  # duplicates summed
+    # Labels only where the environment is one this module knows and its sizes are as expected.
+    base = getattr(env, "unwrapped", env)
+    states = _state_labels(base, S)
+    if states is not None and len(states) == S:
+        states += ["terminated (sink)"] * (n - S)
+    else:
+        states = None
+    actions = _ACTION_LABELS.get(type(base).__name__)
     return FiniteMDP(
         P if sparse else P.toarray().reshape(n, A, n),
         R.reshape(n, A),
         gamma,
         terminal=is_terminal,
         name=f"{label} ({terminal})",
+        state_labels=states,
+        action_labels=actions if actions is not None and len(actions) == A else None,
     )
 
 

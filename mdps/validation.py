@@ -31,6 +31,7 @@ __all__ = [
     "check_simplex",
     "check_str",
     "check_tau",
+    "check_taus",
     "first_bad",
 ]
 
@@ -115,6 +116,15 @@ def check_tau(tau, name: str = "tau", *, positive: bool = False, why: str = "") 
         if not why:
             raise
         raise ValueError(f"{err} ({why})") from None
+
+
+def check_taus(taus, name: str = "taus") -> np.ndarray:
+    """A non-empty ``[T]`` list of temperatures, each finite and > 0 (the temperatures a figure
+    draws side by side). Returns a float64 array; TypeError or ValueError naming ``name``."""
+    taus = as_float_array(taus, name, ndim=1)
+    if taus.size == 0 or np.any(taus <= 0):
+        raise ValueError(f"{name} must be a non-empty list of temperatures > 0, got {taus.tolist()}")
+    return taus
 
 
 def check_bool(value, name: str) -> bool:

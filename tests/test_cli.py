@@ -250,9 +250,11 @@ def test_gallery_lists_the_formats_found_for_a_kept_figure(tmp_path):
 
     (tmp_path / "e2w_rate.png").write_bytes(b"")  # left by an earlier run (any content)
     (tmp_path / "e2w_rate.svg").write_bytes(b"")
+    (tmp_path / "e2w_rate.txt").write_text("the caption written with it", encoding="utf-8")
     write_gallery(
         tmp_path, [FIGURES["softmax_gap"]], formats=["svg"], size="quick", page=list(FIGURES.values())
     )
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert _figures_on_page(tmp_path) == ["softmax_gap", "e2w_rate"]
     assert '<img src="e2w_rate.svg"' in page and 'href="e2w_rate.png"' in page  # svg preferred, as asked
+    assert "the caption written with it" in page  # a kept figure keeps its own caption

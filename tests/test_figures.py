@@ -7,6 +7,7 @@ All figures are built at size="quick"; each data function runs once per module (
 
 from __future__ import annotations
 
+import re
 import warnings
 from html.parser import HTMLParser
 
@@ -23,6 +24,7 @@ from figures.registry import FIGURES, select
 from mdps.generators import garnet, gridworld
 from theory.bandit import exp_sum_estimate, simulate, uniform_allocation
 from theory.bellman import boltzmann_policy
+from theory.mcts import FailureCurve
 from theory.soft_q import svgd
 from theory.softmax import entropy, soft_indmax, soft_value
 from theory.solvers import ConvergenceWarning, soft_value_iteration, value_scale
@@ -39,6 +41,102 @@ def _assert_line(lines, gid, x, y):
     lx, ly = _xy(lines[gid])
     np.testing.assert_array_equal(lx, x, err_msg=gid)
     np.testing.assert_array_equal(ly, y, err_msg=gid)
+
+
+_NUMBER = re.compile(r"(?<![\w.])[−-]?\d+(?:\.\d+)?(?:e[−+-]?\d+)?%?")
+
+
+def _caption_facts(name, d):
+    """(facts, constants) of figure ``name``'s caption: the numbers the caption must state,
+    derived here from the data ``d`` and formatted as the caption formats them, and the formulas'
+    own constants (the 1 of 1 − γ, a claim id's digit), the only other numbers it may state."""
+    if name == "softmax_gap":
+        return [d.q.size, f"{d.tau[0]:g}", f"{np.abs(d.gap - d.entropy_term).max():.1g}"], ()
+    if name == "indmax_temperature":
+        k = d.q.size
+        best, near = d.probabilities[0].max(), np.abs(d.probabilities[-1] - 1 / k).max()
+        return [*_g(d.q), f"{d.tau[0]:g}", f"{best:.4f}", f"{d.tau[-1]:g}", f"{near:.3f}", f"{1 / k:g}"] + [
+            f"{d.entropy[0]:.2g}",
+            f"{d.entropy[-1]:.3f}",
+            "0",
+            f"{np.log(k):.3f}",
+        ], ()
+    if name == "soft_vi_convergence":
+        prior = max((c.error / c.prior_bound).max() for c in d)
+        posterior = max((c.error[1:] / c.posterior_bound).max() for c in d)
+        facts = [f"{d[0].tau:g}", *_g(c.gamma for c in d), *_g((c.rate for c in d), ".3f")]
+        return facts + [*_g(c.k[-1] for c in d), f"{prior:.3f}", f"{posterior:.3f}"], ("0", "1", "−1")
+    if name == "contraction_ratios":
+        shifted = d.ratios[:, d.near_shift].max(axis=1) / d.gammas
+        facts = [d.ratios.shape[1], *_g(d.gammas), *_g(d.ratios.max(axis=1), ".4f"), *_g(shifted, ".4f")]
+        return facts, ("1", "2")  # the Q₁, Q₂ of ‖TQ₁ − TQ₂‖ are subscripts, "Q₂ ≈ Q₁ + c" too
+    if name == "policy_improvement":
+        facts = [f"{d.gamma:g}", f"{d.tau:g}", f"{d.min_increase:.2g}", f"{d.min_gap:.2g}"]
+        facts += [f"{d.pi_error[-1]:.1g}", d.pi_error.size - 1, d.vi_error.size - 1]
+        return facts + re.findall(r"\d+", d.name), ("10",)  # the axis is linear to 10 (linthresh)
+    if name == "boltzmann_gridworld":
+        top = d.policy[0][d.shown].max(axis=1).min()
+        facts = [*_g(d.taus), f"{d.gamma:g}", f"{top:.3f}", *_g(d.growth, ".3g"), *_g(d.bound, ".3g")]
+        return facts + [d.policy.shape[2]] + re.findall(r"\d+(?:\.\d+)?", d.name), ("0", "1")
+    if name == "temperature_limit":
+        share = d.gap_max / d.bound
+        facts = [d.n_actions, f"{d.gamma:g}", f"{d.tau[-1]:g}", f"{share[-1]:.0%}", f"{d.tau[0]:g}"]
+        return facts + [f"{share[0]:.0%}", f"{d.classical_loss[0]:.1g}"], ("0", "1")
+    if name == "e2w_rate":
+        values = [d.limit, d.e2w[-1], d.uniform_limit, d.uniform[-1], d.e2w[0], d.uniform[0]]
+        return [d.runs, "99%", d.t[-1], d.t[0], *_g(values, ".4g")], ("2",)  # exp(2r/τ)
+    if name == "svgd_particles":
+        one, two = sampling.svgd_targets()
+        facts = [len(d.particles_1d), d.n_steps, len(one.weights), len(two.weights), *_g(two.weights)]
+        return facts, ("1", "2")  # 1-D, 2-D
+    if name == "is_soft_value":
+        bias, var = d.bias / d.bias_prediction, d.variance / d.variance_prediction
+        facts = [d.m[0], d.m[-1], d.runs, f"{d.cv2:.2f}", *_g([bias[-1], var[-1], bias[0], var[0]], ".2f")]
+        return facts + ["99%"], ("−1", "2")  # slope −1 and τCV²/(2M)
+    if name == "ments_vs_uct":
+        above = d.ments.low > d.uct.high
+        facts = [d.n_trees, d.branching, d.depth, "99%", f"{d.ments.rate[0]:.2f}", f"{d.ments.rate[-1]:.2f}"]
+        below = d.ments.high < d.uct.low
+        facts += [int(above.sum()), above.size] if above.any() else []
+        if below.any():
+            facts += [int(below.sum()), below.size, d.ments.checkpoints[np.argmax(below)]]
+        else:
+            facts.append(d.ments.checkpoints[-1])
+        return facts, ("3", "4")  # the claim ids G3a, G3b
+    if name == "dchain_threshold":
+        share = np.array([c.rate[0] for c in d.ments_right])
+        low, high = share[d.ments_tau < d.tau_c].max(), share[d.ments_tau > d.tau_c].min()
+        facts = [*_g(search.DCHAIN), f"{d.q_left[0]:g}", f"{d.q_right[0]:.3g}", f"{d.tau[0]:g}"]
+        return facts + [f"{d.tau_c:.4f}", d.simulations, f"{low:.2f}", f"{high:.2f}", "99%"], ("4",)
+    if name == "boltzmann_search":
+        hot = d.tau > d.tau_c
+        hard = min(rows[n][0].min() for rows in (d.dchain, d.trap) for n in ("BTS", "DENTS"))
+        facts = [d.simulations, d.n_runs, "99%", *_g(search.DCHAIN), f"{d.tau_c:.4f}", f"{hard:.2f}"]
+        facts += [search.TRAP[0], f"{d.tau_trap:.4f}"]
+        if hot.any():
+            facts.append(f"{d.dchain['MENTS'][0][hot].max():.2f}")
+        return facts, ("1", "2", "4", "5", "6")  # 1/(K log 2) and the claim ids G4, G5, G6
+    raise AssertionError(f"no caption facts for figure {name!r}: add them here")
+
+
+def _assert_caption(name, data):
+    """The caption of ``name`` states each of its facts (:func:`_caption_facts`) and no number
+    besides those and the formulas' constants: a number left over was not computed from this
+    figure's data."""
+    facts, constants = _caption_facts(name, data)
+    text = FIGURES[name].caption(data)
+    numbers = _NUMBER.findall(text)
+    facts = [str(f) for f in facts]
+    missing = [f for f in facts if f not in numbers]
+    stray = sorted(set(numbers) - set(facts) - set(constants))
+    assert not missing and not stray, (
+        f"{name}: caption lacks {missing}, states {stray} not from the data: {text}"
+    )
+    return text
+
+
+def _g(values, fmt="g"):
+    return [format(v, fmt) for v in values]
 
 
 def _value_iteration(mdp, tau):
@@ -62,6 +160,9 @@ def test_softmax_gap_is_the_entropy_and_inside_the_bounds():
     lines = lines_by_gid(softmax.plot_softmax_gap(d))
     for gid in ("soft_value", "lower", "upper", "expected_value", "gap", "entropy_term"):
         _assert_line(lines, gid, d.tau, getattr(d, gid))
+    worst = np.abs(d.gap - h).max()
+    assert worst < 1e-12
+    _assert_caption("softmax_gap", d)
 
 
 def test_indmax_temperature_goes_from_hardmax_to_uniform():
@@ -75,6 +176,7 @@ def test_indmax_temperature_goes_from_hardmax_to_uniform():
     for a in range(k):
         _assert_line(lines, f"probability_{a}", d.tau, np.array([soft_indmax(d.q, t)[a] for t in d.tau]))
     _assert_line(lines, "entropy", d.tau, d.entropy)
+    _assert_caption("indmax_temperature", d)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -107,6 +209,11 @@ def test_soft_vi_figure_plots_the_curves(vi_curves):
         _assert_line(lines, f"posterior_bound_{i}", c.k[1:], c.posterior_bound)
         _assert_line(lines, f"prior_ratio_{i}", c.k, c.error / c.prior_bound)
         _assert_line(lines, f"posterior_ratio_{i}", c.k[1:], c.error[1:] / c.posterior_bound)
+        # the measured rate, from the error curve's second half, is at most γ
+        n = c.k[-1]
+        assert c.rate == pytest.approx((c.error[n] / c.error[n // 2]) ** (1 / (n - n // 2)), rel=1e-12)
+        assert c.rate <= c.gamma * (1 + 1e-6)
+    _assert_caption("soft_vi_convergence", vi_curves)
 
 
 def test_contraction_ratios_never_exceed_gamma_and_reach_it():
@@ -118,6 +225,7 @@ def test_contraction_ratios_never_exceed_gamma_and_reach_it():
     n = d.ratios.shape[1]
     for i, r in enumerate(d.ratios):
         _assert_line(lines, f"ecdf_{i}", np.sort(r), np.arange(1, n + 1) / n)
+    _assert_caption("contraction_ratios", d)
 
 
 def test_policy_improvement_is_monotone_and_faster_than_value_iteration():
@@ -130,44 +238,53 @@ def test_policy_improvement_is_monotone_and_faster_than_value_iteration():
     assert d.pi_error.size < 10 < d.vi_error.size  # D4: a handful of Newton steps
     lines = lines_by_gid(dynamics.plot_policy_improvement(d))
     k = np.arange(d.v_pi.shape[0])
-    for s in range(d.v_pi.shape[1]):
-        _assert_line(lines, f"v_pi_{s}", k, d.v_pi[:, s])
+    assert d.live.all()  # a Garnet MDP has no terminal state
+    _assert_line(lines, "gap_max", k, (d.v_star - d.v_pi).max(axis=1))
+    _assert_line(lines, "gap_min", k, (d.v_star - d.v_pi).min(axis=1))
     _assert_line(lines, "pi_error", k, d.pi_error)
+    assert d.min_increase >= -tol and d.min_gap >= -tol  # what panel (a)'s title and the caption state
+    _assert_caption("policy_improvement", d)
     _assert_line(lines, "vi_error", np.arange(d.vi_error.size), d.vi_error)
 
 
 def test_boltzmann_gridworld_shows_the_soft_optimum():
     d = temperature.boltzmann_gridworld_data(**QUICK)
     mdp = gridworld(**temperature.GRID)
-    shown = np.isfinite(d.v)
-    fig = temperature.plot_boltzmann_gridworld(d)
+    walls_and_terminals = mdp.terminal | np.isin(np.arange(12), [5])  # wall (1, 1) is state 5
+    np.testing.assert_array_equal(d.shown, ~walls_and_terminals)
+    fig = temperature.plot_temperature_sweep(d)
     lines = lines_by_gid(fig)
+    v0 = _value_iteration(mdp, 0.0).v
     for i, tau in enumerate(d.taus):
         opt = _value_iteration(mdp, tau)
-        np.testing.assert_allclose(d.v[i][shown[i]], opt.v.reshape(d.v[i].shape)[shown[i]], atol=1e-8)
-        pi = boltzmann_policy(opt.q, tau).reshape(d.policy[i].shape)
-        np.testing.assert_allclose(d.policy[i][shown[i]], pi[shown[i]], atol=1e-7)
-        np.testing.assert_allclose(d.policy[i][shown[i]].sum(axis=-1), 1.0, atol=1e-12)
+        np.testing.assert_allclose(d.v[i], opt.v, atol=1e-8)
+        np.testing.assert_allclose(d.policy[i], boltzmann_policy(opt.q, tau), atol=1e-7)
         image = np.ma.filled(lines[f"v_{i}"].get_array().astype(float), np.nan)
-        np.testing.assert_array_equal(image, d.v[i])
-        quiver = lines[f"arrows_{i}"]
-        x, y, u, v = temperature.policy_arrows(d.policy[i])
-        np.testing.assert_array_equal(quiver.X, x)
-        np.testing.assert_array_equal(quiver.Y, y)
-        for shown_arrows, data in ((quiver.U, u), (quiver.V, v)):
-            arrows = np.ma.array(shown_arrows, mask=quiver.Umask)  # quiver keeps NaN arrows masked
-            np.testing.assert_array_equal(np.ma.getmaskarray(arrows), np.isnan(data))  # walls, terminals
-            np.testing.assert_array_equal(arrows.filled(0.0), np.nan_to_num(data))
+        np.testing.assert_array_equal(image.ravel(), np.where(d.shown, d.v[i], np.nan))
+        # the bars: in cell (r, c), bar j of height 0.55·π(a_j|s), left to right in action order
+        corners = np.array([p.vertices[:4] for p in lines[f"bars_{i}"].get_paths()]).reshape(-1, 4, 4, 2)
+        heights = corners[..., 0, 1] - corners[..., 2, 1]
+        np.testing.assert_allclose(heights, 0.55 * d.policy[i][d.shown], atol=1e-12)
+        np.testing.assert_array_equal(np.diff(corners[..., 0, 0], axis=1) > 0, True)
+        # B4: the growth over the classical optimum, recomputed, is under its bound
+        growth = (opt.v - v0)[d.shown].max()
+        assert growth == pytest.approx(d.growth[i], abs=1e-7) and 0 <= growth <= d.bound[i]
     # At τ = 0.01 the policy is nearly deterministic: next to the goal (0, 2) it moves right.
-    assert d.policy[0][0, 2, 1] > 0.99
+    assert d.policy[0, 2, mdp.action_labels.index("right")] > 0.99
+    _assert_caption("boltzmann_gridworld", d)
+    assert "legend" not in d.__dataclass_fields__  # labels come from the problem: see below
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == list(mdp.action_labels)
 
 
-def test_policy_arrows_point_the_way_of_each_action():
-    policy = np.zeros((1, 1, 4))
-    policy[0, 0] = [0.1, 0.2, 0.3, 0.4]  # up, right, down, left
-    _, _, u, v = temperature.policy_arrows(policy)
-    np.testing.assert_array_equal(u, [0.0, 0.2, 0.0, -0.4])
-    np.testing.assert_array_equal(v, [-0.1, 0.0, 0.3, 0.0])  # image rows grow downwards
+def test_policy_bars_follow_the_action_order_of_the_problem():
+    policy = np.array([[0.1, 0.2, 0.3, 0.4]])
+    bars = temperature.policy_bars(policy, np.array([[2, 5]]), np.array([True]))
+    assert bars.shape == (1, 4, 4, 2)
+    np.testing.assert_allclose(bars[0, :, 0, 1] - bars[0, :, 2, 1], 0.55 * policy[0])  # heights
+    assert np.all(np.diff(bars[0, :, 0, 0]) > 0)  # action j is the j-th bar from the left
+    assert np.all((bars[..., 0] > 4.5) & (bars[..., 0] < 5.5) & (bars[..., 1] > 1.5) & (bars[..., 1] < 2.5))
+    assert temperature.policy_bars(policy, np.array([[-1, -1]]), np.array([True])).shape == (0, 4, 4, 2)
 
 
 def test_temperature_limit_respects_the_bound():
@@ -181,6 +298,7 @@ def test_temperature_limit_respects_the_bound():
     lines = lines_by_gid(temperature.plot_temperature_limit(d))
     for gid in ("bound", "gap_max", "gap_min", "classical_loss"):
         _assert_line(lines, gid, d.tau, getattr(d, gid))
+    _assert_caption("temperature_limit", d)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,6 +322,10 @@ def test_e2w_rate_data_are_the_simulated_errors():
     lines = lines_by_gid(sampling.plot_e2w_rate(d))
     _assert_line(lines, "e2w", d.t, d.e2w)
     _assert_line(lines, "uniform", d.t, d.uniform)
+    # what the caption states: both curves start above their limits, and end nearer them
+    assert d.e2w[0] > d.limit and d.uniform[0] > d.uniform_limit
+    assert abs(d.e2w[-1] - d.limit) < abs(d.e2w[0] - d.limit)
+    _assert_caption("e2w_rate", d)
 
 
 @pytest.fixture(scope="module")
@@ -246,6 +368,8 @@ def test_svgd_particles_sample_the_target(svgd_data):
     np.testing.assert_array_equal(_xy(lines["particles_1d"])[0], svgd_data.particles_1d[:, 0])
     np.testing.assert_array_equal(lines["particles_2d"].get_offsets(), svgd_data.particles_2d)
     np.testing.assert_array_equal(lines["start_2d"].get_offsets(), svgd_data.start_2d)
+    _, two = sampling.svgd_targets()
+    _assert_caption("svgd_particles", svgd_data)
 
 
 def test_is_soft_value_bias_and_variance_follow_one_over_m():
@@ -262,6 +386,9 @@ def test_is_soft_value_bias_and_variance_follow_one_over_m():
     _assert_line(lines, "neg_bias_prediction", d.m, -d.bias_prediction)
     _assert_line(lines, "variance", d.m, d.variance)
     _assert_line(lines, "variance_prediction", d.m, d.variance_prediction)
+    bias, var = d.bias / d.bias_prediction, d.variance / d.variance_prediction
+    assert abs(bias[-1] - 1) < abs(bias[0] - 1) and abs(var[-1] - 1) < abs(var[0] - 1)  # approaching
+    _assert_caption("is_soft_value", d)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -274,6 +401,29 @@ def test_ments_vs_uct_curves_and_bands():
         np.testing.assert_array_equal(curve.rate, curve.failures / curve.n_runs)
         assert np.all((curve.low <= curve.rate) & (curve.rate <= curve.high))
         _assert_line(lines, gid, curve.checkpoints, curve.rate)
+    # The caption claims MENTS is significantly below UCT only where the bands separate.
+    text = FIGURES["ments_vs_uct"].caption(d)
+    separated = d.ments.high < d.uct.low
+    assert ("MENTS is significantly below UCT" in text) == bool(separated.any())
+    assert d.ments.rate[-1] < d.ments.rate[0]  # "falls"
+    _assert_caption("ments_vs_uct", d)
+
+
+def test_ments_vs_uct_caption_states_a_crossing_only_where_the_bands_separate():
+    # The default size's longer budgets may separate the bands: the caption's other branch, on
+    # curves built here (MENTS significantly below UCT from t = 1000 on).
+    t = np.array([10, 100, 1000, 2000])
+
+    def curve(failures, n=400):
+        f = np.array(failures)
+        rate = f / n
+        return FailureCurve(t, f, n, rate, rate - 0.05, rate + 0.05, 0.99)
+
+    d = search.MentsUctData(4, 3, 10, curve([300, 100, 10, 2]), curve([200, 100, 80, 60]))
+    text = FIGURES["ments_vs_uct"].caption(d)
+    assert "MENTS is significantly below UCT at 2 of 4 budgets here (first at t = 1000)" in text
+    assert "UCT is significantly lower at 1 of 4 budgets" in text
+    _assert_caption("ments_vs_uct", d)
 
 
 def test_dchain_crossing_and_ments_follow_the_soft_optimum():
@@ -288,6 +438,8 @@ def test_dchain_crossing_and_ments_follow_the_soft_optimum():
     _assert_line(lines, "q_left", d.tau, d.q_left)
     _assert_line(lines, "q_right", d.tau, d.q_right)
     _assert_line(lines, "ments_right", d.ments_tau, share)
+    assert d.q_left[0] > d.q_right[0]  # L is reward-optimal (τ = 0)
+    _assert_caption("dchain_threshold", d)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -301,14 +453,39 @@ def test_registry_names_captions_and_claims():
     claims = {claim.id for claim, _ in registered()}
     assert len(FIGURES) >= 12
     for name, spec in FIGURES.items():
-        assert spec.name == name and callable(spec.build)
+        assert spec.name == name and callable(spec.data) and callable(spec.plot) and callable(spec.caption)
         assert spec.claims and set(spec.claims) <= set(claims), name
-        assert len(spec.caption) > 80, name
     assert [s.name for s in select("e2w_rate,softmax_gap")] == ["e2w_rate", "softmax_gap"]
     with pytest.raises(ValueError, match="unknown figure.*nope"):
         select("softmax_gap,nope")
     with pytest.raises(ValueError, match="size must be one of"):
         pick("huge", 1, 2)
+
+
+#: Figures whose data at size "default" take under a second or two (the others, MENTS and the
+#: samplers, take 15–90 s and are checked at size "quick" above).
+_CHEAP = (
+    "softmax_gap",
+    "indmax_temperature",
+    "soft_vi_convergence",
+    "contraction_ratios",
+    "policy_improvement",
+    "boltzmann_gridworld",
+    "temperature_limit",
+    "is_soft_value",
+)
+
+
+@pytest.mark.parametrize("name", _CHEAP)
+def test_captions_state_their_data_at_the_default_size(name):
+    _assert_caption(name, FIGURES[name].data(seed=0, size="default"))
+
+
+def test_every_figure_has_its_caption_facts():
+    for name in FIGURES:
+        # not the AssertionError of a figure without facts: its branch was reached and read the data
+        with pytest.raises((AttributeError, TypeError)):
+            _caption_facts(name, object())
 
 
 def test_figures_leave_rcparams_alone_and_are_deterministic():
@@ -381,5 +558,5 @@ def test_boltzmann_search_shares_bands_and_lines():
         hot = d.tau > max(d.tau_c, d.tau_trap)
         assert rows["MENTS"][0][hot].max() <= 0.2 and rows["MENTS"][0][~hot].min() >= 0.8
         assert min(rows[n][0].min() for n in ("BTS", "DENTS")) >= 0.8
-    caption = FIGURES["boltzmann_search"].caption
+    caption = _assert_caption("boltzmann_search", d)
     assert f"{d.tau_c:.4f}" in caption and f"{d.tau_trap:.4f}" in caption
