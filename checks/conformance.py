@@ -142,7 +142,12 @@ def verify(
       search_examples: instances the search tries per claim.
       **implementations: ``role=callable`` for the roles of :data:`checks.subjects.ROLES`
         (``soft_value``, ``soft_indmax``, ``entropy``, ``bellman_operator``,
-        ``policy_evaluation``, ``solver``, ``policy_improvement``, ``e2w``).
+        ``policy_evaluation``, ``solver``, ``policy_improvement``, ``e2w``), and
+        ``regularizer=obj``: a foreign regulariser (an object with ``penalty``, ``value``,
+        ``greedy``, ``bounds``) is under test (claims R1–R4); a
+        :class:`theory.regularizers.Regularizer` of the project is instead the regulariser of
+        the problem the other implementations solve (the claims that hold for every regulariser
+        run with it, the Shannon-only ones are not applicable).
     Returns:
       A :class:`VerifyReport`; ``.passed`` and ``.results``.
     Raises:
@@ -170,6 +175,10 @@ def verify(
         if not given & set(claim.roles):
             if claims is not None:
                 not_applicable[cid] = f"calls none of the roles given ({', '.join(sorted(given))})"
+            continue
+        unfit = subjects.unfit(claim)
+        if unfit is not None:
+            not_applicable[cid] = unfit
             continue
         try:
             res = run_battery(claim, battery, seed=seed, size=size, subjects=subjects)
