@@ -447,11 +447,25 @@ class Probe:
         ``"mdp"`` (a FiniteMDP), ``"tau"``, ``"q"`` (a vector ``[K]``), ``"q_table"`` (``[S, A]``
         for the drawn MDP), ``"p"`` (a distribution ``[K]``), ``"pi"`` (a policy for the drawn
         MDP), ``"n_total"`` (a visit count >= 0), ``"epsilon"`` (E2W's ε > 0).
-      check: ``check(*instance, subjects=...) -> CheckResult`` on one instance.
+      check: ``check(*instance, subjects=...) -> CheckResult`` on one instance, or
+        ``check(*instance, regularizer=...)`` for ``takes="regularizer"``.
+      takes: how the check takes its subject: ``"subjects"`` (default), the whole
+        :class:`checks.subjects.Subjects`; ``"regularizer"``, its ``regularizer`` (the claims of
+        the regularizer role, whose one-instance checks have that seam).
     """
 
     draws: tuple[str, ...]
     check: Callable[..., CheckResult]
+    takes: str = "subjects"
+
+    def __post_init__(self) -> None:
+        if self.takes not in ("subjects", "regularizer"):
+            raise ValueError(f"takes must be 'subjects' or 'regularizer', got {self.takes!r}")
+
+    def run(self, instance: tuple, subjects) -> CheckResult:
+        """The check on one instance with the subject(s) of ``subjects``."""
+        subject = subjects if self.takes == "subjects" else subjects.regularizer
+        return self.check(*instance, **{self.takes: subject})
 
 
 _PROBES: dict[str, Probe] = {}

@@ -34,6 +34,7 @@ from mdps.conventions import Conventions
 from mdps.finite import FiniteMDP
 from mdps.strategies import finite_mdps, policies, q_vectors, simplex_vectors, temperatures
 from mdps.validation import check_bool, check_int, check_seed
+from theory.regularizers import SHANNON
 
 __all__ = ["SEARCH_EXAMPLES", "VerifyReport", "hunt", "instance_code", "verify"]
 
@@ -211,7 +212,7 @@ def _conventions(subjects: Subjects, roles: Iterable[str]) -> Conventions:
     (several foreign subjects of one claim are expected to share theirs)."""
     for r in roles:
         s = getattr(subjects, r)
-        if s.foreign:
+        if getattr(s, "foreign", False):  # a regulariser of the project's is not foreign
             return s.conventions
     return Conventions(terminal_states=True, temperatures="all")
 
@@ -270,7 +271,7 @@ def hunt(claim_id: str, subjects: Subjects, *, max_examples: int = SEARCH_EXAMPL
 
     def run(instance: tuple) -> CheckResult | None:
         try:
-            return pr.check(*instance, subjects=subjects)
+            return pr.run(instance, subjects)
         except ValueError:  # an instance outside the claim (e.g. τ = 0 where it needs τ > 0)
             return None
         except Exception:  # noqa: BLE001 - the check's own trouble on one drawn instance: no
@@ -313,10 +314,12 @@ def _literal(x) -> str:
 
 
 def _import_line(subject: Subject) -> tuple[str, str]:
-    """(import statement, expression) for a subject's implementation."""
+    """(import statement, expression) for a subject's implementation (a regulariser's label
+    names its class: the expression instantiates it with no arguments)."""
     module, _, name = subject.label.partition(":")
+    call = "()" if subject.role == "regularizer" else ""
     if name and "<" not in name and "." not in name and module != "__main__":
-        return f"from {module} import {name}", name
+        return f"from {module} import {name}", name + call
     return f"# {subject.label}: define or import your {subject.role} here", f"my_{subject.role}"
 
 
@@ -336,17 +339,22 @@ def instance_code(claim_id: str, pr: Probe, instance: tuple, subjects: Subjects)
         line, expr = _import_line(s)
         imports.append(line)
         roles.append(f"{s.role}={expr}")
+    reg = subjects.regularizer
+    if "regularizer" not in subjects.given and reg != SHANNON:  # the problem's, the project's own
+        imports.append(f"from {type(reg).__module__} import {type(reg).__name__}")
+        roles.append(f"regularizer={reg!r}")
     conv = next(iter(conventions)) if len(conventions) == 1 else Conventions()
     conv_arg = "" if conv == Conventions() else f"Conventions.parse({conv.as_arguments()!r}), "
     body = [f"{name} = {_literal(value)}" for name, value in zip(pr.draws, instance, strict=True)]
     args = ", ".join(pr.draws)
+    subject = "subjects" if pr.takes == "subjects" else "subjects.regularizer"
     return "\n".join(
         [
             *imports,
             "",
             *body,
             f"subjects = Subjects.of({conv_arg}{', '.join(roles)})",
-            f"result = {check.__name__}({args}, subjects=subjects)",
+            f"result = {check.__name__}({args}, {pr.takes}={subject})",
             'print(result.verdict, result.details.get("worst"), result.measured, result.tolerance)',
         ]
     )

@@ -51,6 +51,7 @@ from checks.base import (
     CheckResult,
     Claim,
     NonFiniteSubject,
+    Probe,
     SubjectError,
     excess,
     first_nonfinite,
@@ -281,15 +282,18 @@ def regularizers_under_test(subjects: Subjects, k: int, own=suite_regularizers) 
     return (subjects.regularizer,) if "regularizer" in subjects.given else tuple(own(k))
 
 
-def _positive_tau_suite(claim: Claim, seed: int, size: str, subjects: Subjects):
-    """(label, q, τ) over the q-vector suite × the positive temperatures of the suite, those
-    the subjects' conventions take."""
+def _positive_tau_suite(seed: int, size: str):
+    """(label, q, τ) over the q-vector suite × the positive temperatures of the suite."""
     check_size(size)
-    cases = [case for case in q_tau_suite(seed, size) if case[2] > 0]
-    return subjects.admit(claim, cases, key=lambda case: (None, case[2]))
+    return [case for case in q_tau_suite(seed, size) if case[2] > 0]
 
 
-@register(R1)
+def _admitted(claim: Claim, seed: int, size: str, subjects: Subjects):
+    """The cases of :func:`_positive_tau_suite` whose τ the subjects' conventions take."""
+    return subjects.admit(claim, _positive_tau_suite(seed, size), key=lambda case: (None, case[2]))
+
+
+@register(R1, probe=Probe(("q", "tau"), check_legendre_fenchel, takes="regularizer"))
 def battery_legendre_fenchel(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
     """R1 over the q-vector suite × positive temperatures × (Shannon, Tsallis, KL to a prior),
     or × the regulariser under test (:func:`regularizers_under_test`)."""
@@ -297,7 +301,7 @@ def battery_legendre_fenchel(*, seed: int, size: str, subjects: Subjects = OWN) 
         R1,
         (
             check_legendre_fenchel(q, t, regularizer=reg, name=f"{label}, {reg!r}")
-            for label, q, t in _positive_tau_suite(R1, seed, size, subjects)
+            for label, q, t in _admitted(R1, seed, size, subjects)
             for reg in regularizers_under_test(subjects, q.size)
         ),
     )
@@ -434,11 +438,11 @@ def check_sparse_supports(cases, *, regularizer: Regularizer | None = None) -> C
     )
 
 
-@register(R4)
+@register(R4, probe=Probe(("q", "tau"), check_sparsemax, takes="regularizer"))
 def battery_sparsemax(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
     """R4 over the q-vector suite × positive temperatures, and the sparsity count over them, for
     Tsallis (or the regulariser under test, as a Tsallis implementation)."""
-    cases = _positive_tau_suite(R4, seed, size, subjects)
+    cases = _admitted(R4, seed, size, subjects)
     (reg,) = regularizers_under_test(subjects, 1, own=lambda k: (Tsallis(),))
     results = [check_sparsemax(q, t, regularizer=reg, name=label) for label, q, t in cases]
     return fold(R4, [*results, check_sparse_supports(cases, regularizer=reg)])

@@ -379,6 +379,9 @@ class ForeignRegularizer(Regularizer):
             cls = type(self.obj)
             object.__setattr__(self, "label", f"{cls.__module__}:{cls.__qualname__}")
 
+    def __repr__(self) -> str:
+        return f"ForeignRegularizer({self.label})"
+
     def accepts(self, mdp: FiniteMDP | None = None, tau: float | None = None) -> bool:
         """Whether the battery may give it temperature ``tau`` (it takes no MDP)."""
         return tau is None or self.conventions.accepts_tau(tau)

@@ -4,15 +4,15 @@ through ``Subjects.regularized`` (issue 16), and ``python -m checks --regularize
 Each claim's one-instance check runs on three instances of the quick suite that reach its
 oracles (the one-state MDP: D3's closed form; an acyclic MDP with terminal states: backward
 induction; a dense Garnet), at τ = 0.1 and 2; the full batteries are what
-``python -m checks --quick --regularizer tsallis|kl`` runs. Negative controls: the Shannon
-solver, operator or improvement in a problem regularised by Tsallis fails. The default
-(Shannon) report is unchanged: ``OWN.regularized(SHANNON)`` is ``OWN``, rows included.
+``python -m checks --quick --regularizer tsallis|kl`` runs (the CLI: tests/test_cli.py).
+Negative controls: the Shannon solver, operator or improvement in a problem regularised by
+Tsallis fails. The default (Shannon) report is unchanged: ``OWN.regularized(SHANNON)`` is
+``OWN``, rows included.
 """
 
 import numpy as np
 import pytest
 
-from checks.__main__ import main
 from checks.bellman import check_boltzmann_optimal, check_soft_bellman
 from checks.improvement import check_policy_improvement, check_soft_policy_iteration
 from checks.iteration import check_contraction, check_convergence, check_monotone_bounds
@@ -142,44 +142,3 @@ def test_kl_to_ramp_prior_is_kl_to_prior_per_action_count():
         reg.bounds(0)
     with pytest.raises(ValueError, match="pi"):
         reg.penalty([0.5, 0.6], 1.0)
-
-
-# --- the CLI ---------------------------------------------------------------------------------------
-def test_cli_regularizer_runs_the_regularizer_free_claims_and_says_which(capsys, tmp_path):
-    out_json = tmp_path / "rows.json"
-    argv = ["--quick", "--jobs", "1", "--regularizer", "tsallis", "--only", "C1", "--json", str(out_json)]
-    assert main(argv) == 0
-    out = capsys.readouterr().out
-    assert "regularizer=Tsallis()" in out.splitlines()[0]
-    assert "\nC1 " in out and "1 claims: 1 passed" in out
-    assert "regularizer=Tsallis()" in out_json.read_text()
-
-
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["--regularizer", "tsallis", "--only", "C2"],
-        ["--regularizer", "kl", "--only", "B1,B4"],
-        ["--regularizer", "renyi"],
-        ["--regularizer", "tsallis", "--calibrate", "2"],
-    ],
-    ids=["shannon-only claim", "one of two", "unknown name", "with calibrate"],
-)
-def test_cli_regularizer_usage_errors(argv, capsys):
-    try:
-        status = main(["--quick", *argv])
-    except SystemExit as exc:  # argparse's own errors (an unknown choice)
-        status = exc.code
-    assert status == 2
-    assert capsys.readouterr().err.startswith("error:")
-
-
-def test_cli_regularizer_keeps_only_those_claims(monkeypatch, capsys):
-    import checks.__main__ as cli
-
-    seen = []
-    monkeypatch.setattr(cli, "in_processes", lambda fn, items, jobs: seen.extend(cli._RUN[0]) or iter(()))
-    assert main(["--quick", "--regularizer", "kl"]) == 0
-    ids = [c.id for c, _ in seen]
-    assert {"B1", "B2", "C1", "C3", "D1", "D2", "D3", "D5", "R1", "R4"} <= set(ids)
-    assert not {"B3", "B4", "C2", "D4", "A1"} & set(ids)
