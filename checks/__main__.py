@@ -294,8 +294,9 @@ def main(argv=None) -> int:
     else:
         print(f"maxent-verify proof checks ({mode} suites, seed {args.seed}, regularizer={regularizer!r})")
         print(
-            f"the claims that hold for every regulariser, with Ω = {regularizer!r} (statements in "
-            "their Shannon form, F_τ standing for (τΩ)*), and those of the regularizer role"
+            f"--regularizer {args.regularizer}: only the claims that hold for every regulariser, with "
+            f"Ω = {regularizer!r} (printed in their Shannon form, F_τ standing for (τΩ)*), and those "
+            "of the regularizer role"
         )
     print(f"{'claim':5} {'verdict':7} {'measured':>10} {'tolerance':>10} {'cases':>6}  statement")
     global _RUN

@@ -417,6 +417,7 @@ def check_sparsemax(
     return R4.worst_of(comparisons, details)
 
 
+@R4.subjects("regularizer")
 def check_sparse_supports(cases, *, regularizer: Regularizer | None = None) -> CheckResult:
     """R4 on the suite: some instance has a greedy policy with an exact zero (a strict support).
 

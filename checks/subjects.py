@@ -16,9 +16,10 @@ role                   signature                           returns
                                                            and optionally ``.error_bound``
 ``policy_improvement`` ``f(q, tau)``                       π̃ = f_τ(q) row-wise, ``[S, A]``
 ``e2w``                ``f(q_hat, n_total, tau, epsilon)`` the E2W sampling distribution ``[K]``
-``regularizer``        an object with ``penalty(pi, tau)``, τΩ(π) ``[...]``, (τΩ)*(q) ``[...]``,
-                       ``value(q, tau)``, ``greedy(q,      ∇(τΩ)*(q) the shape of q, ``(L, U)`` the
-                       tau)``, ``bounds(n_actions)``       range of Ω on the simplex (all along the last axis)
+``regularizer``        an object: ``penalty(pi, tau)``,    τΩ(π) ``[...]``; (τΩ)*(q) ``[...]``;
+                       ``value(q, tau)``,                  ∇(τΩ)*(q), the shape of q; ``(L, U)``, the
+                       ``greedy(q, tau)``,                 range of Ω on the simplex (along the last
+                       ``bounds(n_actions)``               axis)
 ====================== =================================== ================================================
 
 The ``regularizer`` role is the one that is not a function: a regulariser Ω of the policy
@@ -460,7 +461,8 @@ def _own(role: str, regularizer: Regularizer = SHANNON) -> Subject:
     if role not in REGULARIZED_ROLES or regularizer == SHANNON:
         return Subject(role, fn, None, _label(fn))
     if role == "policy_improvement":
-        return Subject(role, regularizer.greedy, None, f"{_label(type(regularizer))}().greedy")
+        label = f"{type(regularizer).__module__}:{regularizer!r}.greedy"
+        return Subject(role, regularizer.greedy, None, label)
     bound = functools.partial(fn, regularizer=regularizer)
     return Subject(role, bound, None, f"{_label(fn)}(regularizer={regularizer!r})")
 
