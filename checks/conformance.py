@@ -57,6 +57,8 @@ class VerifyReport:
         instance of it suits the subjects' conventions).
       seed, size: of the suites.
       seconds: wall time.
+      regularizer: the regulariser of the problem when it is the project's and not Shannon
+        entropy (``verify(..., regularizer=Tsallis())``), as its repr; "" otherwise.
     """
 
     roles: dict[str, str]
@@ -65,6 +67,7 @@ class VerifyReport:
     seed: int
     size: str
     seconds: float
+    regularizer: str = ""
 
     @property
     def passed(self) -> bool:
@@ -74,7 +77,8 @@ class VerifyReport:
     def lines(self) -> list[str]:
         """The report as text lines: one row per claim, then the counterexamples."""
         given = ", ".join(f"{r}={label}" for r, label in self.roles.items())
-        out = [f"maxent-verify conformance of {given} ({self.size} suites, seed {self.seed})"]
+        problem = f", regularizer={self.regularizer}" if self.regularizer else ""
+        out = [f"maxent-verify conformance of {given} ({self.size} suites, seed {self.seed}{problem})"]
         out.append(f"{'claim':5} {'verdict':7} {'measured':>10} {'tolerance':>10} {'cases':>6}  statement")
         for res in self.results.values():
             out.append(
@@ -203,7 +207,9 @@ def verify(
                 )
         results[cid] = res
     roles = {r: getattr(subjects, r).label for r in ROLES if r in given}
-    return VerifyReport(roles, results, not_applicable, seed, size, time.perf_counter() - start)
+    reg = subjects.regularizer
+    problem = "" if reg == SHANNON or "regularizer" in given else repr(reg)
+    return VerifyReport(roles, results, not_applicable, seed, size, time.perf_counter() - start, problem)
 
 
 # --- shrinking ---------------------------------------------------------------------------------

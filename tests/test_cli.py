@@ -147,6 +147,14 @@ def test_checks_regularizer_runs_the_regularizer_free_claims_and_says_which(caps
     assert "regularizer=Tsallis()" in out_json.read_text()
 
 
+def test_checks_a_shannon_solver_fails_the_tsallis_problem(capsys):
+    argv = ["--quick", "--only", "B1", "--regularizer", "tsallis", "--subject", "solver=my_soft_rl:solver"]
+    code, out, _ = _run(checks_cli.main, argv, capsys)
+    assert code == 1, out
+    assert "regularizer=Tsallis()" in out.splitlines()[0] and "B1    FAIL" in out
+    assert "regularizer=Tsallis()" in out.split("smallest failing instance")[1]  # the re-run code
+
+
 def test_checks_regularizer_keeps_only_those_claims(monkeypatch, capsys):
     seen = []  # the claims of the run, none of them run
 
