@@ -215,6 +215,8 @@ class Subject:
     def __post_init__(self) -> None:
         if self.role not in ROLES:
             raise ValueError(f"unknown role {self.role!r}; the roles are {', '.join(ROLES)}")
+        if self.role == "regularizer":
+            raise ValueError("the regularizer role is an object, not a function: see ForeignRegularizer")
         if not callable(self.fn):
             raise TypeError(f"the {self.role} subject must be callable, got {self.fn!r}")
         if self.conventions is not None and not isinstance(self.conventions, Conventions):

@@ -332,6 +332,10 @@ def test_a_foreign_regularizer_is_checked_like_the_projects_and_needs_its_method
         ForeignRegularizer(object.__new__(type("Half", (), {"penalty": _raise, "value": _raise})))
     with pytest.raises(NotApplicable, match="round-off"):
         reg.value_roundoff(3, 1.0, 1.0)
+    with pytest.raises(ValueError, match="not a function"):
+        Subject("regularizer", good.soft_value)
+    with pytest.raises(TypeError, match="conventions"):
+        ForeignRegularizer(_Reg(), "beta")
 
 
 def test_a_foreign_regularizer_in_beta_conventions_is_given_beta():
