@@ -454,7 +454,7 @@ class ForeignRegularizer(Regularizer):
         )
 
 
-@functools.lru_cache(maxsize=64)
+@functools.cache  # one Subject per (role, Ω), never evicted: Subjects.given compares with it
 def _own(role: str, regularizer: Regularizer = SHANNON) -> Subject:
     """The project's implementation of ``role`` for the problem's regulariser: for Shannon
     entropy (and the roles that do not depend on it) the function of :data:`ROLES` itself,
