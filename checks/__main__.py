@@ -2,7 +2,8 @@
 
 Usage: ``python -m checks [--quick | --full] [--only B1,B2] [--seed N] [--json PATH] [--list]
 [--catalogue PATH] [--version] [--calibrate N [--jobs J]]
-[--subject ROLE=package.module:attr ... [--convention NAME=VALUE ...]]``.
+[--subject ROLE=package.module:attr ... [--convention NAME=VALUE ...]]
+[--regularizer shannon|tsallis|kl]``.
 ``--seed`` takes an integer in [0, SEED_MAX] (``mdps.validation.SEED_MAX`` = 2**63 - 1 - 10**6,
 so that every instance seed N + i of a suite stays a valid seed).
 
@@ -26,7 +27,18 @@ as code that re-runs it.
 ``--convention NAME=VALUE`` (repeatable; ``temperature=beta``, ``transitions=ASS``,
 ``terminal_states=true``, ``temperatures=zero|all``, ``discounts=positive``) says how the
 implementations read their arguments (mdps.conventions.Conventions). Exit 1 when the subject
-fails a claim.
+fails a claim. The ``regularizer`` role takes an object (``package.module:attr`` names it, or a
+class, instantiated with no arguments) with ``penalty``, ``value``, ``greedy`` and ``bounds``.
+
+``--regularizer NAME`` re-runs, for the regulariser Ω of the problem NAME
+(``checks.suite.REGULARIZERS``: ``shannon``, the default report; ``tsallis``, sparsemax;
+``kl``, KL to the prior ∝ (1, …, A) of each MDP's A actions), the claims whose statement holds
+for every regulariser (``Claim.regularizer_free``: B1, B2, C1, C3, D1, D2, D3, D5; their
+statements print the Shannon form, F_τ standing for (τΩ)*) and those of the ``regularizer``
+role (R1–R4, which run the suite's regularisers whatever the flag), and only those; the header
+and each row's source name the regulariser. τ = 0, the hard max for every regulariser, is run
+as well. ``--only`` restricts further; naming another claim is a usage error. With
+``--subject``, the subjects are checked on the problem regularised by NAME.
 """
 
 from __future__ import annotations
@@ -46,10 +58,12 @@ from checks.base import ERROR, FAIL, PASS, REFUTED, in_processes, registered, ru
 from checks.calibrate import SEED_STRIDE, calibrate
 from checks.catalogue import catalogue_markdown
 from checks.conformance import verify
-from checks.subjects import ROLES
+from checks.subjects import OWN, ROLES
+from checks.suite import REGULARIZERS
 from mdps import __version__
 from mdps.conventions import Conventions
 from mdps.validation import SEED_MAX, check_seed
+from theory.regularizers import SHANNON
 
 
 class _Parser(argparse.ArgumentParser):
@@ -113,6 +127,12 @@ def _parse(argv):
         help="how the subjects read their arguments: temperature=tau|beta, transitions=SAS|ASS, "
         "terminal_states=true|false, temperatures=positive|zero|all, discounts=all|positive (repeatable)",
     )
+    p.add_argument(
+        "--regularizer",
+        choices=tuple(REGULARIZERS),
+        help="the regulariser of the problem: re-run the claims that hold for every regulariser "
+        "with it (default shannon, the full report)",
+    )
     return p.parse_args(argv)
 
 
@@ -123,6 +143,17 @@ def _load(spec: str) -> tuple[str, object]:
         raise ValueError(
             f"--subject takes ROLE=package.module:attr with ROLE one of {', '.join(ROLES)}; got {spec!r}"
         )
+    if role == "regularizer":  # an object, not a function: a class is instantiated
+        obj = _import(spec, role, target)
+        return role, obj() if isinstance(obj, type) else obj
+    obj = _import(spec, role, target)
+    if not callable(obj):
+        raise ValueError(f"--subject {spec!r}: {target} is not callable")
+    return role, obj
+
+
+def _import(spec: str, role: str, target: str) -> object:
+    """The object ``package.module:attr`` of ``target``, or ValueError saying what is wrong."""
     module, sep, attr = target.partition(":")
     if not sep or not module or not attr:
         raise ValueError(f"--subject {role}= takes package.module:attr, got {target!r}")
@@ -134,9 +165,7 @@ def _load(spec: str) -> tuple[str, object]:
         if not hasattr(obj, part):
             raise ValueError(f"--subject {spec!r}: {module!r} has no attribute {attr!r}")
         obj = getattr(obj, part)
-    if not callable(obj):
-        raise ValueError(f"--subject {spec!r}: {target} is not callable")
-    return role, obj
+    return obj
 
 
 def _fmt(x: float) -> str:
@@ -172,17 +201,17 @@ def _json_error(path: str) -> str | None:
     return None
 
 
-#: The claims, seed and size of the run under way: forked workers (checks.base.in_processes)
-#: inherit them.
-_RUN: tuple[list, int, str] = ([], 0, "quick")
+#: The claims, seed, size and subjects (None: the batteries' default) of the run under way:
+#: forked workers (checks.base.in_processes) inherit them.
+_RUN: tuple[list, int, str, object] = ([], 0, "quick", None)
 
 
 def _run_claim(index: int):
     """(CheckResult, seconds) of the ``index``-th claim of the run under way."""
-    claims, seed, size = _RUN
+    claims, seed, size, subjects = _RUN
     claim, battery = claims[index]
     t0 = time.perf_counter()
-    return run_battery(claim, battery, seed=seed, size=size), time.perf_counter() - t0
+    return run_battery(claim, battery, seed=seed, size=size, subjects=subjects), time.perf_counter() - t0
 
 
 def main(argv=None) -> int:
@@ -217,6 +246,17 @@ def main(argv=None) -> int:
                 f"unknown claim id(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
             )
         claims = [(c, b) for c, b in claims if c.id in wanted]
+    regularizer = SHANNON if args.regularizer is None else REGULARIZERS[args.regularizer]
+    regularized = OWN.regularized(regularizer)
+    if regularizer != SHANNON:
+        unfit = [c.id for c, _ in claims if regularized.unfit(c) is not None]
+        if args.only is not None and unfit:
+            fit = [c.id for c, _ in registered() if regularized.unfit(c) is None]
+            return _usage_error(
+                f"--regularizer {args.regularizer} runs only the claims {', '.join(fit)}; "
+                f"--only names {', '.join(unfit)}"
+            )
+        claims = [(c, b) for c, b in claims if c.id not in unfit]
     if args.json is not None and (why := _json_error(args.json)):
         return _usage_error(f"--json {args.json!r} cannot be written: {why}")
     if args.calibrate is not None and args.calibrate < 1:
@@ -228,6 +268,8 @@ def main(argv=None) -> int:
             check_seed(args.seed + (args.calibrate - 1) * SEED_STRIDE, "the last calibration seed")
         except ValueError as err:
             return _usage_error(str(err))
+        if args.regularizer is not None:
+            return _usage_error("--regularizer and --calibrate do not go together")
 
     subjects, conventions = {}, None
     if args.subject:
@@ -240,6 +282,8 @@ def main(argv=None) -> int:
                 role, fn = _load(spec)
                 if role in subjects:
                     raise ValueError(f"--subject gives role {role!r} twice")
+                if role == "regularizer" and args.regularizer is not None:
+                    raise ValueError("--subject regularizer= and --regularizer: give the regulariser once")
                 subjects[role] = fn
             conventions = Conventions.parse(args.convention)
         except (ValueError, TypeError) as err:
@@ -250,6 +294,8 @@ def main(argv=None) -> int:
     mode = "full" if args.full else "quick" if args.quick else "default"
     if subjects:
         only = None if args.only is None else [c.id for c, _ in claims]
+        if args.regularizer is not None:
+            subjects.setdefault("regularizer", regularizer)
         report = verify(claims=only, seed=args.seed, size=mode, conventions=conventions, **subjects)
         print(report)
         if args.json:
@@ -261,12 +307,22 @@ def main(argv=None) -> int:
         print("\n".join(cal.table()))
         return 0 if cal.ok else 1
 
-    print(f"maxent-verify proof checks ({mode} suites, seed {args.seed})")
+    if regularizer == SHANNON:
+        print(f"maxent-verify proof checks ({mode} suites, seed {args.seed})")
+    else:
+        print(f"maxent-verify proof checks ({mode} suites, seed {args.seed}, regularizer={regularizer!r})")
+        print(
+            f"--regularizer {args.regularizer}: only the claims that hold for every regulariser, with "
+            f"Ω = {regularizer!r} (printed in their Shannon form, F_τ standing for (τΩ)*), and those "
+            "of the regularizer role"
+        )
     print(f"{'claim':5} {'verdict':7} {'measured':>10} {'tolerance':>10} {'cases':>6}  statement")
     global _RUN
-    _RUN = (claims, args.seed, mode)
+    _RUN = (claims, args.seed, mode, None if regularizer == SHANNON else regularized)
     rows, start = [], time.perf_counter()
     for res, seconds in in_processes(_run_claim, range(len(claims)), args.jobs):
+        if regularizer != SHANNON:
+            res = dataclasses.replace(res, source=f"{res.source}; regularizer={regularizer!r}")
         print(
             f"{res.claim:5} {res.verdict:7} {_fmt(res.measured):>10} {_fmt(res.tolerance):>10} "
             f"{res.cases:>6}  {res.statement}  ({seconds:.1f} s)"

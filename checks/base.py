@@ -22,6 +22,7 @@ import numpy as np
 
 from mdps.finite import FiniteMDP
 from theory.bellman import KRYLOV_RTOL
+from theory.regularizers import SHANNON, Regularizer
 from theory.roundoff import EPS, roundoff
 from theory.solvers import value_scale
 
@@ -55,28 +56,31 @@ __all__ = [
 ]
 
 
-def roundoff_tolerance(mdp: FiniteMDP, tau: float) -> float:
+def roundoff_tolerance(mdp: FiniteMDP, tau: float, regularizer: Regularizer = SHANNON) -> float:
     """Float64 round-off allowed in comparing two exact answers on ``mdp`` at temperature τ.
 
     ``theory.roundoff.roundoff`` = 64·eps·(1 + k)·(1 + ‖V‖): a few ulps of the largest value per
-    operation, times the summation length k = max successors per row (Higham's γ_n bound).
+    operation, times the summation length k = max successors per row (Higham's γ_n bound);
+    ‖V‖ <= ``theory.solvers.value_scale(mdp, τ, regularizer)`` (Ω of the problem, default
+    Shannon entropy).
     """
     # operations: the expectation over k successors, plus one for the reward; magnitude: 1 + ‖V‖
-    return roundoff(1 + mdp.max_successors, 1 + value_scale(mdp, tau))
+    return roundoff(1 + mdp.max_successors, 1 + value_scale(mdp, tau, regularizer))
 
 
-def solve_residual(mdp: FiniteMDP, tau: float) -> float:
+def solve_residual(mdp: FiniteMDP, tau: float, regularizer: Regularizer = SHANNON) -> float:
     """Residual ‖b − (I − γP_π)x‖∞ allowed of :func:`theory.bellman.evaluate_policy`'s solve.
 
     Round-off of the products, plus the Krylov acceptance threshold of theory.bellman for sparse
-    P: KRYLOV_RTOL·(‖b‖ + ‖x‖) with ‖b‖, ‖x‖ <= ‖V‖.
+    P: KRYLOV_RTOL·(‖b‖ + ‖x‖) with ‖b‖, ‖x‖ <= ‖V‖ (for the problem's regulariser Ω).
     """
-    return roundoff_tolerance(mdp, tau) + 2 * KRYLOV_RTOL * (1 + value_scale(mdp, tau))
+    scale = value_scale(mdp, tau, regularizer)
+    return roundoff_tolerance(mdp, tau, regularizer) + 2 * KRYLOV_RTOL * (1 + scale)
 
 
-def solve_roundoff(mdp: FiniteMDP, tau: float) -> float:
+def solve_roundoff(mdp: FiniteMDP, tau: float, regularizer: Regularizer = SHANNON) -> float:
     """Error allowed on the output of that solve: the residual times ‖(I − γP_π)⁻¹‖∞ <= 1/(1 − γ)."""
-    return solve_residual(mdp, tau) / (1 - mdp.gamma)
+    return solve_residual(mdp, tau, regularizer) / (1 - mdp.gamma)
 
 
 def instance_label(mdp: FiniteMDP, tau: float) -> str:
@@ -275,6 +279,10 @@ class Claim:
 
     ``roles`` are the roles of :mod:`checks.subjects` whose subject the claim's checks call
     (``checks.verify`` runs the claim when one of them is given a foreign implementation).
+
+    ``regularizer_free``: the statement holds for every regulariser Ω of the policy (its
+    printed form is the Shannon one), and the claim's checks take Ω from
+    ``subjects.regularizer`` (``python -m checks --regularizer``).
     """
 
     id: str
@@ -282,6 +290,7 @@ class Claim:
     source: str
     false_alarm: float = 0.0
     roles: tuple[str, ...] = ()
+    regularizer_free: bool = False
 
     def result(
         self,
@@ -438,11 +447,25 @@ class Probe:
         ``"mdp"`` (a FiniteMDP), ``"tau"``, ``"q"`` (a vector ``[K]``), ``"q_table"`` (``[S, A]``
         for the drawn MDP), ``"p"`` (a distribution ``[K]``), ``"pi"`` (a policy for the drawn
         MDP), ``"n_total"`` (a visit count >= 0), ``"epsilon"`` (E2W's ε > 0).
-      check: ``check(*instance, subjects=...) -> CheckResult`` on one instance.
+      check: ``check(*instance, subjects=...) -> CheckResult`` on one instance, or
+        ``check(*instance, regularizer=...)`` for ``takes="regularizer"``.
+      takes: how the check takes its subject: ``"subjects"`` (default), the whole
+        :class:`checks.subjects.Subjects`; ``"regularizer"``, its ``regularizer`` (the claims of
+        the regularizer role, whose one-instance checks have that seam).
     """
 
     draws: tuple[str, ...]
     check: Callable[..., CheckResult]
+    takes: str = "subjects"
+
+    def __post_init__(self) -> None:
+        if self.takes not in ("subjects", "regularizer"):
+            raise ValueError(f"takes must be 'subjects' or 'regularizer', got {self.takes!r}")
+
+    def run(self, instance: tuple, subjects) -> CheckResult:
+        """The check on one instance with the subject(s) of ``subjects``."""
+        subject = subjects if self.takes == "subjects" else subjects.regularizer
+        return self.check(*instance, **{self.takes: subject})
 
 
 _PROBES: dict[str, Probe] = {}

@@ -40,12 +40,14 @@ from checks.base import (
     roundoff_tolerance,
     solve_residual,
     solve_roundoff,
+    sup,
 )
 from checks.subjects import OWN, Subjects, solver_comparisons, solver_tolerance
 from checks.suite import mdp_cases, mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
 from mdps.validation import check_tau
 from theory.bellman import DIRECT_SOLVE_MAX_STATES, boltzmann_policy, evaluate_policy, soft_state_value
+from theory.regularizers import SHANNON
 from theory.roundoff import roundoff
 from theory.softmax import entropy, kl
 from theory.solvers import exact_optimum, value_scale
@@ -72,12 +74,14 @@ B1 = Claim(
     "soft Bellman equation: Q* = r + γ P V*, V* = F_τ(Q*) = τ log Σ_a exp(Q*/τ)",
     "seed deck, 'Redefinition: Bellman function'; Haarnoja et al. 2017, Thm 2",
     roles=("solver", "bellman_operator"),
+    regularizer_free=True,
 )
 B2 = Claim(
     "B2",
     "π* = exp((Q* − V*)/τ) is a policy, V^π* = V*, and V^π <= V* for every π (< somewhere if π ≠ π*)",
     "seed deck, 'Redefinition: Bellman function'; Haarnoja et al. 2017, Thm 1; Geist et al. 2019, Thm 1",
     roles=("solver",),
+    regularizer_free=True,
 )
 B3 = Claim(
     "B3",
@@ -117,6 +121,9 @@ def check_soft_bellman(mdp: FiniteMDP, tau: float, *, subjects: Subjects = OWN) 
     ``checks.subjects.solver_comparisons``). Then ‖T Q̂ − Q̂‖∞ <= ‖T Q̂ − T Q*‖ + ‖Q* − Q̂‖ <=
     (1 + γ)(tol + β) (T is a γ-contraction, T Q* = Q*), plus round-off of one sweep, with T the
     operator under test (``subjects.bellman_operator``); and V̂ = F_τ(Q̂) state by state.
+    For another regulariser Ω of the problem (``subjects.regularizer``), F_τ is (τΩ)* and every
+    reference and allowance is the regularised one (Geist et al. 2019: T is then still a
+    γ-contraction with fixed point Q*).
 
     Source: seed deck, "Redefinition: Bellman function"; Haarnoja et al. 2017, Thm 2.
 
@@ -128,12 +135,13 @@ def check_soft_bellman(mdp: FiniteMDP, tau: float, *, subjects: Subjects = OWN) 
       CheckResult; ``measured`` is the worst of the solver's error, ‖T Q̂ − Q̂‖∞ and
       ‖V̂ − F_τ(Q̂)‖∞ against its allowance.
     """
-    tol = solver_tolerance(mdp, tau)
-    round_off = roundoff_tolerance(mdp, tau)
-    ref = exact_optimum(mdp, tau)
+    reg = subjects.regularizer
+    tol = solver_tolerance(mdp, tau, reg)
+    round_off = roundoff_tolerance(mdp, tau, reg)
+    ref = exact_optimum(mdp, tau, reg)
     res = subjects.solver(mdp, tau, tol)
     residual = np.abs(subjects.bellman_operator(mdp, res.q, tau) - res.q)
-    v_gap = np.abs(res.v - soft_state_value(res.q, tau, terminal=mdp.terminal))
+    v_gap = np.abs(res.v - soft_state_value(res.q, tau, terminal=mdp.terminal, regularizer=reg))
     entries = {
         **solver_comparisons(res, ref, tol, round_off),
         "|TQ - Q|": (residual.max(), (1 + mdp.gamma) * (tol + ref.error_bound) + round_off),
@@ -199,6 +207,17 @@ def check_boltzmann_optimal(
       above twice the allowance; the gap at that state is at least τ KL) whose max-gap
       max_s (V̂ − V^π) does not exceed the allowance: must be 0.
 
+    For another regulariser Ω of the problem (``subjects.regularizer``), π* is its greedy
+    policy ∇(τΩ)*(Q̂) (Geist et al. 2019, Thm 1): ``-min π*`` and ``|Σ_a π* − 1|`` (a
+    distribution by construction: round-off ``roundoff(A, 1)``), ``|V^π* − V̂|`` and
+    ``max (V^π − V̂)₊`` as above (V* − V^π = (I − γP_π)⁻¹ g with g the one-step gap below, and
+    g(π̂*) <= 2ε), and strictness measured by the regularised one-step gap, derived here:
+    g(s) = (τΩ)*(Q̂(s)) − ⟨π(s), Q̂(s)⟩ + τΩ(π(s)) >= 0, since V* − V^π = (I − γP_π)⁻¹ g* >= g*
+    gives max_s (V* − V^π) >= max g* (for Shannon entropy g = τ KL(π‖π*)). g from Q̂ is within
+    2ε of g* (both terms are 1-Lipschitz in Q), so an alternative differs detectably when
+    max ĝ exceeds twice the allowance plus 2ε plus the round-off of ĝ,
+    ``roundoff(A + 2, 1 + ‖Q̂‖ + τ max(U, −L))``.
+
     Source: seed deck, "Redefinition: Bellman function"; Haarnoja et al. 2017, Thm 1.
 
     Args:
@@ -218,20 +237,28 @@ def check_boltzmann_optimal(
     """
     check_tau(tau, positive=True, why="claim B2 is about τ > 0: at τ = 0 it is the classical statement")
     rng = np.random.default_rng(seed)
-    tol = solver_tolerance(mdp, tau)
-    ref = exact_optimum(mdp, tau)
+    reg = subjects.regularizer
+    shannon = reg == SHANNON
+    tol = solver_tolerance(mdp, tau, reg)
+    ref = exact_optimum(mdp, tau, reg)
     res = subjects.solver(mdp, tau, tol)
     live = ~mdp.terminal
     S, A = mdp.n_states, mdp.n_actions
-    beta, solve_ro = tol + ref.error_bound, solve_roundoff(mdp, tau)
-    # operations: the A-term row sum; magnitude: 1 + ‖V‖/τ, the error of (Q − V)/τ that exp carries
-    sum_allowed = roundoff(A, 1 + value_scale(mdp, tau) / tau)
-    if policy is None:
+    beta, solve_ro = tol + ref.error_bound, solve_roundoff(mdp, tau, reg)
+    if shannon:
+        # operations: the A-term row sum; magnitude: 1 + ‖V‖/τ, the error of (Q − V)/τ that exp carries
+        sum_allowed = roundoff(A, 1 + value_scale(mdp, tau) / tau)
+    else:  # a distribution by construction: the A-term row sum of numbers <= 1
+        sum_allowed = roundoff(A, 1.0)
+    if policy is None and shannon:
         with np.errstate(over="ignore"):  # at tiny τ both may overflow: see `resolvable` below
             raw = np.exp((res.q - res.v[:, None]) / tau)
             # Q̂ and V̂ each within β of Q*, V*: exp((e_q − e_v)/τ) is within expm1(2β/τ) of 1
             sum_allowed += np.expm1(2 * beta / tau)
         pi_star = np.where(live[:, None], boltzmann_policy(res.q, tau), 1.0 / A)
+    elif policy is None:
+        raw = reg.greedy(res.q, tau)
+        pi_star = np.where(live[:, None], raw, 1.0 / A)
     else:
         pi_star = raw = np.asarray(policy, dtype=np.float64)
     # Whether Σ_a exp((Q̂ − V̂)/τ) = 1 can be told apart from its errors at all: not when the
@@ -239,8 +266,23 @@ def check_boltzmann_optimal(
     resolvable = bool(sum_allowed < 1.0)
     pi_star = pi_star / pi_star.sum(axis=1, keepdims=True)  # exact-simplex rows for evaluation
     one_sided = beta + solve_ro
+    if shannon:
 
-    v_star = evaluate_policy(mdp, pi_star, tau).v
+        def differs(pi):  # τ KL(π‖π*) at some state above twice the allowance
+            return tau * float(kl(pi[live], pi_star[live]).max()) > 2 * one_sided
+
+    else:
+        q_live = res.q[live]
+        low, high = reg.bounds(A)
+        # operations: the A-term dot product, the value and the penalty; magnitude: Q̂ and τΩ
+        threshold = 2 * one_sided + 2 * beta + roundoff(A + 2, 1 + sup(q_live) + tau * max(high, -low))
+        value_live = reg.value(q_live, tau) if live.any() else None  # (no state, no gap)
+
+        def differs(pi):  # the one-step gap g = (τΩ)*(Q̂) − ⟨π, Q̂⟩ + τΩ(π) above the threshold
+            g = value_live - (pi[live] * q_live).sum(axis=1) + reg.penalty(pi[live], tau)
+            return float(g.max()) > threshold
+
+    v_star = evaluate_policy(mdp, pi_star, tau, regularizer=reg).v
     random_pis = rng.dirichlet(np.ones(A), size=(n_random, S))
     alternatives = list(random_pis)
     alternatives += _deterministic_policies(S, A, rng, max_deterministic)
@@ -250,15 +292,14 @@ def check_boltzmann_optimal(
 
     worst_excess, smallest_gap, not_strict, differing = 0.0, np.inf, 0, 0
     for pi in alternatives:
-        gap = res.v - evaluate_policy(mdp, pi, tau).v
+        gap = res.v - evaluate_policy(mdp, pi, tau, regularizer=reg).v
         worst_excess = largest(worst_excess, -gap.min())
-        detectable = live.any() and tau * float(kl(pi[live], pi_star[live]).max()) > 2 * one_sided
-        if detectable:
+        if live.any() and differs(pi):
             differing += 1
             smallest_gap = min(smallest_gap, float(gap.max()))
             not_strict += int(gap.max() <= one_sided)
     entries = {
-        **solver_comparisons(res, ref, tol, roundoff_tolerance(mdp, tau)),
+        **solver_comparisons(res, ref, tol, roundoff_tolerance(mdp, tau, reg)),
         "-min pi*": (excess(-raw[live].min(initial=0.0)), 0.0),
         "|V^pi* - V*|": (np.abs(v_star - res.v).max(), beta * (1 + 2 / (1 - mdp.gamma)) + solve_ro),
         "max (V^pi - V*)+": (worst_excess, one_sided),

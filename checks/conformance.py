@@ -34,6 +34,7 @@ from mdps.conventions import Conventions
 from mdps.finite import FiniteMDP
 from mdps.strategies import finite_mdps, policies, q_vectors, simplex_vectors, temperatures
 from mdps.validation import check_bool, check_int, check_seed
+from theory.regularizers import SHANNON
 
 __all__ = ["SEARCH_EXAMPLES", "VerifyReport", "hunt", "instance_code", "verify"]
 
@@ -56,6 +57,8 @@ class VerifyReport:
         instance of it suits the subjects' conventions).
       seed, size: of the suites.
       seconds: wall time.
+      regularizer: the regulariser of the problem when it is the project's and not Shannon
+        entropy (``verify(..., regularizer=Tsallis())``), as its repr; "" otherwise.
     """
 
     roles: dict[str, str]
@@ -64,6 +67,7 @@ class VerifyReport:
     seed: int
     size: str
     seconds: float
+    regularizer: str = ""
 
     @property
     def passed(self) -> bool:
@@ -73,7 +77,8 @@ class VerifyReport:
     def lines(self) -> list[str]:
         """The report as text lines: one row per claim, then the counterexamples."""
         given = ", ".join(f"{r}={label}" for r, label in self.roles.items())
-        out = [f"maxent-verify conformance of {given} ({self.size} suites, seed {self.seed})"]
+        problem = f", regularizer={self.regularizer}" if self.regularizer else ""
+        out = [f"maxent-verify conformance of {given} ({self.size} suites, seed {self.seed}{problem})"]
         out.append(f"{'claim':5} {'verdict':7} {'measured':>10} {'tolerance':>10} {'cases':>6}  statement")
         for res in self.results.values():
             out.append(
@@ -142,7 +147,12 @@ def verify(
       search_examples: instances the search tries per claim.
       **implementations: ``role=callable`` for the roles of :data:`checks.subjects.ROLES`
         (``soft_value``, ``soft_indmax``, ``entropy``, ``bellman_operator``,
-        ``policy_evaluation``, ``solver``, ``policy_improvement``, ``e2w``).
+        ``policy_evaluation``, ``solver``, ``policy_improvement``, ``e2w``), and
+        ``regularizer=obj``: a foreign regulariser (an object with ``penalty``, ``value``,
+        ``greedy``, ``bounds``) is under test (claims R1–R4); a
+        :class:`theory.regularizers.Regularizer` of the project is instead the regulariser of
+        the problem the other implementations solve (the claims that hold for every regulariser
+        run with it, the Shannon-only ones are not applicable).
     Returns:
       A :class:`VerifyReport`; ``.passed`` and ``.results``.
     Raises:
@@ -171,6 +181,10 @@ def verify(
             if claims is not None:
                 not_applicable[cid] = f"calls none of the roles given ({', '.join(sorted(given))})"
             continue
+        unfit = subjects.unfit(claim)
+        if unfit is not None:
+            not_applicable[cid] = unfit
+            continue
         try:
             res = run_battery(claim, battery, seed=seed, size=size, subjects=subjects)
         except NotApplicable as why:
@@ -193,7 +207,9 @@ def verify(
                 )
         results[cid] = res
     roles = {r: getattr(subjects, r).label for r in ROLES if r in given}
-    return VerifyReport(roles, results, not_applicable, seed, size, time.perf_counter() - start)
+    reg = subjects.regularizer
+    problem = "" if reg == SHANNON or "regularizer" in given else repr(reg)
+    return VerifyReport(roles, results, not_applicable, seed, size, time.perf_counter() - start, problem)
 
 
 # --- shrinking ---------------------------------------------------------------------------------
@@ -202,7 +218,7 @@ def _conventions(subjects: Subjects, roles: Iterable[str]) -> Conventions:
     (several foreign subjects of one claim are expected to share theirs)."""
     for r in roles:
         s = getattr(subjects, r)
-        if s.foreign:
+        if getattr(s, "foreign", False):  # a regulariser of the project's is not foreign
             return s.conventions
     return Conventions(terminal_states=True, temperatures="all")
 
@@ -261,7 +277,7 @@ def hunt(claim_id: str, subjects: Subjects, *, max_examples: int = SEARCH_EXAMPL
 
     def run(instance: tuple) -> CheckResult | None:
         try:
-            return pr.check(*instance, subjects=subjects)
+            return pr.run(instance, subjects)
         except ValueError:  # an instance outside the claim (e.g. τ = 0 where it needs τ > 0)
             return None
         except Exception:  # noqa: BLE001 - the check's own trouble on one drawn instance: no
@@ -304,10 +320,12 @@ def _literal(x) -> str:
 
 
 def _import_line(subject: Subject) -> tuple[str, str]:
-    """(import statement, expression) for a subject's implementation."""
+    """(import statement, expression) for a subject's implementation (a regulariser's label
+    names its class: the expression instantiates it with no arguments)."""
     module, _, name = subject.label.partition(":")
+    call = "()" if subject.role == "regularizer" else ""
     if name and "<" not in name and "." not in name and module != "__main__":
-        return f"from {module} import {name}", name
+        return f"from {module} import {name}", name + call
     return f"# {subject.label}: define or import your {subject.role} here", f"my_{subject.role}"
 
 
@@ -327,17 +345,22 @@ def instance_code(claim_id: str, pr: Probe, instance: tuple, subjects: Subjects)
         line, expr = _import_line(s)
         imports.append(line)
         roles.append(f"{s.role}={expr}")
+    reg = subjects.regularizer
+    if "regularizer" not in subjects.given and reg != SHANNON:  # the problem's, the project's own
+        imports.append(f"from {type(reg).__module__} import {type(reg).__name__}")
+        roles.append(f"regularizer={reg!r}")
     conv = next(iter(conventions)) if len(conventions) == 1 else Conventions()
     conv_arg = "" if conv == Conventions() else f"Conventions.parse({conv.as_arguments()!r}), "
     body = [f"{name} = {_literal(value)}" for name, value in zip(pr.draws, instance, strict=True)]
     args = ", ".join(pr.draws)
+    subject = "subjects" if pr.takes == "subjects" else "subjects.regularizer"
     return "\n".join(
         [
             *imports,
             "",
             *body,
             f"subjects = Subjects.of({conv_arg}{', '.join(roles)})",
-            f"result = {check.__name__}({args}, subjects=subjects)",
+            f"result = {check.__name__}({args}, {pr.takes}={subject})",
             'print(result.verdict, result.details.get("worst"), result.measured, result.tolerance)',
         ]
     )

@@ -61,6 +61,7 @@ C1 = Claim(
     "π̃ = f_τ(Q^π) ∝ exp(Q^π/τ) gives Q^π̃ >= Q^π elementwise, for every π",
     "seed deck, 'Redefinition: policy improvement theorem'; Haarnoja et al. 2017, Thm 4 (App. A.1)",
     roles=("policy_improvement",),
+    regularizer_free=True,
 )
 C2 = Claim(
     "C2",
@@ -72,6 +73,7 @@ C3 = Claim(
     "π_{k+1} = f_τ(Q^{π_k}): V^{π_k} non-decreasing in every state, → V* of soft value iteration",
     "seed deck, 'Redefinition: policy improvement theorem'; Haarnoja et al. 2017, Thm 4 and eq. (21)",
     roles=("policy_improvement", "solver"),
+    regularizer_free=True,
 )
 
 #: Improvement steps allowed in C3. Soft policy iteration is Newton's method (quadratic near
@@ -134,7 +136,9 @@ def check_policy_improvement(
 
     Both sides are exact evaluations (linear solves, the project's theory.bellman.evaluate_policy):
     allowance 2·``solve_roundoff`` (module docstring).
-    At τ = 0 this is classical policy improvement (π̃ uniform over the greedy actions).
+    At τ = 0 this is classical policy improvement (π̃ uniform over the greedy actions). For
+    another regulariser Ω of the problem (``subjects.regularizer``), π̃ = ∇(τΩ)*(Q^π) and both
+    evaluations are regularised (Geist et al. 2019, Thm 1).
 
     Source: seed deck, "Redefinition: policy improvement theorem"; Haarnoja et al. 2017, Thm 4.
 
@@ -148,9 +152,10 @@ def check_policy_improvement(
     Returns:
       CheckResult; ``measured`` = max (Q^π − Q^π̃)₊, ``details["improvement"]`` = max (Q^π̃ − Q^π).
     """
-    allowed = 2 * solve_roundoff(mdp, tau) if tol is None else tol
-    q_pi = evaluate_policy(mdp, pi, tau).q
-    gain = evaluate_policy(mdp, _improved(subjects, mdp, q_pi, tau), tau).q - q_pi
+    reg = subjects.regularizer
+    allowed = 2 * solve_roundoff(mdp, tau, reg) if tol is None else tol
+    q_pi = evaluate_policy(mdp, pi, tau, regularizer=reg).q
+    gain = evaluate_policy(mdp, _improved(subjects, mdp, q_pi, tau), tau, regularizer=reg).q - q_pi
     worst = tuple(int(i) for i in np.unravel_index(gain.argmin(), gain.shape))
     return C1.result(
         measured=excess(-gain.min()),
@@ -272,7 +277,9 @@ def check_soft_policy_iteration(
       >= V^{π_k}, so the Bellman residual T V^{π_k} − V^{π_k} is at most the change a, hence
       V* − V^{π_k} <= a/(1 − γ) and 0 <= V* − V^{π_{k+1}} <= γ(V* − V^{π_k}); evaluation error
       adds a. At τ = 0 it is classical policy iteration; values are compared (optimal policies
-      need not be unique there).
+      need not be unique there). For another regulariser Ω of the problem
+      (``subjects.regularizer``) the evaluations, the optimum and the allowances are the
+      regularised ones (the argument holds for any regularised T, Geist et al. 2019).
 
     Source: seed deck, "Redefinition: policy improvement theorem"; Haarnoja et al. 2017, eq. (21).
 
@@ -286,12 +293,14 @@ def check_soft_policy_iteration(
     Returns:
       CheckResult, worst of (monotonicity violation, distance to the optimum) against its allowance.
     """
-    a = 2 * solve_roundoff(mdp, tau)
-    tol = solver_tolerance(mdp, tau)
-    ref = exact_optimum(mdp, tau)
+    reg = subjects.regularizer
+    a = 2 * solve_roundoff(mdp, tau, reg)
+    tol = solver_tolerance(mdp, tau, reg)
+    ref = exact_optimum(mdp, tau, reg)
     opt = subjects.solver(mdp, tau, tol)
     improve = functools.partial(_improved, subjects, mdp)
-    iterates = orbit(policy_iteration_step(mdp, tau, improve=improve), evaluate_policy(mdp, pi0, tau))
+    step = policy_iteration_step(mdp, tau, improve=improve, regularizer=reg)
+    iterates = orbit(step, evaluate_policy(mdp, pi0, tau, regularizer=reg))
     ev = next(iterates)
     worst_drop, steps = 0.0, 0
     for steps, nxt in enumerate(itertools.islice(iterates, max_improvements), start=1):
@@ -302,7 +311,7 @@ def check_soft_policy_iteration(
             break
     eps = tol + ref.error_bound
     entries = {
-        **solver_comparisons(opt, ref, tol, roundoff_tolerance(mdp, tau)),
+        **solver_comparisons(opt, ref, tol, roundoff_tolerance(mdp, tau, reg)),
         "V decrease in a step": (worst_drop, a),
         "|V^pi - V*|": (np.abs(ev.v - opt.v).max(), eps + a / (1 - mdp.gamma)),
         "|Q^pi - Q*|": (np.abs(ev.q - opt.q).max(), eps + a / (1 - mdp.gamma)),

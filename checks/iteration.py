@@ -35,6 +35,7 @@ from checks.suite import mdp_cases
 from mdps.finite import FiniteMDP
 from theory.bellman import soft_state_value
 from theory.iterates import orbit
+from theory.regularizers import SHANNON, Regularizer
 from theory.roundoff import roundoff
 from theory.solvers import (
     ConvergenceWarning,
@@ -63,15 +64,21 @@ __all__ = [
 NOISE_FLOOR = 1e-9
 
 
-def _operator_roundoff(mdp: FiniteMDP, tau: float, magnitude: float) -> float:
+def _operator_roundoff(mdp: FiniteMDP, tau: float, magnitude: float, regularizer: Regularizer) -> float:
     """Float64 error of one application of T to a Q table with entries up to ``magnitude``.
 
-    64·eps·(1 + k + A)·(1 + ‖r‖ + magnitude + τ log A): the log-sum-exp over A actions and the
-    expectation over k successors each err by a few ulps of the largest number in play.
+    64·eps·(1 + k + A)·(1 + ‖r‖ + magnitude + τ max(U, −L)): the log-sum-exp over A actions and
+    the expectation over k successors each err by a few ulps of the largest number in play
+    ((L, U) the range of the regulariser Ω; τ log A for Shannon entropy). A regulariser whose
+    value kernel errs by more than the log-sum-exp (:meth:`Regularizer.value_roundoff`:
+    Tsallis's sort and prefix sums, O(A²) ulps of τ) adds the difference.
     """
-    per_ulp = 1 + np.abs(mdp.R).max() + magnitude + tau * np.log(mdp.n_actions)
+    low, high = regularizer.bounds(mdp.n_actions)
+    per_ulp = 1 + np.abs(mdp.R).max() + magnitude + tau * max(high, -low)
+    kernel = regularizer.value_roundoff(mdp.n_actions, tau, magnitude)
+    extra = max(0.0, kernel - SHANNON.value_roundoff(mdp.n_actions, tau, magnitude))
     # operations: the A-term log-sum-exp, the k-term expectation, and the reward added
-    return roundoff(1 + mdp.max_successors + mdp.n_actions, per_ulp)
+    return roundoff(1 + mdp.max_successors + mdp.n_actions, per_ulp) + extra
 
 
 def _nonterminal_mass(mdp: FiniteMDP) -> np.ndarray:
@@ -79,9 +86,10 @@ def _nonterminal_mass(mdp: FiniteMDP) -> np.ndarray:
     return mdp.expected_next((~mdp.terminal).astype(np.float64))
 
 
-def _q_starts(mdp: FiniteMDP, tau: float, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Bounded starting Q tables: zeros, random at the value scale, and huge (1e3 times it)."""
-    scale = 1 + value_scale(mdp, tau)
+def _q_starts(mdp: FiniteMDP, tau: float, rng: np.random.Generator, regularizer: Regularizer) -> dict:
+    """Bounded starting Q tables ``[S, A]``: zeros, random at the value scale (for the problem's
+    regulariser), and huge (1e3 times it)."""
+    scale = 1 + value_scale(mdp, tau, regularizer)
     shape = (mdp.n_states, mdp.n_actions)
     return {
         "Q0=0": np.zeros(shape),
@@ -108,17 +116,18 @@ D1 = Claim(
     "‖TQ₁ − TQ₂‖∞ ≤ γ‖Q₁ − Q₂‖∞, with equality for Q₂ = Q₁ + c (T Q = r + γ P F_τ(Q))",
     "seed deck, 'Algorithm: Soft Q-Iteration' (proof); Haarnoja et al. 2017, Thm 3 / App. A.2",
     roles=("bellman_operator",),
+    regularizer_free=True,
 )
 
 
-def _contraction_ratio(mdp, tau, operator, q1, q2) -> tuple[float, float] | None:
+def _contraction_ratio(mdp, tau, operator, q1, q2, regularizer) -> tuple[float, float] | None:
     """(‖TQ₁ − TQ₂‖/‖Q₁ − Q₂‖, the round-off allowed in that ratio), or None when Q₂ = Q₁ in
     float64 (a perturbation below the ulp of Q₁, as δ = 1e-8 on Q ~ 1e12 at τ = 1e12)."""
     gap = sup(q1 - q2)
     if gap == 0.0:
         return None
     ratio = sup(operator(mdp, q1, tau) - operator(mdp, q2, tau)) / gap
-    return ratio, 2 * _operator_roundoff(mdp, tau, largest(sup(q1), sup(q2))) / gap
+    return ratio, 2 * _operator_roundoff(mdp, tau, largest(sup(q1), sup(q2)), regularizer) / gap
 
 
 @D1.subjects()
@@ -137,7 +146,9 @@ def check_contraction(
     (γ when there are no terminal states); that is a second sub-measurement, |ratio − γ max p|.
 
     Tolerance of a pair: the round-off of two applications of T (64·eps·(1 + k + A)·(1 + ‖r‖ +
-    ‖Q‖ + τ log A)) divided by ‖Q₁ − Q₂‖, in the units of the ratio; ``tol`` overrides it.
+    ‖Q‖ + τ log A)) divided by ‖Q₁ − Q₂‖, in the units of the ratio; ``tol`` overrides it. For
+    another regulariser Ω of the problem (``subjects.regularizer``) T uses (τΩ)*, the claim is
+    unchanged (Geist et al. 2019, Prop. 2), and the round-off is Ω's (``_operator_roundoff``).
 
     Args:
       mdp: infinite-horizon MDP.
@@ -149,16 +160,16 @@ def check_contraction(
       CheckResult: ``measured`` = ratio − γ (contraction) or |ratio − γ max p| (shift) of the
       pair with the worst margin; ``details`` has the largest ratio found and each family's.
     """
-    operator = subjects.bellman_operator
+    operator, reg = subjects.bellman_operator, subjects.regularizer
     rng = np.random.default_rng(seed)
     gamma = mdp.gamma
     shape = (mdp.n_states, mdp.n_actions)
-    scale = 1 + value_scale(mdp, tau)
+    scale = 1 + value_scale(mdp, tau, reg)
     cases: dict[str, tuple[float, float]] = {}
     ratios: dict[str, float] = {}
 
     def pair(label, q1, q2):
-        measured = _contraction_ratio(mdp, tau, operator, q1, q2)
+        measured = _contraction_ratio(mdp, tau, operator, q1, q2, reg)
         if measured is None:  # the perturbation vanished in rounding: no pair to compare
             return
         ratio, allowed = measured
@@ -182,14 +193,14 @@ def check_contraction(
             trial[s] += rng.normal()
         else:
             trial[s, rng.integers(mdp.n_actions)] += rng.normal()
-        measured = _contraction_ratio(mdp, tau, operator, q1, q1 + trial)
+        measured = _contraction_ratio(mdp, tau, operator, q1, q1 + trial, reg)
         if measured is not None and measured[0] > best_ratio:
             diff, best_ratio = trial, measured[0]
     pair("coordinate search", q1, q1 + diff)
 
     expected = gamma * float(_nonterminal_mass(mdp).max())
     for c in (1.0, -1e3):
-        measured = _contraction_ratio(mdp, tau, operator, q1, q1 + c)
+        measured = _contraction_ratio(mdp, tau, operator, q1, q1 + c, reg)
         if measured is None:  # c below the ulp of Q₁
             continue
         ratio, allowed = measured
@@ -231,6 +242,7 @@ D2 = Claim(
     "Q_{k+1} = T Q_k: ‖Q_k − Q*‖∞ ≤ γ^k ‖Q₀ − Q*‖∞ and ‖Q_k − Q*‖∞ ≤ γ/(1−γ)·‖Q_k − Q_{k−1}‖∞",
     "seed deck, 'Algorithm: Soft Q-Iteration'; Haarnoja et al. 2017, Thm 3; Cen et al. 2022, Lemma 2",
     roles=("bellman_operator",),
+    regularizer_free=True,
 )
 
 
@@ -247,8 +259,9 @@ def check_convergence(
     Q* comes from soft policy iteration (exact linear solves, another algorithm) with its
     certified error e*. Also, theory's soft value iteration reports its residuals
     ‖V_n − V_{n−1}‖∞ (the data of its certificate): they are replayed here
-    (:func:`_replayed_residuals`). Source: seed deck, "Algorithm: Soft Q-Iteration"; Haarnoja et al. 2017,
-    Theorem 3.
+    (:func:`_replayed_residuals`). For another regulariser Ω of the problem
+    (``subjects.regularizer``) T, Q*, the value scale and the round-off are Ω's. Source: seed
+    deck, "Algorithm: Soft Q-Iteration"; Haarnoja et al. 2017, Theorem 3.
 
     Tolerance (``slack``): 2e* + δ/(1 − γ) with δ the round-off of one application of T at the
     largest magnitude met (see ``_operator_roundoff``): the computed iterates are exact ones up
@@ -265,13 +278,13 @@ def check_convergence(
       CheckResult: ``measured`` = the largest excess of ‖Q_k − Q*‖ over a bound (negative when
       every iterate is inside both); ``details`` has, per start, the sweeps and worst excesses.
     """
-    operator = subjects.bellman_operator
+    operator, reg = subjects.bellman_operator, subjects.regularizer
     gamma = mdp.gamma
-    scale = 1 + value_scale(mdp, tau)
-    star = exact_optimum(mdp, tau)
+    scale = 1 + value_scale(mdp, tau, reg)
+    star = exact_optimum(mdp, tau, reg)
     cases: dict[str, tuple[float, float]] = {}
     sweeps: dict[str, int] = {}
-    for label, q in _q_starts(mdp, tau, np.random.default_rng(seed)).items():
+    for label, q in _q_starts(mdp, tau, np.random.default_rng(seed), reg).items():
         err0 = sup(q - star.q)
         n = sweeps_needed(gamma, err0, NOISE_FLOOR * scale)
         prior = post = -np.inf
@@ -287,12 +300,13 @@ def check_convergence(
             if post_bound < NOISE_FLOOR * scale:  # Q_k is certified within the floor: the rest is noise
                 n = k
                 break
-        slack = 2 * star.error_bound + _operator_roundoff(mdp, tau, magnitude) / (1 - gamma)
+        slack = 2 * star.error_bound + _operator_roundoff(mdp, tau, magnitude, reg) / (1 - gamma)
         allowed = slack if tol is None else tol
         cases[f"{label}: a priori γ^k"] = (prior, allowed)
         cases[f"{label}: a posteriori γ/(1−γ)"] = (post, allowed)
         sweeps[label] = n
-    cases["soft_value_iteration's residuals = ‖V_n − V_{n−1}‖ replayed"] = _replayed_residuals(mdp, tau, tol)
+    replayed = _replayed_residuals(mdp, tau, tol, reg)
+    cases["soft_value_iteration's residuals = ‖V_n − V_{n−1}‖ replayed"] = replayed
 
     return D2.worst_of(
         cases,
@@ -305,26 +319,39 @@ def check_convergence(
 _REPLAYED_SWEEPS = 40
 
 
-def _replayed_residuals(mdp: FiniteMDP, tau: float, tol: float | None) -> tuple[float, float]:
+def _replayed_residuals(
+    mdp: FiniteMDP, tau: float, tol: float | None, regularizer: Regularizer
+) -> tuple[float, float]:
     """(max_n |residuals[n] − ‖V_{n+1} − V_n‖∞|, allowance) for theory's soft value iteration.
 
     Its SolveResult reports residuals[n] = ‖V_{n+1} − V_n‖∞ from V_0 = 0 (the sweeps, the
     certificate's raw data): the first _REPLAYED_SWEEPS are replayed here with scipy's
-    logsumexp (max at τ = 0), V = 0 on terminal states. Each replayed iterate differs from the
-    solver's by at most δ/(1 − γ), δ the round-off of one sweep, so a residual by 2δ/(1 − γ).
+    logsumexp (max at τ = 0), V = 0 on terminal states; for another regulariser, with its
+    validated ``value`` along the last axis (checked against an optimiser by claim R1). Each
+    replayed iterate differs from the solver's by at most δ/(1 − γ), δ the round-off of one
+    sweep, so a residual by 2δ/(1 − γ).
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        res = soft_value_iteration(mdp, tau, tol=exact_tolerance(mdp, tau), max_iter=_REPLAYED_SWEEPS)
+        res = soft_value_iteration(
+            mdp,
+            tau,
+            tol=exact_tolerance(mdp, tau, regularizer),
+            max_iter=_REPLAYED_SWEEPS,
+            regularizer=regularizer,
+        )
     v, worst, magnitude = np.zeros(mdp.n_states), 0.0, 0.0
     for reported in res.residuals:
         q = mdp.R + mdp.gamma * mdp.expected_next(v)
-        v_next = tau * logsumexp(q / tau, axis=1) if tau > 0 else q.max(axis=1)
+        if regularizer != SHANNON:
+            v_next = regularizer.value(q, tau)
+        else:
+            v_next = tau * logsumexp(q / tau, axis=1) if tau > 0 else q.max(axis=1)
         v_next = np.where(mdp.terminal, 0.0, v_next)
         worst = largest(worst, abs(reported - sup(v_next - v)))
         magnitude = largest(magnitude, sup(q))
         v = v_next
-    allowed = 2 * _operator_roundoff(mdp, tau, magnitude) / (1 - mdp.gamma)
+    allowed = 2 * _operator_roundoff(mdp, tau, magnitude, regularizer) / (1 - mdp.gamma)
     return worst, allowed if tol is None else tol
 
 
@@ -343,6 +370,7 @@ D5 = Claim(
     "Q₁ ≤ Q₂ ⇒ TQ₁ ≤ TQ₂; T(Q + c) = TQ + γc; V_n + γ/(1−γ)·min d ≤ V* ≤ V_n + γ/(1−γ)·max d",
     "Geist et al. 2019, Prop. 2; MacQueen 1966, Porteus 1971; seed deck, 'Algorithm: Soft Q-Iteration'",
     roles=("bellman_operator",),
+    regularizer_free=True,
 )
 
 
@@ -369,7 +397,9 @@ def check_monotone_bounds(
       sweep until the bracket is narrower than 1e-9·(1 + ‖V‖).
     Tolerances: δ = 64·eps·(1 + k + A)·(1 + ‖r‖ + ‖Q‖ + τ log A) per application of T for the
     first two; for the bracket e* + δ·(1 + γ)/(1 − γ) (V* certified to e*; V_n errs by δ and
-    γ/(1−γ)·d by 2γδ/(1−γ)).
+    γ/(1−γ)·d by 2γδ/(1−γ)). For another regulariser Ω of the problem (``subjects.regularizer``)
+    F_τ is (τΩ)*, V* and the round-off are Ω's: (τΩ)* is monotone and commutes with constants,
+    so all three statements hold (Geist et al. 2019, Prop. 2).
 
     Args:
       mdp: infinite-horizon MDP.
@@ -382,17 +412,17 @@ def check_monotone_bounds(
     Returns:
       CheckResult of the sub-measurement with the worst margin.
     """
-    operator = subjects.bellman_operator
+    operator, reg = subjects.bellman_operator, subjects.regularizer
     gamma = mdp.gamma
     shift_factor = gamma if shift_factor is None else shift_factor
     bracket_factor = gamma / (1 - gamma) if bracket_factor is None else bracket_factor
-    scale = 1 + value_scale(mdp, tau)
+    scale = 1 + value_scale(mdp, tau, reg)
     rng = np.random.default_rng(seed)
     shape = (mdp.n_states, mdp.n_actions)
     cases: dict[str, tuple[float, float]] = {}
 
     def allowance(*tables) -> float:
-        return _operator_roundoff(mdp, tau, largest(*(sup(t) for t in tables))) if tol is None else tol
+        return _operator_roundoff(mdp, tau, largest(*(sup(t) for t in tables)), reg) if tol is None else tol
 
     q1 = scale * rng.normal(size=shape)
     gaps = {f"random gap {g:g}": g * np.abs(rng.normal(size=shape)) for g in (1e-8, 1.0, 1e3)}
@@ -412,15 +442,15 @@ def check_monotone_bounds(
         residual = operator(mdp, q1 + c, tau) - tq1 - shift_factor * c * p
         cases[f"shift c={c:g}"] = (sup(residual), allowance(q1 + c))
 
-    star = exact_optimum(mdp, tau)
+    star = exact_optimum(mdp, tau, reg)
     widths: dict[str, int] = {}
-    for label, q in _q_starts(mdp, tau, rng).items():
-        v = soft_state_value(q, tau, terminal=mdp.terminal)
+    for label, q in _q_starts(mdp, tau, rng, reg).items():
+        v = soft_state_value(q, tau, terminal=mdp.terminal, regularizer=reg)
         worst, sweeps, magnitude = -np.inf, 0, sup(q)
         max_sweeps = sweeps_needed(gamma, 2 * sup(q - star.q) / (1 - gamma), NOISE_FLOOR * scale) + 10
         iterates = itertools.islice(orbit(lambda q: operator(mdp, q, tau), q), 1, max_sweeps + 1)
         for sweeps, q in enumerate(iterates, start=1):
-            v_prev, v = v, soft_state_value(q, tau, terminal=mdp.terminal)
+            v_prev, v = v, soft_state_value(q, tau, terminal=mdp.terminal, regularizer=reg)
             magnitude = largest(magnitude, sup(q))
             d = v - v_prev
             lo, hi = float(d.min()), float(d.max())
@@ -433,7 +463,7 @@ def check_monotone_bounds(
             worst = largest(worst, below, above)
             if gamma / (1 - gamma) * (hi - lo) < NOISE_FLOOR * scale:
                 break
-        slack = star.error_bound + _operator_roundoff(mdp, tau, magnitude) * (1 + gamma) / (1 - gamma)
+        slack = star.error_bound + _operator_roundoff(mdp, tau, magnitude, reg) * (1 + gamma) / (1 - gamma)
         cases[f"bracket from {label}"] = (worst, slack if tol is None else tol)
         widths[label] = sweeps
 

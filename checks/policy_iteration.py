@@ -41,7 +41,6 @@ from theory.bellman import evaluate_policy
 from theory.iterates import modified_policy_iteration_step, orbit, policy_iteration_step
 from theory.lp import LP_FEASIBILITY_TOL, classical_lp_values
 from theory.roundoff import roundoff
-from theory.softmax import soft_value
 from theory.solvers import (
     exact_optimum,
     soft_backward_induction,
@@ -65,6 +64,7 @@ D3 = Claim(
     "soft VI = closed form / soft PI / backward induction / LP (τ=0) / Q*_τ[r] = τQ*_1[r/τ]",
     "seed deck, 'Algorithm: Soft Q-Iteration'; Haarnoja et al. 2017, Thm 3; CLAIMS D3",
     roles=("solver",),
+    regularizer_free=True,
 )
 
 
@@ -87,6 +87,11 @@ def check_oracles(mdp: FiniteMDP, tau: float, *, subjects: Subjects = OWN) -> Ch
     10·ε·(1 + ‖V‖)/(1 − γ) in place of the latter two, the reward scale τ·(tol₁ + β₁) for the
     second answer.
 
+    For another regulariser Ω of the problem (``subjects.regularizer``) every oracle is run
+    for Ω: the closed form is (τΩ)*(r)/(1 − γ), the reward scale holds as well ((τΩ)*(q) =
+    τΩ*(q/τ), so V/τ solves the τ = 1 equation for r/τ: derived here), and τ = 0 is the hard
+    max for every Ω (the LP).
+
     Args:
       mdp: infinite-horizon MDP.
       tau: temperature τ >= 0.
@@ -95,9 +100,10 @@ def check_oracles(mdp: FiniteMDP, tau: float, *, subjects: Subjects = OWN) -> Ch
       CheckResult whose ``measured``/``tolerance`` are those of the oracle with the worst ratio;
       ``details["comparisons"]`` lists every oracle's (difference, allowance).
     """
-    tol = solver_tolerance(mdp, tau)
-    round_off = roundoff_tolerance(mdp, tau)
-    ref = exact_optimum(mdp, tau)  # soft policy iteration
+    reg = subjects.regularizer
+    tol = solver_tolerance(mdp, tau, reg)
+    round_off = roundoff_tolerance(mdp, tau, reg)
+    ref = exact_optimum(mdp, tau, reg)  # soft policy iteration
     res = subjects.solver(mdp, tau, tol)
     error = tol + ref.error_bound  # what the solver may be off by
     oracles: dict[str, tuple[float, float]] = dict(solver_comparisons(res, ref, tol, round_off))
@@ -105,7 +111,7 @@ def check_oracles(mdp: FiniteMDP, tau: float, *, subjects: Subjects = OWN) -> Ch
     def compare(name, ours, theirs, allowed):
         oracles[name] = (float(np.abs(np.asarray(ours) - theirs).max()), float(allowed))
 
-    hybrid = soft_solve(mdp, tau, tol=tol)
+    hybrid = soft_solve(mdp, tau, tol=tol, regularizer=reg)
     compare(
         "soft_solve (value iteration handing over to policy iteration)",
         res.q,
@@ -113,20 +119,20 @@ def check_oracles(mdp: FiniteMDP, tau: float, *, subjects: Subjects = OWN) -> Ch
         error + hybrid.error_bound + round_off,
     )
     if mdp.n_states == 1 and not mdp.terminal[0]:
-        closed = soft_value(mdp.R[0], tau) / (1 - mdp.gamma)
+        closed = reg.value(mdp.R[0], tau) / (1 - mdp.gamma)
         compare("one-state closed form F(r)/(1-γ)", res.v[0], closed, error + round_off)
     if mdp.acyclic_depth is not None:
-        bi = soft_backward_induction(mdp, tau, horizon=max(mdp.acyclic_depth, 1))
+        bi = soft_backward_induction(mdp, tau, horizon=max(mdp.acyclic_depth, 1), regularizer=reg)
         compare("backward induction (acyclic)", res.q, bi.q, error + bi.error_bound + round_off)
     if tau == 0.0:
         lp_tol = 10 * LP_FEASIBILITY_TOL * (1 + value_scale(mdp, 0.0)) / (1 - mdp.gamma)
         compare("linear program (τ=0)", res.v, classical_lp_values(mdp), error + lp_tol)
     elif subjects.solver.accepts(None, 1.0):
         unit = FiniteMDP(mdp.P, mdp.R / tau, mdp.gamma, terminal=mdp.terminal, name=mdp.name)
-        tol_unit = solver_tolerance(unit, 1.0)
-        ref_unit = exact_optimum(unit, 1.0)
+        tol_unit = solver_tolerance(unit, 1.0, reg)
+        ref_unit = exact_optimum(unit, 1.0, reg)
         scaled = subjects.solver(unit, 1.0, tol_unit)
-        honest = solver_comparisons(scaled, ref_unit, tol_unit, roundoff_tolerance(unit, 1.0))
+        honest = solver_comparisons(scaled, ref_unit, tol_unit, roundoff_tolerance(unit, 1.0, reg))
         oracles.update({f"τ=1, r/τ: {name}": pair for name, pair in honest.items()})
         compare(
             "reward scale τ·Q*_1[r/τ]",

@@ -20,8 +20,12 @@ come from :func:`theory.roundoff.roundoff` and the optimiser's stated accuracy
 
 The regulariser under test is the keyword seam ``regularizer=`` of each check (default the
 project's own), guarded by ``Claim.subjects``: its fields must be finite, and every output of
-its methods is scanned (a NaN or inf is a FAIL). Negative controls pass broken ones. It is not
-yet a role of :mod:`checks.subjects` (``checks.verify`` cannot pass a user's regulariser).
+its methods is scanned (a NaN or inf is a FAIL). Negative controls pass broken ones. It is also
+the ``regularizer`` role of :mod:`checks.subjects` (``checks.verify(regularizer=obj)``, ``--subject
+regularizer=module:attr``): the batteries run the suite's regularisers for the project's own
+subjects, and only the given one when a foreign regulariser is under test
+(:func:`regularizers_under_test`); R4, about sparsemax, takes the given one as a Tsallis
+implementation (a regulariser of another kind fails it: restrict ``claims=`` to R1).
 
 R2 and R3 hand the regulariser under test to the project's operator, policy evaluation and
 policy iteration (``regularizer=``), whose kernels then call its public ``value`` and ``greedy``
@@ -78,6 +82,7 @@ from checks.base import (
     CheckResult,
     Claim,
     NonFiniteSubject,
+    Probe,
     SubjectError,
     excess,
     first_nonfinite,
@@ -127,6 +132,7 @@ __all__ = [
     "check_soft_performance_difference",
     "check_sparse_supports",
     "check_sparsemax",
+    "regularizers_under_test",
     "suite_regularizers",
 ]
 
@@ -137,12 +143,14 @@ R1 = Claim(
     "(τΩ)*(q) = max_π ⟨π,q⟩ − τΩ(π), attained at greedy = ∇(τΩ)*; max q − τU ≤ (τΩ)* ≤ max q − τL; "
     "(τΩ)*(q + c) = (τΩ)*(q) + c; monotone (Shannon, Tsallis, KL to a prior)",
     SOURCE_GEIST,
+    roles=("regularizer",),
 )
 R4 = Claim(
     "R4",
     "Tsallis greedy = sparsemax(q/τ) = [q/τ − θ]₊ is the maximiser; its support can be a strict "
     "subset; it is affine in q on each piece of fixed support",
     SOURCE_GEIST + " (sorted-support rule derived here)",
+    roles=("regularizer",),
 )
 
 
@@ -317,21 +325,34 @@ def suite_regularizers(k: int) -> tuple[Regularizer, ...]:
     return Shannon(), Tsallis(), KLToPrior(tuple(prior / prior.sum()))
 
 
+def regularizers_under_test(subjects: Subjects, k: int, own=suite_regularizers) -> tuple[Regularizer, ...]:
+    """The regularisers a battery of the ``regularizer`` role runs on a K-action q: the foreign
+    one under test (``subjects.regularizer``, when :attr:`Subjects.given` has the role), else
+    ``own(k)`` (default :func:`suite_regularizers`)."""
+    return (subjects.regularizer,) if "regularizer" in subjects.given else tuple(own(k))
+
+
 def _positive_tau_suite(seed: int, size: str):
     """(label, q, τ) over the q-vector suite × the positive temperatures of the suite."""
     check_size(size)
     return [case for case in q_tau_suite(seed, size) if case[2] > 0]
 
 
-@register(R1)
+def _admitted(claim: Claim, seed: int, size: str, subjects: Subjects):
+    """The cases of :func:`_positive_tau_suite` whose τ the subjects' conventions take."""
+    return subjects.admit(claim, _positive_tau_suite(seed, size), key=lambda case: (None, case[2]))
+
+
+@register(R1, probe=Probe(("q", "tau"), check_legendre_fenchel, takes="regularizer"))
 def battery_legendre_fenchel(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
-    """R1 over the q-vector suite × positive temperatures × (Shannon, Tsallis, KL to a prior)."""
+    """R1 over the q-vector suite × positive temperatures × (Shannon, Tsallis, KL to a prior),
+    or × the regulariser under test (:func:`regularizers_under_test`)."""
     return fold(
         R1,
         (
             check_legendre_fenchel(q, t, regularizer=reg, name=f"{label}, {reg!r}")
-            for label, q, t in _positive_tau_suite(seed, size)
-            for reg in suite_regularizers(q.size)
+            for label, q, t in _admitted(R1, seed, size, subjects)
+            for reg in regularizers_under_test(subjects, q.size)
         ),
     )
 
@@ -446,6 +467,7 @@ def check_sparsemax(
     return R4.worst_of(comparisons, details)
 
 
+@R4.subjects("regularizer")
 def check_sparse_supports(cases, *, regularizer: Regularizer | None = None) -> CheckResult:
     """R4 on the suite: some instance has a greedy policy with an exact zero (a strict support).
 
@@ -467,12 +489,14 @@ def check_sparse_supports(cases, *, regularizer: Regularizer | None = None) -> C
     )
 
 
-@register(R4)
+@register(R4, probe=Probe(("q", "tau"), check_sparsemax, takes="regularizer"))
 def battery_sparsemax(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
-    """R4 over the q-vector suite × positive temperatures, and the sparsity count over them."""
-    cases = _positive_tau_suite(seed, size)
-    results = [check_sparsemax(q, t, name=label) for label, q, t in cases]
-    return fold(R4, [*results, check_sparse_supports(cases)])
+    """R4 over the q-vector suite × positive temperatures, and the sparsity count over them, for
+    Tsallis (or the regulariser under test, as a Tsallis implementation)."""
+    cases = _admitted(R4, seed, size, subjects)
+    (reg,) = regularizers_under_test(subjects, 1, own=lambda k: (Tsallis(),))
+    results = [check_sparsemax(q, t, regularizer=reg, name=label) for label, q, t in cases]
+    return fold(R4, [*results, check_sparse_supports(cases, regularizer=reg)])
 
 
 # --- R6 ------------------------------------------------------------------------------------------

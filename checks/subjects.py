@@ -16,7 +16,21 @@ role                   signature                           returns
                                                            and optionally ``.error_bound``
 ``policy_improvement`` ``f(q, tau)``                       π̃ = f_τ(q) row-wise, ``[S, A]``
 ``e2w``                ``f(q_hat, n_total, tau, epsilon)`` the E2W sampling distribution ``[K]``
+``regularizer``        an object: ``penalty(pi, tau)``,    τΩ(π) ``[...]``; (τΩ)*(q) ``[...]``;
+                       ``value(q, tau)``,                  ∇(τΩ)*(q), the shape of q; ``(L, U)``, the
+                       ``greedy(q, tau)``,                 range of Ω on the simplex (along the last
+                       ``bounds(n_actions)``               axis)
 ====================== =================================== ================================================
+
+The ``regularizer`` role is the one that is not a function: a regulariser Ω of the policy
+(:class:`theory.regularizers.Regularizer`'s four public methods, duck-typed), checked by the
+claims R1–R4 (:mod:`checks.regularizers`; R4 is about a Tsallis regulariser: its greedy must be
+sparsemax). :class:`Subjects` carries it as its field ``regularizer``, which is also the
+regulariser of the problem: the claims whose statement holds for every regulariser (their
+``Claim.regularizer_free``: B1, B2, C1, C3, D1, D2, D3, D5) take Ω from it, and
+:meth:`Subjects.regularized` gives the project's own operator, evaluation, solver and
+improvement for it. A foreign regulariser is wrapped in :class:`ForeignRegularizer`; its
+round-off model (``value_roundoff``) is unknown, so only the claims of its role run with it.
 
 A :class:`Subject` is the one mechanism that carries an implementation into a check. The check
 calls it in the project's own terms (a :class:`~mdps.finite.FiniteMDP` for the MDP roles, τ);
@@ -36,6 +50,7 @@ FAIL, never as its own ERROR.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,15 +60,19 @@ import numpy as np
 from checks.base import NonFiniteSubject, NotApplicable, SubjectError, first_nonfinite
 from mdps.conventions import Conventions
 from mdps.finite import FiniteMDP
+from mdps.validation import as_float_array, check_int, check_simplex, check_tau
 from theory.bandit import e2w_distribution
 from theory.bellman import boltzmann_policy, evaluate_policy, soft_bellman_operator
+from theory.regularizers import SHANNON, Regularizer
 from theory.softmax import entropy, soft_indmax, soft_value
 from theory.solvers import ConvergenceWarning, SolveResult, attainable_tolerance, soft_value_iteration
 
 __all__ = [
     "MDP_ROLES",
     "OWN",
+    "REGULARIZED_ROLES",
     "ROLES",
+    "ForeignRegularizer",
     "NotApplicable",
     "Role",
     "SolverAnswer",
@@ -73,13 +92,14 @@ class Role:
       name: the role's name, a keyword of :class:`Subjects`.
       signature: how a foreign implementation is called.
       returns: what it must return.
-      own: the project's implementation, called in the project's terms (``mdp`` for P, R, γ).
+      own: the project's implementation, called in the project's terms (``mdp`` for P, R, γ);
+        for the ``regularizer`` role, Shannon entropy.
     """
 
     name: str
     signature: str
     returns: str
-    own: Callable
+    own: Callable | Regularizer
 
 
 ROLES: dict[str, Role] = {
@@ -108,11 +128,21 @@ ROLES: dict[str, Role] = {
         ),
         Role("policy_improvement", "f(q, tau)", "π̃ = f_τ(q) row-wise, [S, A]", boltzmann_policy),
         Role("e2w", "f(q_hat, n_total, tau, epsilon)", "the E2W sampling distribution [K]", e2w_distribution),
+        Role(
+            "regularizer",
+            "an object with penalty(pi, tau), value(q, tau), greedy(q, tau), bounds(n_actions)",
+            "τΩ(π) [...], (τΩ)*(q) [...], ∇(τΩ)*(q) the shape of q, (L, U)",
+            SHANNON,
+        ),
     )
 }
 
 #: The roles that take an MDP (P, R, γ).
 MDP_ROLES = frozenset({"bellman_operator", "policy_evaluation", "solver"})
+
+#: The roles whose own implementation depends on the regulariser of the problem
+#: (:meth:`Subjects.regularized`).
+REGULARIZED_ROLES = ("bellman_operator", "policy_evaluation", "solver", "policy_improvement")
 
 
 @dataclass(frozen=True)
@@ -185,6 +215,8 @@ class Subject:
     def __post_init__(self) -> None:
         if self.role not in ROLES:
             raise ValueError(f"unknown role {self.role!r}; the roles are {', '.join(ROLES)}")
+        if self.role == "regularizer":
+            raise ValueError("the regularizer role is an object, not a function: see ForeignRegularizer")
         if not callable(self.fn):
             raise TypeError(f"the {self.role} subject must be callable, got {self.fn!r}")
         if self.conventions is not None and not isinstance(self.conventions, Conventions):
@@ -311,9 +343,130 @@ class Subject:
         return SolverAnswer(q, _as_array(v, mdp.R.shape[:1], f"{what}'s v"), bound)
 
 
-def _own(role: str) -> Subject:
+@dataclass(frozen=True, eq=False)
+class ForeignRegularizer(Regularizer):
+    """A foreign regulariser (the ``regularizer`` role) as a :class:`~theory.regularizers.Regularizer`.
+
+    The object need only have ``penalty(pi, tau)``, ``value(q, tau)``, ``greedy(q, tau)`` and
+    ``bounds(n_actions)``, along the last axis. Each call validates the arguments in the
+    project's terms (a ValueError or TypeError naming them, as the project's regularisers do),
+    hands the object copies with the temperature in its conventions (τ or β = 1/τ), and
+    returns float64 arrays of the promised shapes. Whatever the object does wrong is its
+    failure: a wrong shape, an exception or bounds that are not two numbers L <= U is a
+    :class:`SubjectError`, NaN or inf for finite input a :class:`NonFiniteSubject` (a check
+    reports either as FAIL). The first-axis kernels go through ``value`` and ``greedy``.
+    ``value_roundoff`` is unknown for it: the claims that need a regulariser's round-off model
+    (the solvers' certificates) do not run with it (:meth:`Subjects.unfit`).
+
+    Attributes:
+      obj: the object.
+      conventions: how it reads the temperature (:class:`~mdps.conventions.Conventions`).
+      label: how to import it (``package.module:attr``), for counterexample code.
+    """
+
+    obj: object
+    conventions: Conventions = dataclasses.field(default_factory=Conventions)
+    label: str = ""
+
+    role = "regularizer"
+    foreign = True
+
+    def __post_init__(self) -> None:
+        methods = ("penalty", "value", "greedy", "bounds")
+        missing = [m for m in methods if not callable(getattr(self.obj, m, None))]
+        if missing:
+            raise TypeError(f"the regularizer subject {self.obj!r} has no method(s) {', '.join(missing)}")
+        if not isinstance(self.conventions, Conventions):
+            raise TypeError(f"conventions must be a Conventions, got {self.conventions!r}")
+        if not self.label:
+            cls = type(self.obj)
+            object.__setattr__(self, "label", f"{cls.__module__}:{cls.__qualname__}")
+
+    def __repr__(self) -> str:
+        return f"ForeignRegularizer({self.label})"
+
+    def accepts(self, mdp: FiniteMDP | None = None, tau: float | None = None) -> bool:
+        """Whether the battery may give it temperature ``tau`` (it takes no MDP)."""
+        return tau is None or self.conventions.accepts_tau(tau)
+
+    def _tau(self, tau) -> float:
+        """τ validated, as the object takes it (τ or β = 1/τ)."""
+        return self.conventions.temperature_argument(check_tau(tau))
+
+    def _call(self, what: str, shape: tuple[int, ...], *args):
+        """``obj.<method>(*args)`` (``what`` = ``"method(arguments)"``) as float64 of ``shape``."""
+        method = what.partition("(")[0]
+        finite_input = first_nonfinite(list(args)) is None
+        try:
+            with warnings.catch_warnings():
+                # judged by its answers: an overflow shows up as inf/NaN, a FAIL below
+                warnings.simplefilter("ignore", RuntimeWarning)
+                out = getattr(self.obj, method)(*args)
+        except Exception as err:
+            raise SubjectError(
+                f"regularizer subject {self.label} raised {type(err).__name__}: {err} in {what}"
+            ) from err
+        a = _as_array(out, shape, f"regularizer {what}")
+        where = first_nonfinite(a) if finite_input else None
+        if where is not None:
+            raise NonFiniteSubject(
+                f"regularizer subject {self.label} returned a non-finite value "
+                f"for finite input: {what}{where}"
+            )
+        return a
+
+    def penalty(self, pi, tau) -> np.ndarray:
+        """τΩ(π) ``[...]`` by the object's ``penalty``."""
+        p, t = check_simplex(pi, "pi"), self._tau(tau)
+        return self._call("penalty(pi, tau)", p.shape[:-1], p.copy(), t)
+
+    def value(self, q, tau) -> np.ndarray:
+        """(τΩ)*(q) ``[...]`` by the object's ``value``."""
+        a, t = as_float_array(q, "q"), self._tau(tau)
+        return self._call("value(q, tau)", a.shape[:-1], a.copy(), t)[()]
+
+    def greedy(self, q, tau) -> np.ndarray:
+        """∇(τΩ)*(q), the shape of q, by the object's ``greedy``."""
+        a, t = as_float_array(q, "q"), self._tau(tau)
+        return self._call("greedy(q, tau)", a.shape, a.copy(), t)
+
+    def bounds(self, n_actions) -> tuple[float, float]:
+        """(L, U) by the object's ``bounds``: two finite numbers with L <= U."""
+        k = check_int(n_actions, "n_actions", low=1)
+        low, high = (float(b) for b in self._call("bounds(n_actions)", (2,), k))
+        if not low <= high:
+            raise SubjectError(f"regularizer subject {self.label}: bounds({k}) = ({low}, {high}) has L > U")
+        return low, high
+
+    def value_first_axis(self, x: np.ndarray, tau: float) -> np.ndarray:
+        """``value`` over the first axis."""
+        return self.value(np.moveaxis(x, 0, -1), tau)
+
+    def greedy_first_axis(self, x: np.ndarray, tau: float) -> np.ndarray:
+        """``greedy`` over the first axis."""
+        return np.moveaxis(self.greedy(np.moveaxis(x, 0, -1), tau), -1, 0)
+
+    def value_roundoff(self, n_actions: int, tau: float, q_norm: float) -> float:
+        """Unknown for a foreign regulariser: NotApplicable (the claim needing it is not run)."""
+        raise NotApplicable(
+            f"the round-off model of the foreign regularizer {self.label} is unknown: "
+            "a claim whose allowance needs it cannot run with it"
+        )
+
+
+@functools.cache  # one Subject per (role, Ω), never evicted: Subjects.given compares with it
+def _own(role: str, regularizer: Regularizer = SHANNON) -> Subject:
+    """The project's implementation of ``role`` for the problem's regulariser: for Shannon
+    entropy (and the roles that do not depend on it) the function of :data:`ROLES` itself,
+    else the function with ``regularizer=`` bound (the improvement: its greedy policy)."""
     fn = ROLES[role].own
-    return Subject(role, fn, None, _label(fn))
+    if role not in REGULARIZED_ROLES or regularizer == SHANNON:
+        return Subject(role, fn, None, _label(fn))
+    if role == "policy_improvement":
+        label = f"{type(regularizer).__module__}:{regularizer!r}.greedy"
+        return Subject(role, regularizer.greedy, None, label)
+    bound = functools.partial(fn, regularizer=regularizer)
+    return Subject(role, bound, None, f"{_label(fn)}(regularizer={regularizer!r})")
 
 
 @dataclass(frozen=True)
@@ -321,8 +474,13 @@ class Subjects:
     """Every role's subject, as one value: what a check or a battery is given (``subjects=``).
 
     Build with :meth:`of` (foreign implementations, in their conventions) or :meth:`replace`
-    (the project's terms: negative controls of its own functions); :data:`OWN` is the project's
-    own implementation of every role.
+    (the project's terms: negative controls of its own functions), and :meth:`regularized`
+    (another regulariser of the problem); :data:`OWN` is the project's own implementation of
+    every role, for Shannon entropy.
+
+    ``regularizer`` is the regulariser Ω of the problem (default Shannon entropy), the one
+    place the checks take it from, and the ``regularizer`` role: a :class:`ForeignRegularizer`
+    is under test (R1–R4), a :class:`~theory.regularizers.Regularizer` of the project is not.
     """
 
     soft_value: Subject = dataclasses.field(default_factory=lambda: _own("soft_value"))
@@ -333,11 +491,16 @@ class Subjects:
     solver: Subject = dataclasses.field(default_factory=lambda: _own("solver"))
     policy_improvement: Subject = dataclasses.field(default_factory=lambda: _own("policy_improvement"))
     e2w: Subject = dataclasses.field(default_factory=lambda: _own("e2w"))
+    regularizer: Regularizer = SHANNON
 
     def __post_init__(self) -> None:
+        if not isinstance(self.regularizer, Regularizer):
+            raise TypeError(
+                f"subjects.regularizer must be a theory.regularizers.Regularizer, got {self.regularizer!r}"
+            )
         for role in ROLES:
             s = getattr(self, role)
-            if not isinstance(s, Subject) or s.role != role:
+            if role != "regularizer" and (not isinstance(s, Subject) or s.role != role):
                 raise TypeError(f"subjects.{role} must be a Subject of role {role!r}, got {s!r}")
 
     @classmethod
@@ -358,30 +521,83 @@ class Subjects:
             raise ValueError(f"unknown role(s) {', '.join(unknown)}; the roles are {', '.join(ROLES)}")
         if not implementations:
             raise ValueError(f"give at least one role=implementation; the roles are {', '.join(ROLES)}")
-        return cls(
+        reg = implementations.pop("regularizer", SHANNON)
+        if not isinstance(reg, Regularizer):  # a foreign object: under test
+            reg = ForeignRegularizer(reg, conventions)
+        subjects = cls(
             **{
                 role: fn if isinstance(fn, Subject) else Subject(role, fn, conventions)
                 for role, fn in implementations.items()
             }
         )
+        return subjects.regularized(reg)
+
+    def regularized(self, regularizer: Regularizer) -> Subjects:
+        """These subjects for a problem regularised by ``regularizer``: the roles of
+        :data:`REGULARIZED_ROLES` still played by the project's own implementation become the
+        project's functions with ``regularizer=`` bound (the improvement: its greedy policy),
+        and still count as its own (:attr:`given`); the other subjects are kept.
+
+        Raises:
+          TypeError: ``regularizer`` not a :class:`~theory.regularizers.Regularizer`.
+        """
+        if not isinstance(regularizer, Regularizer):
+            raise TypeError(f"regularizer must be a theory.regularizers.Regularizer, got {regularizer!r}")
+        own = [r for r in REGULARIZED_ROLES if r not in self.given]
+        return dataclasses.replace(self, regularizer=regularizer, **{r: _own(r, regularizer) for r in own})
 
     def replace(self, **native: Callable) -> Subjects:
         """These subjects with some roles played by ``native`` callables in the project's terms
         (``bellman_operator=f(mdp, q, tau)``, ``solver=f(mdp, tau, tol)``, …): the negative
         controls of the project's own functions."""
-        unknown = sorted(set(native) - set(ROLES))
+        unknown = sorted(r for r in native if r not in ROLES or r == "regularizer")
         if unknown:
-            raise ValueError(f"unknown role(s) {', '.join(unknown)}; the roles are {', '.join(ROLES)}")
+            raise ValueError(
+                f"unknown role(s) {', '.join(unknown)} (the regularizer: Subjects.regularized); "
+                f"the roles are {', '.join(ROLES)}"
+            )
         return dataclasses.replace(self, **{r: Subject(r, fn) for r, fn in native.items()})
 
     @property
     def given(self) -> tuple[str, ...]:
-        """The roles not played by the project's own implementation."""
-        return tuple(r for r in ROLES if getattr(self, r).fn is not ROLES[r].own)
+        """The roles not played by the project's own implementation (for the problem's regulariser)."""
+        return tuple(
+            r
+            for r in ROLES
+            if (
+                isinstance(self.regularizer, ForeignRegularizer)
+                if r == "regularizer"
+                else getattr(self, r) != _own(r, self.regularizer)
+            )
+        )
 
     def accepts(self, roles, mdp: FiniteMDP | None = None, tau: float | None = None) -> bool:
         """Whether every subject of ``roles`` may be given ``mdp`` and ``tau``."""
-        return all(getattr(self, r).accepts(mdp, tau) for r in roles)
+        return all(
+            getattr(self, r).accepts(mdp, tau)
+            for r in roles
+            if r != "regularizer" or isinstance(self.regularizer, ForeignRegularizer)
+        )
+
+    def unfit(self, claim) -> str | None:
+        """Why ``claim`` cannot run with these subjects' regulariser, or None when it can.
+
+        A claim runs with any regulariser when it plays the ``regularizer`` role; otherwise it
+        needs the project's Shannon entropy unless its statement holds for every regulariser
+        (``claim.regularizer_free``), and then a regulariser of the project (a foreign one's
+        round-off model, which its allowances need, is unknown).
+        """
+        reg = self.regularizer
+        if "regularizer" in claim.roles or reg == SHANNON:
+            return None
+        if not claim.regularizer_free:
+            return f"claim {claim.id} is about Shannon entropy, not {reg!r}"
+        if isinstance(reg, ForeignRegularizer):
+            return (
+                f"claim {claim.id} needs the regulariser's round-off model, unknown for the "
+                f"foreign regularizer {reg.label}"
+            )
+        return None
 
     def admit(self, claim, cases: list, key: Callable = lambda case: (case[0], case[1])) -> list:
         """The cases of ``claim``'s battery its subjects may be given.
@@ -405,11 +621,11 @@ class Subjects:
 OWN = Subjects()
 
 
-def solver_tolerance(mdp: FiniteMDP, tau: float) -> float:
+def solver_tolerance(mdp: FiniteMDP, tau: float, regularizer: Regularizer = SHANNON) -> float:
     """The certified accuracy a check asks of a subject solver: 1e-10·(1 + M), M the a-priori
-    bound on ‖V‖, or the float64 floor where that is larger
+    bound on ‖V‖ (for the problem's regulariser), or the float64 floor where that is larger
     (:func:`theory.solvers.attainable_tolerance`)."""
-    return attainable_tolerance(mdp, tau)
+    return attainable_tolerance(mdp, tau, regularizer)
 
 
 def solver_comparisons(

@@ -3,26 +3,34 @@
 One function builds the MDPs every exact check uses, so that every claim is tried on the same,
 reproducible problems: random Garnet MDPs (dense and sparse), an acyclic MDP, a one-state MDP,
 a chain, a slippery gridworld and a cliff walk, and (default and full sizes) a sparse Garnet
-large enough that policy evaluation takes the matrix-free Krylov path of theory.bellman; and
-the temperatures they are tried at.
+large enough that policy evaluation takes the matrix-free Krylov path of theory.bellman; the
+temperatures they are tried at; and the regularisers of ``python -m checks --regularizer``.
 """
 
 from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
 
 import numpy as np
 
 from mdps.finite import FiniteMDP
 from mdps.generators import chain, cliff_walk, garnet, gridworld, random_dag
+from mdps.validation import check_int, check_simplex
 from theory.bellman import DIRECT_SOLVE_MAX_STATES
+from theory.regularizers import SHANNON, KLToPrior, Regularizer, Tsallis
 
 __all__ = [
     "KRYLOV_STATES",
+    "REGULARIZERS",
     "SIZES",
+    "KLToRampPrior",
     "check_size",
     "krylov_garnet",
     "mdp_cases",
     "mdp_suite",
     "q_vector_suite",
+    "ramp_prior",
     "temperature_suite",
 ]
 
@@ -120,3 +128,59 @@ def mdp_cases(
     """
     taus = [t for t in temperature_suite(size) if t > 0 or not positive_tau]
     return [(m, t) for m in mdp_suite(seed, size, krylov=krylov) for t in taus]
+
+
+# --- the regularisers of the suites ------------------------------------------------------------
+def ramp_prior(n_actions: int) -> tuple[float, ...]:
+    """μ_K ∝ (1, 2, …, K): a prior with distinct positive entries (uniform only at K = 1).
+
+    Raises:
+      TypeError, ValueError: K not an integer >= 1.
+    """
+    w = np.arange(1.0, check_int(n_actions, "n_actions", low=1) + 1.0)
+    return tuple(float(x) for x in w / w.sum())
+
+
+@functools.lru_cache(maxsize=64)
+def _kl_to_ramp(n_actions: int) -> KLToPrior:
+    return KLToPrior(ramp_prior(n_actions))
+
+
+@dataclass(frozen=True)
+class KLToRampPrior(Regularizer):
+    """Ω(π) = KL(π‖μ_K) with the prior μ_K = :func:`ramp_prior` (K) of the problem's K actions:
+    :class:`theory.regularizers.KLToPrior`, its prior fitted to the K of each argument.
+
+    The suites' MDPs have different numbers of actions, and a KLToPrior is defined on one K;
+    this one regulariser covers them all. A non-uniform prior, so that its greedy policy
+    ∝ μ·exp(q/τ) differs from softmax (with the uniform prior, KL is Shannon entropy shifted
+    by log K, mellowmax, and a Shannon implementation would differ from it by a constant only).
+    Every method delegates to ``KLToPrior(ramp_prior(K))``.
+    """
+
+    def penalty(self, pi, tau) -> np.ndarray:
+        """τ KL(π‖μ_K), K the last axis of ``pi``."""
+        p = check_simplex(pi, "pi")
+        return _kl_to_ramp(p.shape[-1]).penalty(p, tau)
+
+    def bounds(self, n_actions) -> tuple[float, float]:
+        """(0, −log μ_K(1)) = (0, log(K(K + 1)/2))."""
+        k = check_int(n_actions, "n_actions", low=1)
+        return _kl_to_ramp(k).bounds(k)
+
+    def value_first_axis(self, x: np.ndarray, tau: float) -> np.ndarray:
+        """τ log Σ_a μ_K(a) exp(x_a/τ) over the first axis (K = its length)."""
+        return _kl_to_ramp(x.shape[0]).value_first_axis(x, tau)
+
+    def greedy_first_axis(self, x: np.ndarray, tau: float) -> np.ndarray:
+        """∝ μ_K·exp(x/τ) over the first axis."""
+        return _kl_to_ramp(x.shape[0]).greedy_first_axis(x, tau)
+
+    def value_roundoff(self, n_actions: int, tau: float, q_norm: float) -> float:
+        """That of ``KLToPrior(ramp_prior(K))``."""
+        return _kl_to_ramp(n_actions).value_roundoff(n_actions, tau, q_norm)
+
+
+#: The regularisers ``python -m checks --regularizer NAME`` runs the regulariser-free claims
+#: with: Shannon entropy (the default report), Tsallis (sparsemax) and KL to the prior ∝ (1, …, A).
+REGULARIZERS: dict[str, Regularizer] = {"shannon": SHANNON, "tsallis": Tsallis(), "kl": KLToRampPrior()}

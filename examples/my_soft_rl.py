@@ -64,3 +64,34 @@ def e2w(q_hat, n_total, tau, epsilon):
     k = q_hat.shape[-1]
     lam = 1.0 if n_total == 0 else min(1.0, epsilon * k / np.log(n_total + 1))
     return (1 - lam) * soft_indmax(q_hat, tau) + lam / k
+
+
+class TsallisRegularizer:
+    """The Tsallis (q = 2) regulariser Ω(π) = ½(‖π‖² − 1), whose greedy policy is sparsemax
+    (Martins & Astudillo 2016): the ``regularizer`` role, four methods along the last axis."""
+
+    def penalty(self, pi, tau):
+        """τΩ(π) = τ·½(‖π‖² − 1)."""
+        return tau * 0.5 * ((pi * pi).sum(axis=-1) - 1.0)
+
+    def _threshold(self, z):
+        """θ(z) of sparsemax: with z sorted decreasingly, k = max{i : 1 + i z_(i) > Σ_{j<=i} z_(j)}."""
+        zs = -np.sort(-z, axis=-1)
+        cs = np.cumsum(zs, axis=-1)
+        i = np.arange(1, z.shape[-1] + 1)
+        k = (1 + i * zs > cs).sum(axis=-1, keepdims=True)
+        return (np.take_along_axis(cs, k - 1, axis=-1) - 1.0) / k
+
+    def greedy(self, q, tau):
+        """sparsemax(q/τ) = [z − θ(z)]₊, z = (q − max q)/τ (the shift changes nothing but the size)."""
+        z = (q - q.max(axis=-1, keepdims=True)) / tau
+        return np.maximum(z - self._threshold(z), 0.0)
+
+    def value(self, q, tau):
+        """(τΩ)*(q) = max_π ⟨π, q⟩ − τΩ(π), attained at the greedy policy."""
+        p = self.greedy(q, tau)
+        return (p * q).sum(axis=-1) - self.penalty(p, tau)
+
+    def bounds(self, n_actions):
+        """(min, max) of Ω on the simplex: ((1/K − 1)/2, 0)."""
+        return (1.0 / n_actions - 1.0) / 2.0, 0.0

@@ -23,3 +23,8 @@ ROLES = [
 @pytest.mark.parametrize("role", ROLES)
 def test_conforms(maxent_verify, role):
     maxent_verify(**{role: getattr(my_soft_rl, role)})
+
+
+def test_regularizer_conforms(maxent_verify):
+    """A regulariser is an object: R1 (its conjugate, gradient, bounds) and R4 (sparsemax)."""
+    maxent_verify(regularizer=my_soft_rl.TsallisRegularizer())

@@ -104,6 +104,15 @@ CHECKS_USAGE_ERRORS = [
         r"do not go together",
         id="subject-calibrate",
     ),
+    pytest.param(["--regularizer", "tsallis", "--only", "C2"], r"runs only the claims B1", id="reg-shannon"),
+    pytest.param(["--regularizer", "kl", "--only", "B1,B4"], r"--only names B4", id="reg-one-of-two"),
+    pytest.param(["--regularizer", "renyi"], r"invalid choice: 'renyi'", id="reg-unknown"),
+    pytest.param(["--only", "C1", "--regularizer", "kl", "--calibrate", "2"], r"do not go", id="reg-calib"),
+    pytest.param(
+        ["--only", "R1", "--regularizer", "kl", "--subject", "regularizer=my_soft_rl:TsallisRegularizer"],
+        r"give the regulariser once",
+        id="reg-twice",
+    ),
 ]
 
 
@@ -119,6 +128,46 @@ def test_checks_subject_that_conforms_exits_0(capsys):
     code, out, _ = _run(checks_cli.main, ["--quick", "--subject", "entropy=my_soft_rl:entropy"], capsys)
     assert code == 0, out
     assert "conformance of entropy=my_soft_rl:entropy" in out and "2 claims run: 2 passed" in out
+
+
+def test_checks_subject_regularizer_is_an_object_or_a_class(capsys):
+    argv = ["--quick", "--only", "R1", "--subject", "regularizer=my_soft_rl:TsallisRegularizer"]
+    code, out, _ = _run(checks_cli.main, argv, capsys)
+    assert code == 0, out
+    assert "conformance of regularizer=my_soft_rl:TsallisRegularizer" in out and "R1    PASS" in out
+
+
+def test_checks_regularizer_runs_the_regularizer_free_claims_and_says_which(capsys, tmp_path):
+    out_json = tmp_path / "rows.json"
+    argv = ["--quick", "--jobs", "1", "--regularizer", "tsallis", "--only", "C1", "--json", str(out_json)]
+    code, out, _ = _run(checks_cli.main, argv, capsys)
+    assert code == 0, out
+    assert "regularizer=Tsallis()" in out.splitlines()[0]
+    assert "\nC1    PASS" in out and "1 claims: 1 passed" in out
+    assert "regularizer=Tsallis()" in out_json.read_text()
+
+
+def test_checks_a_shannon_solver_fails_the_tsallis_problem(capsys):
+    argv = ["--quick", "--only", "B1", "--regularizer", "tsallis", "--subject", "solver=my_soft_rl:solver"]
+    code, out, _ = _run(checks_cli.main, argv, capsys)
+    assert code == 1, out
+    assert "regularizer=Tsallis()" in out.splitlines()[0] and "B1    FAIL" in out
+    assert "regularizer=Tsallis()" in out.split("smallest failing instance")[1]  # the re-run code
+
+
+def test_checks_regularizer_keeps_only_those_claims(monkeypatch, capsys):
+    seen = []  # the claims of the run, none of them run
+
+    def no_run(fn, items, jobs):
+        seen.extend(checks_cli._RUN[0])
+        return iter(())
+
+    monkeypatch.setattr(checks_cli, "in_processes", no_run)
+    assert checks_cli.main(["--quick", "--regularizer", "kl"]) == 0
+    ids = {c.id for c, _ in seen}
+    assert {"B1", "B2", "C1", "C3", "D1", "D2", "D3", "D5", "R1", "R4"} <= ids
+    assert not {"B3", "B4", "C2", "D4", "A1"} & ids
+    assert "KLToRampPrior()" in capsys.readouterr().out
 
 
 def test_checks_subject_that_fails_exits_1_with_its_counterexample(capsys):

@@ -12,12 +12,13 @@ import pytest
 from scipy.special import logsumexp, softmax
 
 from checks import verify
-from checks.base import FAIL
-from checks.subjects import OWN, ROLES, Subject, SubjectError, Subjects
+from checks.base import FAIL, NonFiniteSubject, NotApplicable
+from checks.subjects import OWN, ROLES, ForeignRegularizer, Subject, SubjectError, Subjects
 from mdps import FiniteMDP
 from mdps.conventions import Conventions
 from mdps.generators import garnet, random_dag
 from theory.bellman import evaluate_policy, soft_bellman_operator
+from theory.regularizers import Tsallis
 from theory.softmax import soft_value
 
 
@@ -67,6 +68,13 @@ def e2w_without_clip(q_hat, n_total, tau, epsilon):
     return (1 - lam) * softmax(q_hat / tau) + lam / k
 
 
+class TsallisGreedyNotNormalised(good.TsallisRegularizer):
+    """Sparsemax scaled by 0.9: a greedy policy summing to 0.9 (and a value ⟨p, q⟩ − τΩ(p) off)."""
+
+    def greedy(self, q, tau):
+        return 0.9 * super().greedy(q, tau)
+
+
 WRONG = {
     "soft_value": lse_without_max_shift,
     "soft_indmax": indmax_at_wrong_temperature,
@@ -76,6 +84,7 @@ WRONG = {
     "solver": solver_stopping_early,
     "policy_improvement": improvement_at_wrong_temperature,
     "e2w": e2w_without_clip,
+    "regularizer": TsallisGreedyNotNormalised(),
 }
 
 
@@ -86,6 +95,7 @@ CLAIMS = {
     "e2w": ["F1", "G2"],
     "bellman_operator": ["D1", "D5"],
     "solver": ["B1", "D3"],
+    "regularizer": ["R1", "R4"],
 }
 
 
@@ -266,3 +276,106 @@ def test_own_subjects_are_the_projects_functions():
     assert np.array_equal(q, ref.q) and np.array_equal(v, ref.v)
     with pytest.raises(TypeError, match="subjects.solver"):
         Subjects(solver=Subject("soft_value", soft_value))
+
+
+# --- the regularizer role: an object, wrapped in ForeignRegularizer ----------------------------------
+class _Reg:
+    """A foreign regulariser built from the project's Tsallis, with one method broken by ``bad``."""
+
+    def __init__(self, bad=None):
+        self.t, self.bad = Tsallis(), bad or {}
+
+    def penalty(self, pi, tau):
+        return self.bad.get("penalty", self.t.penalty)(pi, tau)
+
+    def value(self, q, tau):
+        return self.bad.get("value", self.t.value)(q, tau)
+
+    def greedy(self, q, tau):
+        return self.bad.get("greedy", self.t.greedy)(q, tau)
+
+    def bounds(self, n_actions):
+        return self.bad.get("bounds", self.t.bounds)(n_actions)
+
+
+def _raise(*args):
+    raise ZeroDivisionError("boom")
+
+
+@pytest.mark.parametrize(
+    ("bad", "call", "error", "match"),
+    [
+        ({"value": lambda q, tau: np.zeros(5)}, "value", SubjectError, "shape"),
+        ({"greedy": _raise}, "greedy", SubjectError, "ZeroDivisionError"),
+        ({"value": lambda q, tau: np.full(q.shape[:-1], np.nan)}, "value", NonFiniteSubject, "non-finite"),
+        ({"bounds": lambda k: (0.0, -1.0)}, "bounds", SubjectError, "L > U"),
+        ({"bounds": lambda k: (0.0,)}, "bounds", SubjectError, "shape"),
+    ],
+    ids=["wrong shape", "raises", "nan", "L > U", "one bound"],
+)
+def test_a_foreign_regularizer_answering_badly_is_its_failure(bad, call, error, match):
+    reg = ForeignRegularizer(_Reg(bad))
+    args = {"value": (np.zeros((2, 3)), 1.0), "greedy": (np.zeros(3), 1.0), "bounds": (3,)}[call]
+    with pytest.raises(error, match=match):
+        getattr(reg, call)(*args)
+
+
+def test_a_foreign_regularizer_is_checked_like_the_projects_and_needs_its_methods():
+    reg = ForeignRegularizer(_Reg())
+    q = np.array([[0.3, -1.0, 2.0], [1.0, 1.0, 1.0]])
+    assert np.array_equal(reg.value(q, 0.5), Tsallis().value(q, 0.5))
+    assert np.array_equal(reg.greedy_first_axis(q.T, 0.5), Tsallis().greedy_first_axis(q.T, 0.5))
+    assert reg.bounds(3) == Tsallis().bounds(3)
+    with pytest.raises(ValueError, match="tau"):
+        reg.value(q, -1.0)  # validated in the project's terms before the object is called
+    with pytest.raises(TypeError, match="greedy, bounds"):
+        ForeignRegularizer(object.__new__(type("Half", (), {"penalty": _raise, "value": _raise})))
+    with pytest.raises(NotApplicable, match="round-off"):
+        reg.value_roundoff(3, 1.0, 1.0)
+    with pytest.raises(ValueError, match="not a function"):
+        Subject("regularizer", good.soft_value)
+    with pytest.raises(TypeError, match="conventions"):
+        ForeignRegularizer(_Reg(), "beta")
+
+
+def test_a_foreign_regularizer_in_beta_conventions_is_given_beta():
+    seen = []
+
+    class Beta(_Reg):
+        def value(self, q, beta):
+            seen.append(beta)
+            return Tsallis().value(q, 1.0 / beta)
+
+    reg = ForeignRegularizer(Beta(), Conventions(temperature="beta"))
+    assert reg.value(np.zeros(3), 0.25) == Tsallis().value(np.zeros(3), 0.25) and seen == [4.0]
+
+
+def test_verify_regularizer_runs_its_claims_only_and_keeps_it_out_of_the_solvers_claims():
+    report = verify(regularizer=good.TsallisRegularizer(), search=False)
+    assert set(report.results) == {"R1", "R4"} and report.passed, str(report)
+    reg = good.TsallisRegularizer()
+    both = verify(regularizer=reg, solver=good.solver, claims=["B1", "R1"], search=False)
+    assert "round-off" in both.not_applicable["B1"] and both.results["R1"].passed, str(both)
+
+
+def tsallis_solver(P, R, gamma, tau, tol):
+    """Value iteration for the Tsallis-regularised problem, with the example's regulariser."""
+    reg, v = good.TsallisRegularizer(), np.zeros(R.shape[0])
+    stop = tol * (1 - gamma) / max(gamma, 1e-300)
+    while True:
+        v_next = reg.value(R + gamma * P @ v, tau)
+        done = np.abs(v_next - v).max() <= stop
+        v = v_next
+        if done:
+            q = R + gamma * P @ v
+            return q, reg.value(q, tau)
+
+
+def test_verify_a_solver_of_the_tsallis_problem():
+    """regularizer=Tsallis() (the project's) is the problem's regulariser, not a subject: the
+    claims that hold for every regulariser check the solver, the Shannon ones do not apply."""
+    report = verify(solver=tsallis_solver, regularizer=Tsallis(), claims=["B1", "D3", "B4"], search=False)
+    assert set(report.results) == {"B1", "D3"} and report.passed, str(report)
+    assert "Shannon" in report.not_applicable["B4"]
+    shannon = verify(solver=good.solver, regularizer=Tsallis(), claims=["B1"], search=False)
+    assert not shannon.passed, str(shannon)
