@@ -1168,12 +1168,14 @@ R2 = Claim(
     "policy of its fixed point maximises V^π_Ω = (I − γP_π)⁻¹(r_π − τΩ(π)) over all π "
     "(Shannon, Tsallis, KL to a prior)",
     SOURCE_GEIST,
+    roles=("regularizer",),
 )
 R3 = Claim(
     "R3",
     "v* − τ(U − L)/(1−γ) ≤ v^{π*_Ω} ≤ v* (unregularised value of the regularised optimum); "
     "v* − τU/(1−γ) ≤ v*_Ω ≤ v* − τL/(1−γ); Tsallis: v* − v^{π*_Ω} ≤ τ/(2(1−γ)) whatever K",
     SOURCE_GEIST,
+    roles=("regularizer",),
 )
 
 
@@ -1487,11 +1489,14 @@ def _regularized_cases(seed: int, size: str):
 
 
 @register(R2)
-def battery_regularized_operators(*, seed: int, size: str) -> CheckResult:
-    """R2 over the MDP suite × positive temperatures × (Shannon, Tsallis, KL to a non-uniform prior)."""
+def battery_regularized_operators(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
+    """R2 over the MDP suite × positive temperatures × (Shannon, Tsallis, KL to a non-uniform
+    prior), or the regulariser under test (:func:`regularizers_under_test`)."""
     small = size == "quick"
     cases = [
-        (m, t, reg) for m, t in _regularized_cases(seed, size) for reg in suite_regularizers(m.n_actions)
+        (m, t, reg)
+        for m, t in _regularized_cases(seed, size)
+        for reg in regularizers_under_test(subjects, m.n_actions)
     ]
     return fold(
         R2,
@@ -1505,13 +1510,15 @@ def battery_regularized_operators(*, seed: int, size: str) -> CheckResult:
 
 
 @register(R3)
-def battery_bias(*, seed: int, size: str) -> CheckResult:
+def battery_bias(*, seed: int, size: str, subjects: Subjects = OWN) -> CheckResult:
     """R3 over the MDP suite × positive temperatures and the bias instances of mdps.instances ×
-    (Shannon, Tsallis, KL to a non-uniform prior); one classical LP per MDP."""
+    (Shannon, Tsallis, KL to a non-uniform prior), or the regulariser under test
+    (:func:`regularizers_under_test`); one classical LP per MDP."""
     results = []
     for m, t in [*_regularized_cases(seed, size), *BIAS_INSTANCES.values()]:
         classical = classical_lp_values(m)
         results += [
-            check_bias(m, t, regularizer=reg, classical=classical) for reg in suite_regularizers(m.n_actions)
+            check_bias(m, t, regularizer=reg, classical=classical)
+            for reg in regularizers_under_test(subjects, m.n_actions)
         ]
     return fold(R3, results)

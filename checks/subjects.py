@@ -447,11 +447,16 @@ class ForeignRegularizer(Regularizer):
         return np.moveaxis(self.greedy(np.moveaxis(x, 0, -1), tau), -1, 0)
 
     def value_roundoff(self, n_actions: int, tau: float, q_norm: float) -> float:
-        """Unknown for a foreign regulariser: NotApplicable (the claim needing it is not run)."""
-        raise NotApplicable(
-            f"the round-off model of the foreign regularizer {self.label} is unknown: "
-            "a claim whose allowance needs it cannot run with it"
-        )
+        """The object's own ``value_roundoff(n_actions, tau, q_norm)`` (a bound on the float64
+        error of its ``value``), if it has one: then R2 and R3, whose certified solvers need it,
+        run with it; otherwise NotApplicable (the claim needing it is not run)."""
+        if not callable(getattr(self.obj, "value_roundoff", None)):
+            raise NotApplicable(
+                f"the round-off model of the foreign regularizer {self.label} is unknown (it has no "
+                "value_roundoff(n_actions, tau, q_norm)): a claim whose allowance needs it cannot run with it"
+            )
+        k, t = check_int(n_actions, "n_actions", low=1), self._tau(tau)
+        return float(self._call("value_roundoff(n_actions, tau, q_norm)", (), k, t, float(q_norm)))
 
 
 @functools.cache  # one Subject per (role, Ω), never evicted: Subjects.given compares with it

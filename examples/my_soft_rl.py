@@ -95,3 +95,10 @@ class TsallisRegularizer:
     def bounds(self, n_actions):
         """(min, max) of Ω on the simplex: ((1/K − 1)/2, 0)."""
         return (1.0 / n_actions - 1.0) / 2.0, 0.0
+
+    def value_roundoff(self, n_actions, tau, q_norm):
+        """Optional: a bound on the float64 error of ``value`` for |q| <= q_norm (the certified
+        solvers of claims R2 and R3 need it): u(τ(4K² + 18K + 4) + 2‖q‖), u = 2⁻⁵³, the bound of
+        theory.regularizers.Tsallis plus the final ⟨p, q⟩ sum's own rounding."""
+        k = n_actions
+        return 2.0**-53 * (tau * (4 * k * k + 18 * k + 4) + 2 * q_norm)

@@ -95,7 +95,7 @@ CLAIMS = {
     "e2w": ["F1", "G2"],
     "bellman_operator": ["D1", "D5"],
     "solver": ["B1", "D3"],
-    "regularizer": ["R1", "R4"],
+    "regularizer": ["R1", "R2", "R4"],
 }
 
 
@@ -352,7 +352,17 @@ def test_a_foreign_regularizer_in_beta_conventions_is_given_beta():
 
 def test_verify_regularizer_runs_its_claims_only_and_keeps_it_out_of_the_solvers_claims():
     report = verify(regularizer=good.TsallisRegularizer(), search=False)
-    assert set(report.results) == {"R1", "R4"} and report.passed, str(report)
+    assert set(report.results) == {"R1", "R2", "R3", "R4"} and report.passed, str(report)
+
+    class WithoutRoundoff:  # the four required methods only: R2 and R3 cannot certify its solves
+        penalty, value, greedy, bounds = (
+            getattr(good.TsallisRegularizer, m) for m in ("penalty", "value", "greedy", "bounds")
+        )
+        _threshold = good.TsallisRegularizer._threshold
+
+    bare = verify(regularizer=WithoutRoundoff(), search=False)
+    assert set(bare.results) == {"R1", "R4"} and bare.passed, str(bare)
+    assert {"R2", "R3"} <= set(bare.not_applicable) and "value_roundoff" in bare.not_applicable["R2"]
     reg = good.TsallisRegularizer()
     both = verify(regularizer=reg, solver=good.solver, claims=["B1", "R1"], search=False)
     assert "round-off" in both.not_applicable["B1"] and both.results["R1"].passed, str(both)
