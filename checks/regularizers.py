@@ -29,9 +29,10 @@ implementation (a regulariser of another kind fails it: restrict ``claims=`` to 
 
 R2 and R3 hand the regulariser under test to the project's operator, policy evaluation and
 policy iteration (``regularizer=``), whose kernels then call its public ``value`` and ``greedy``
-(``_Finite``). R2: monotonicity, translation and the γ-contraction of T on seeded Q tables; the
-solver's Q̂ is a fixed point of T (its residual, never the solver's certificate, gives
-ε >= ‖Q̂ − Q*‖); ``evaluate_policy`` against an independent dense solve; and no rival policy
+through :func:`checks.subjects.regularizer_subject` (every answer checked). R2: monotonicity,
+translation and the γ-contraction of T on seeded Q tables; the solver's Q̂ is a fixed point
+of T (its residual, never the solver's certificate, gives ε >= ‖Q̂ − Q*‖); ``evaluate_policy``
+against an independent dense solve; and no rival policy
 (all deterministic ones on small MDPs, seeded deterministic and Dirichlet ones, and policies
 next to π̂) beats the greedy policy of Q̂. R3: the bands of the unregularised value of π*_Ω and
 of V*_Ω around v*, with v* from the classical LP (``theory.lp``), on the MDP suite and on
@@ -64,7 +65,6 @@ from __future__ import annotations
 import functools
 import itertools
 import warnings
-from dataclasses import dataclass
 
 import mpmath as mp
 import numpy as np
@@ -93,7 +93,7 @@ from checks.base import (
     solve_roundoff,
     sup,
 )
-from checks.subjects import OWN, Subjects
+from checks.subjects import OWN, Subjects, regularizer_subject
 from checks.suite import check_size, mdp_suite, temperature_suite
 from mdps.finite import FiniteMDP
 from mdps.instances import (
@@ -1179,45 +1179,6 @@ R3 = Claim(
 )
 
 
-@dataclass(frozen=True)
-class _Finite(Regularizer):
-    """The regulariser under test as the project's operator and solvers see it.
-
-    Their first-axis kernels are routed through the subject's public :meth:`value` and
-    :meth:`greedy` (the methods R1 checks), so a subject that overrides either is what T and the
-    solvers run; every output is scanned: a NaN or inf raises :class:`NonFiniteSubject` and a
-    greedy policy off the simplex :class:`SubjectError` (the check's FAIL, also deep inside the
-    solver, not an ERROR)."""
-
-    inner: Regularizer
-
-    def penalty(self, pi, tau) -> np.ndarray:
-        return _finite(np.asarray(self.inner.penalty(pi, tau), dtype=np.float64), "penalty")
-
-    def bounds(self, n_actions) -> tuple[float, float]:
-        low, high = _finite(np.asarray(self.inner.bounds(n_actions), dtype=np.float64), "bounds")
-        return float(low), float(high)
-
-    def value(self, q, tau) -> np.ndarray:
-        return _finite(np.asarray(self.inner.value(q, tau), dtype=np.float64), "value")
-
-    def greedy(self, q, tau) -> np.ndarray:
-        out = _finite(np.asarray(self.inner.greedy(q, tau), dtype=np.float64), "greedy")
-        try:
-            return check_simplex(out, "greedy(q, tau)", shape=np.shape(q))
-        except ValueError as err:  # off the simplex: the subject's FAIL, not the solver's ERROR
-            raise SubjectError(f"subject 'regularizer': {err}") from None
-
-    def value_first_axis(self, x: np.ndarray, tau: float) -> np.ndarray:
-        return self.value(np.moveaxis(x, 0, -1), tau)
-
-    def greedy_first_axis(self, x: np.ndarray, tau: float) -> np.ndarray:
-        return np.moveaxis(self.greedy(np.moveaxis(x, 0, -1), tau), -1, 0)
-
-    def value_roundoff(self, n_actions: int, tau: float, q_norm: float) -> float:
-        return float(_finite(np.asarray(self.inner.value_roundoff(n_actions, tau, q_norm)), "value_roundoff"))
-
-
 def _exact_values(mdp: FiniteMDP, pi: np.ndarray, tau: float, reg: Regularizer) -> np.ndarray:
     """V^π_Ω = (I − γP_π)⁻¹ b, b = r_π − τΩ(π) on non-terminal states and 0 on terminal ones, by
     numpy's dense solve: the reference R2 checks ``evaluate_policy`` against. ``[S]``."""
@@ -1328,7 +1289,7 @@ def check_regularized_operators(
       CheckResult; ``details["contraction ratio"]`` the largest ‖TQ₁ − TQ₂‖/‖Q₁ − Q₂‖ seen.
     """
     tau = check_tau(tau, positive=True, why="claim R2 is about τ > 0")
-    reg = _Finite(Shannon() if regularizer is None else regularizer)
+    reg = regularizer_subject(Shannon() if regularizer is None else regularizer)
     gamma = mdp.gamma
     rng = np.random.default_rng(seed)
     scale = 1 + _value_size(mdp, tau, reg)
@@ -1439,7 +1400,7 @@ def check_bias(
       CheckResult; ``details["bias ratio"]`` = max_s (v* − v^{π̂})/(τ(U − L)/(1 − γ)).
     """
     tau = check_tau(tau, positive=True, why="claim R3 is about τ > 0")
-    reg = _Finite(Shannon() if regularizer is None else regularizer)
+    reg = regularizer_subject(Shannon() if regularizer is None else regularizer)
     gamma = mdp.gamma
     r = _mdp_roundoff(mdp, _value_size(mdp, tau, reg))
     low, high = reg.bounds(mdp.n_actions)

@@ -79,6 +79,7 @@ __all__ = [
     "Subject",
     "SubjectError",
     "Subjects",
+    "regularizer_subject",
     "solver_comparisons",
     "solver_tolerance",
 ]
@@ -426,9 +427,13 @@ class ForeignRegularizer(Regularizer):
         return self._call("value(q, tau)", a.shape[:-1], a.copy(), t)[()]
 
     def greedy(self, q, tau) -> np.ndarray:
-        """∇(τΩ)*(q), the shape of q, by the object's ``greedy``."""
+        """∇(τΩ)*(q), the shape of q, by the object's ``greedy``: distributions, or its failure."""
         a, t = as_float_array(q, "q"), self._tau(tau)
-        return self._call("greedy(q, tau)", a.shape, a.copy(), t)
+        out = self._call("greedy(q, tau)", a.shape, a.copy(), t)
+        try:
+            return check_simplex(out, "greedy(q, tau)")
+        except ValueError as err:  # off the simplex: the subject's FAIL, also deep inside a solver
+            raise SubjectError(f"regularizer subject {self.label}: {err}") from None
 
     def bounds(self, n_actions) -> tuple[float, float]:
         """(L, U) by the object's ``bounds``: two finite numbers with L <= U."""
@@ -457,6 +462,16 @@ class ForeignRegularizer(Regularizer):
             )
         k, t = check_int(n_actions, "n_actions", low=1), self._tau(tau)
         return float(self._call("value_roundoff(n_actions, tau, q_norm)", (), k, t, float(q_norm)))
+
+
+def regularizer_subject(regularizer) -> ForeignRegularizer:
+    """``regularizer`` as a subject: a :class:`ForeignRegularizer` as it is, any other (the
+    project's own, or a negative control of it) wrapped, so that every answer it gives is
+    checked (shape, finiteness, greedy on the simplex) and a wrong one is its FAIL, also when
+    it is called deep inside the project's operator and solvers."""
+    if isinstance(regularizer, ForeignRegularizer):
+        return regularizer
+    return ForeignRegularizer(regularizer, label=repr(regularizer))
 
 
 @functools.cache  # one Subject per (role, Ω), never evicted: Subjects.given compares with it
