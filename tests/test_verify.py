@@ -64,7 +64,7 @@ def improvement_at_wrong_temperature(q, tau):
 def e2w_without_clip(q_hat, n_total, tau, epsilon):
     k = q_hat.shape[-1]
     lam = epsilon * k / np.log(n_total + 2)  # λ not clipped at 1, and log(t + 2)
-    return (1 - lam) * softmax(q_hat / tau) + lam / k
+    return (1 - lam) * good.soft_indmax(q_hat, tau) + lam / k  # the plain-numpy f_τ of good.e2w
 
 
 WRONG = {
