@@ -141,7 +141,7 @@ def test_beta_and_ass_conventions_reach_the_implementation_as_declared():
 
 
 def terminal_aware_operator(P, R, gamma, q, tau, *, terminal):
-    v = np.where(terminal, 0.0, logsumexp(q / tau, axis=-1) * tau)
+    v = np.where(terminal, 0.0, good.soft_value(q, tau))  # the plain-numpy F_τ of good.bellman_operator
     return R + gamma * P @ v
 
 
