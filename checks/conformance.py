@@ -18,6 +18,7 @@ re-runs the check.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -229,30 +230,50 @@ def _taus(conventions: Conventions) -> st.SearchStrategy[float]:
     return temperatures(allow_zero=conventions.temperatures == "all")
 
 
+def _instance(draws: tuple[str, ...], conventions: Conventions) -> st.SearchStrategy[tuple]:
+    """Instances of a probe's draws, in order (``pi``/``q_table`` fit the drawn MDP).
+
+    The strategies are built here, once per search, not on every draw: hypothesis validates
+    each new strategy object on its first draw, which took most of a draw's time.
+    """
+    fixed = {
+        "mdp": finite_mdps(max_states=_MAX_STATES, max_actions=_MAX_ACTIONS, conventions=conventions),
+        "tau": _taus(conventions),
+        "q": q_vectors(min_k=1, max_k=_MAX_K),
+        "p": simplex_vectors(min_k=1, max_k=_MAX_K),
+        "n_total": st.integers(0, 10**6),
+        "epsilon": st.floats(1e-3, 10.0),
+    }
+    unknown = [name for name in draws if name not in fixed and name not in _PER_MDP]
+    if unknown:
+        raise ValueError(f"unknown probe draw {unknown[0]!r}")
+    return _draws(draws, fixed)
+
+
+# The draws whose strategy depends on the drawn MDP's shape (S, A): built once per shape.
+@functools.lru_cache(maxsize=64)
+def _policies(n_states: int, n_actions: int) -> st.SearchStrategy[np.ndarray]:
+    return policies(n_states, n_actions)
+
+
+@functools.lru_cache(maxsize=64)
+def _q_tables(n_states: int, n_actions: int) -> st.SearchStrategy[np.ndarray]:
+    return q_vectors(n_actions, batch_shape=(n_states,))
+
+
+_PER_MDP = {"pi": _policies, "q_table": _q_tables}
+
+
 @st.composite
-def _instance(draw, draws: tuple[str, ...], conventions: Conventions) -> tuple:
-    """One instance of a probe's draws, in order (``pi``/``q_table`` fit the drawn MDP)."""
+def _draws(draw, draws: tuple[str, ...], fixed: dict[str, st.SearchStrategy]) -> tuple:
     out, mdp = [], None
     for name in draws:
-        if name == "mdp":
-            mdp = draw(finite_mdps(max_states=_MAX_STATES, max_actions=_MAX_ACTIONS, conventions=conventions))
-            value = mdp
-        elif name == "tau":
-            value = draw(_taus(conventions))
-        elif name == "q":
-            value = draw(q_vectors(min_k=1, max_k=_MAX_K))
-        elif name == "p":
-            value = draw(simplex_vectors(min_k=1, max_k=_MAX_K))
-        elif name == "pi":
-            value = draw(policies(mdp.n_states, mdp.n_actions))
-        elif name == "q_table":
-            value = draw(q_vectors(mdp.n_actions, batch_shape=(mdp.n_states,)))
-        elif name == "n_total":
-            value = draw(st.integers(0, 10**6))
-        elif name == "epsilon":
-            value = draw(st.floats(1e-3, 10.0))
+        if name in _PER_MDP:
+            value = draw(_PER_MDP[name](mdp.n_states, mdp.n_actions))
         else:
-            raise ValueError(f"unknown probe draw {name!r}")
+            value = draw(fixed[name])
+        if name == "mdp":
+            mdp = value
         out.append(value)
     return tuple(out)
 

@@ -45,7 +45,7 @@ from theory.bellman import evaluate_policy
 from theory.iterates import orbit, policy_iteration_step
 from theory.roundoff import roundoff
 from theory.softmax import entropy, kl, soft_value
-from theory.solvers import exact_optimum
+from theory.solvers import SolveResult, exact_optimum
 
 __all__ = [
     "C1",
@@ -263,6 +263,7 @@ def check_soft_policy_iteration(
     *,
     subjects: Subjects = OWN,
     max_improvements: int = MAX_IMPROVEMENTS,
+    reference: SolveResult | None = None,
 ) -> CheckResult:
     """C3 on one instance: π_{k+1} = improve(Q^{π_k}, τ) from π0, run explicitly, with the
     improvement step under test (``subjects.policy_improvement``) and the project's exact
@@ -290,13 +291,15 @@ def check_soft_policy_iteration(
       subjects: the ``policy_improvement`` step, q ``[S, A]`` -> π ``[S, A]`` (negative controls
         pass a non-Boltzmann step), and the ``solver`` whose optimum the iteration must reach.
       max_improvements: improvement steps allowed.
+      reference: ``exact_optimum(mdp, tau, subjects.regularizer)`` when the caller has it already (the battery's
+        start policies of one instance share it); None: computed here.
     Returns:
       CheckResult, worst of (monotonicity violation, distance to the optimum) against its allowance.
     """
     reg = subjects.regularizer
     a = 2 * solve_roundoff(mdp, tau, reg)
     tol = solver_tolerance(mdp, tau, reg)
-    ref = exact_optimum(mdp, tau, reg)
+    ref = exact_optimum(mdp, tau, reg) if reference is None else reference
     opt = subjects.solver(mdp, tau, tol)
     improve = functools.partial(_improved, subjects, mdp)
     step = policy_iteration_step(mdp, tau, improve=improve, regularizer=reg)
@@ -325,11 +328,21 @@ def battery_soft_policy_iteration(*, seed: int, size: str, subjects: Subjects = 
 
     The Krylov-sized sparse Garnet is included at every size, quick too: its policies are
     evaluated by the matrix-free Krylov solve, and |V^π − V*| against soft value iteration (no
-    linear solve) is what catches a wrong solve there (about 0.1 s per case).
+    linear solve) is what catches a wrong solve there (about 0.1 s per case). The certified
+    optimum of an (MDP, τ) is computed once for its start policies (it depends on neither the
+    policy nor the subjects; a wrong solve made it iterate to its cap on every case).
     """
+    optima: dict[tuple[int, float], SolveResult] = {}  # the cases hold their MDPs: ids stay unique
+
+    def check(mdp: FiniteMDP, tau: float, pi0, *, subjects: Subjects) -> CheckResult:
+        key = (id(mdp), tau)
+        if key not in optima:
+            optima[key] = exact_optimum(mdp, tau, subjects.regularizer)
+        return check_soft_policy_iteration(mdp, tau, pi0, subjects=subjects, reference=optima[key])
+
     return _battery(
         C3,
-        check_soft_policy_iteration,
+        check,
         seed=seed,
         size=size,
         positive_tau=False,

@@ -565,7 +565,7 @@ def check_search_rules(
     grid = np.linspace(0.0, 1.0, 257)[:-1]
     drawn = np.stack([sampler(dist, np.full(64, g)) for g in grid])
     cdf = np.cumsum(dist, axis=-1)
-    ref = np.stack([[np.searchsorted(cdf[i], g * cdf[i, -1], side="right") for i in range(64)] for g in grid])
+    ref = np.stack([np.searchsorted(cdf[i], grid * cdf[i, -1], side="right") for i in range(64)], axis=1)
     cases["inverse-CDF sampling: mismatches"] = (float(np.sum(drawn != ref)), 0.0)
     return G2.worst_of(
         cases,

@@ -297,18 +297,15 @@ class Subject:
         what = "e2w(q_hat, n_total, tau, epsilon)"
         if not self.foreign:
             return _as_array(self.fn(q_hat, n_total, tau, epsilon), q_hat.shape, what)
-        # The role is one distribution [K] per call: a batch [..., K] is asked row by row.
-        t = np.broadcast_to(np.asarray(n_total), q_hat.shape[:-1])
-        rows = q_hat.reshape(-1, q_hat.shape[-1])
-        ts = t.reshape(-1)
+        # The role is one distribution [K] per call: a batch [..., K] is asked row by row (a
+        # bandit simulation asks R rows per pull, so the loop does no more than it must).
+        shape = q_hat.shape[-1:]
+        rows = np.array(q_hat.reshape(-1, shape[0]))  # a copy: each row handed over is its own
+        counts = np.broadcast_to(np.asarray(n_total), q_hat.shape[:-1]).reshape(-1).tolist()
+        temperature = self._tau(tau)
         out = np.empty_like(rows)
-        for i in range(rows.shape[0]):
-            n = ts[i].item()
-            out[i] = _as_array(
-                self.fn(rows[i].copy(), n, self._tau(tau), epsilon),
-                rows.shape[-1:],
-                what,
-            )
+        for i, (row, n) in enumerate(zip(rows, counts, strict=True)):
+            out[i] = _as_array(self.fn(row, n, temperature, epsilon), shape, what)
         return out.reshape(q_hat.shape)
 
     def _bellman_operator(self, mdp: FiniteMDP, q, tau):

@@ -14,6 +14,7 @@ and absorbing, terminal and sparse transitions.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 
@@ -48,6 +49,11 @@ _FLOAT_MAX = float(np.finfo(np.float64).max)
 #: Unnormalised simplex weights: exact zeros half the time (sparse rows), else in (0, 1].
 #: Subnormals are excluded so that a row's sum never loses precision to gradual underflow.
 _WEIGHTS = st.one_of(st.just(0.0), st.floats(0.0, 1.0, exclude_min=True, allow_subnormal=False))
+#: Which candidate row a simplex (vertex, uniform, near-vertex, random) or Q row (free,
+#: all-equal, tied maximum) becomes.
+_SIMPLEX_KINDS, _Q_KINDS = st.integers(0, 3), st.integers(0, 2)
+#: Rewards before scaling.
+_UNIT_REWARDS = st.floats(-1.0, 1.0)
 
 
 # --- argument validation ---------------------------------------------------------------------
@@ -100,6 +106,16 @@ def _check_shape(batch_shape) -> tuple[int, ...]:
 
 
 # --- shared building blocks ------------------------------------------------------------------
+# The composites below draw arrays whose shape depends on an earlier draw. Hypothesis validates
+# every strategy object on its first draw, and that validation (of the array strategy and of
+# its elements) took most of a draw's time when a fresh strategy was built on every draw: the
+# strategies are built once per shape instead (a strategy is an immutable description, so
+# sharing one changes no draw).
+@functools.lru_cache(maxsize=1024)
+def _arrays(dtype, shape: tuple[int, ...], elements: st.SearchStrategy) -> st.SearchStrategy[np.ndarray]:
+    return nps.arrays(dtype, shape, elements=elements)
+
+
 def _decades_below(top: float, decades: float) -> st.SearchStrategy[float]:
     """Floats top · 10^(−d) with d uniform in [0, decades]: every decade equally likely.
 
@@ -127,7 +143,7 @@ def _simplex_batch(draw, lengths: st.SearchStrategy[int], batch_shape: tuple[int
     composite was 5x slower on MDP-sized batches).
     """
     k = draw(lengths)
-    weights = draw(nps.arrays(np.float64, batch_shape + (k,), elements=_WEIGHTS))
+    weights = draw(_arrays(np.float64, batch_shape + (k,), _WEIGHTS))
     one_hot = np.arange(k) == np.argmax(weights, axis=-1)[..., None]  # the vertex e_i
     # Near-vertex rows: entry i gets 1 − 1e-12 and the rest share 1e-12 in proportion to
     # their weights (evenly when those are all 0).
@@ -139,7 +155,7 @@ def _simplex_batch(draw, lengths: st.SearchStrategy[int], batch_shape: tuple[int
     # Random rows: the weights, exact zeros included; a row of zeros becomes e_i.
     random = np.where(weights.any(-1, keepdims=True), weights, one_hot)
     candidates = (one_hot, np.ones(weights.shape), near, random)  # vertex, uniform, near, random
-    kind = draw(nps.arrays(np.intp, batch_shape + (1,), elements=st.integers(0, 3)))
+    kind = draw(_arrays(np.intp, batch_shape + (1,), _SIMPLEX_KINDS))
     return _normalised(np.choose(kind, candidates))
 
 
@@ -147,13 +163,13 @@ def _simplex_batch(draw, lengths: st.SearchStrategy[int], batch_shape: tuple[int
 def _q_batch(draw, lengths, batch_shape: tuple[int, ...], elements: st.SearchStrategy[float]):
     """``[*batch_shape, k]`` Q rows: as drawn, all entries equal, or with a tied maximum."""
     k = draw(lengths)
-    q = draw(nps.arrays(np.float64, batch_shape + (k,), elements=elements))
+    q = draw(_arrays(np.float64, batch_shape + (k,), elements))
     top = np.argmax(q, axis=-1)[..., None]
     # Tied rows copy the maximum onto the next entry, cyclically (a no-op for k = 1).
     tied = q.copy()
     np.put_along_axis(tied, (top + 1) % k, np.take_along_axis(q, top, -1), -1)
     candidates = (q, np.broadcast_to(q[..., :1], q.shape), tied)  # free, all-equal, tied max
-    kind = draw(nps.arrays(np.intp, batch_shape + (1,), elements=st.integers(0, 2)))
+    kind = draw(_arrays(np.intp, batch_shape + (1,), _Q_KINDS))
     return np.choose(kind, candidates)
 
 
@@ -330,24 +346,35 @@ def finite_mdps(
         terminal = _check_bool(terminal, "terminal")
     top = _check_real(max_reward, "max_reward", low=0.0, high=_MAX_REWARD_LIMIT, open_low=True)
     storages = st.booleans() if sparse is None else st.just(sparse)
-    return _finite_mdps(n_states, n_actions, gammas, storages, terminal, top)
+    scales = st.one_of(st.just(top), _decades_below(top, _REWARD_DECADES))
+    return _finite_mdps(n_states, n_actions, gammas, storages, terminal, scales)
+
+
+@functools.lru_cache(maxsize=256)
+def _transition_rows(n_states: int, n_actions: int) -> st.SearchStrategy[np.ndarray]:
+    """P[s, a] = P(·|s, a), ``[S, A, S]`` simplex rows (built once per shape, see _arrays)."""
+    return simplex_vectors(n_states, batch_shape=(n_states, n_actions))
+
+
+@functools.lru_cache(maxsize=256)
+def _state_sets(n_states: int, min_size: int, max_size: int) -> st.SearchStrategy[set[int]]:
+    """Sets of state indices (built once per size, see _arrays)."""
+    return st.sets(st.integers(0, n_states - 1), min_size=min_size, max_size=max_size)
 
 
 @st.composite
-def _finite_mdps(draw, n_states, n_actions, gammas, storages, terminal, max_reward) -> FiniteMDP:
+def _finite_mdps(draw, n_states, n_actions, gammas, storages, terminal, scales) -> FiniteMDP:
     S, A = draw(n_states), draw(n_actions)
-    P = draw(simplex_vectors(S, batch_shape=(S, A)))  # P[s, a] = P(·|s, a)
+    P = draw(_transition_rows(S, A))
     # Index sets rather than bool arrays: hypothesis's array fill would often mark every state.
-    states = st.integers(0, S - 1)
     few = max(1, S // 2)
     is_terminal = np.zeros(S, dtype=bool)
     if terminal is not False:
-        is_terminal[list(draw(st.sets(states, min_size=1 if terminal else 0, max_size=few)))] = True
+        is_terminal[list(draw(_state_sets(S, 1 if terminal else 0, few)))] = True
     absorbing = is_terminal.copy()
-    absorbing[list(draw(st.sets(states, max_size=few)))] = True
+    absorbing[list(draw(_state_sets(S, 0, few)))] = True
     P[absorbing] = np.eye(S)[absorbing, None, :]  # P(s|s, a) = 1 for every a
-    scale = draw(st.one_of(st.just(max_reward), _decades_below(max_reward, _REWARD_DECADES)))
-    R = scale * draw(nps.arrays(np.float64, (S, A), elements=st.floats(-1.0, 1.0)))
+    R = draw(scales) * draw(_arrays(np.float64, (S, A), _UNIT_REWARDS))
     R[is_terminal] = 0.0
     is_sparse = draw(storages)
     return FiniteMDP(

@@ -65,7 +65,7 @@ def improvement_at_wrong_temperature(q, tau):
 def e2w_without_clip(q_hat, n_total, tau, epsilon):
     k = q_hat.shape[-1]
     lam = epsilon * k / np.log(n_total + 2)  # λ not clipped at 1, and log(t + 2)
-    return (1 - lam) * softmax(q_hat / tau) + lam / k
+    return (1 - lam) * good.soft_indmax(q_hat, tau) + lam / k  # the plain-numpy f_τ of good.e2w
 
 
 class TsallisGreedyNotNormalised(good.TsallisRegularizer):
@@ -151,7 +151,7 @@ def test_beta_and_ass_conventions_reach_the_implementation_as_declared():
 
 
 def terminal_aware_operator(P, R, gamma, q, tau, *, terminal):
-    v = np.where(terminal, 0.0, logsumexp(q / tau, axis=-1) * tau)
+    v = np.where(terminal, 0.0, good.soft_value(q, tau))  # the plain-numpy F_τ of good.bellman_operator
     return R + gamma * P @ v
 
 

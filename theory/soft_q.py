@@ -251,11 +251,15 @@ def median_bandwidth(particles) -> float:
       ValueError: ``particles`` not a finite, non-empty ``[N, d]`` array.
     """
     x = as_float_array(particles, "particles", ndim=2)
-    n = x.shape[0]
+    return _median_heuristic(_squared_distances(x, x))
+
+
+def _median_heuristic(d2: np.ndarray) -> float:
+    """:func:`median_bandwidth` from the particles' squared distances ``[N, N]``."""
+    n = d2.shape[0]
     if n < 2:
         return 1.0
-    d2 = _squared_distances(x, x)[np.triu_indices(n, k=1)]
-    return max(float(np.median(d2)) / np.log(n), BANDWIDTH_FLOOR)
+    return max(float(np.median(d2[np.triu_indices(n, k=1)])) / np.log(n), BANDWIDTH_FLOOR)
 
 
 def rbf_kernel(x, y, bandwidth: float) -> np.ndarray:
@@ -300,11 +304,12 @@ def svgd_direction(particles, grad_q, tau, *, bandwidth: float | None = None) ->
     t = check_tau(tau, positive=True)
     a = as_float_array(particles, "particles", ndim=2)
     g = as_float_array(grad_q, "grad_q", shape=a.shape)
+    d2 = _squared_distances(a, a)  # for the bandwidth and the kernel (computed once per step)
     if bandwidth is None:
-        h = median_bandwidth(a)
+        h = _median_heuristic(d2)
     else:
         h = check_real(bandwidth, "bandwidth", low=0.0, open_low=True)
-    k = rbf_kernel(a, a, h)  # k[j, i] = κ(a_j, x_i)
+    k = np.exp(-d2 / h)  # rbf_kernel(a, a, h): k[j, i] = κ(a_j, x_i)
     attract = k.T @ g
     # Σ_j −2(a_j − x_i) κ_ji/h = (2/h)(x_i Σ_j κ_ji − Σ_j κ_ji a_j)
     repulse = (2.0 / h) * (a * k.sum(axis=0)[:, None] - k.T @ a)
