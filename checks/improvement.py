@@ -291,8 +291,8 @@ def check_soft_policy_iteration(
       subjects: the ``policy_improvement`` step, q ``[S, A]`` -> π ``[S, A]`` (negative controls
         pass a non-Boltzmann step), and the ``solver`` whose optimum the iteration must reach.
       max_improvements: improvement steps allowed.
-      reference: ``exact_optimum(mdp, tau, subjects.regularizer)`` when the caller has it already (the battery's
-        start policies of one instance share it); None: computed here.
+      reference: ``exact_optimum(mdp, tau, subjects.regularizer)`` when the caller has it
+        already (the battery's start policies of one instance share it); None: computed here.
     Returns:
       CheckResult, worst of (monotonicity violation, distance to the optimum) against its allowance.
     """
