@@ -5,7 +5,7 @@ Importing this package registers every battery; ``python -m checks`` runs them.
 (:mod:`checks.subjects`, :mod:`checks.conformance`).
 """
 
-from checks import (  # noqa: F401  (register A–H and the errata)
+from checks import (  # noqa: F401  (register A–H, R and the errata)
     algorithms,
     bandit,
     bellman,
@@ -17,6 +17,7 @@ from checks import (  # noqa: F401  (register A–H and the errata)
     improvement,
     iteration,
     mcts,
+    mellowmax,
     planning,
     policy_iteration,
     regularizers,

@@ -26,7 +26,7 @@ from scipy.optimize import minimize
 from scipy.special import entr
 
 import theory.symbolic as symbolic
-from checks.suite import q_vector_suite, temperature_suite
+from checks.suite import check_size, q_vector_suite, temperature_suite
 from theory.roundoff import roundoff
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "nats_roundoff",
     "objective_scale",
     "q_tau_key",
+    "positive_q_tau_suite",
     "q_tau_suite",
     "value_roundoff",
     "vector_label",
@@ -157,3 +158,9 @@ def q_tau_suite(seed: int, size: str):
         for j, q in enumerate(q_vector_suite(seed, size))
         for t in temperature_suite(size)
     ]
+
+
+def positive_q_tau_suite(seed: int, size: str):
+    """(label, q, τ) over the q-vector suite × the positive temperatures of the suite (R1, R4, R5)."""
+    check_size(size)
+    return [case for case in q_tau_suite(seed, size) if case[2] > 0]

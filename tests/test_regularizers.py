@@ -14,7 +14,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from checks import mellowmax as checks_mm
 from checks import regularizers as checks_reg
+from checks._softmax_common import positive_q_tau_suite
 from checks.base import registered
 from mdps.finite import FiniteMDP
 from mdps.generators import chain, garnet
@@ -366,7 +368,7 @@ def test_R4_rejects_a_wrong_conjugate():
 
 
 def test_R4_rejects_a_dense_greedy_on_the_suite():
-    cases = checks_reg._positive_tau_suite(0, "quick")
+    cases = positive_q_tau_suite(0, "quick")
     assert checks_reg.check_sparse_supports(cases).passed
     res = checks_reg.check_sparse_supports(cases, regularizer=DenseSparsemax())
     assert_fails(res)
@@ -455,8 +457,8 @@ def test_the_expansion_pair_expands_by_50_digits():
 def test_fixed_points_of_the_papers_mdp_match_the_closed_form(beta):
     summary = functools.partial(boltzmann_average, beta=beta)
     got = one_state_fixed_points(MELLOWMAX_MDP, summary)
-    r, p = checks_reg._one_state_two_actions(MELLOWMAX_MDP)
-    exact = checks_reg._mp_boltzmann_fixed_points(r, p, MELLOWMAX_MDP.gamma, beta)
+    r, p = checks_mm._one_state_two_actions(MELLOWMAX_MDP)
+    exact = checks_mm._mp_boltzmann_fixed_points(r, p, MELLOWMAX_MDP.gamma, beta)
     np.testing.assert_allclose(got, [float(e) for e in exact], rtol=1e-12)
     # each is a fixed point of the map, to round-off
     for v in got:
@@ -478,9 +480,7 @@ def test_fixed_points_are_the_closed_forms_roots(r, stay, gamma, beta):
     unless two roots share a grid cell (the documented limit of the grid)."""
     mdp = _one_state_mdp(r, stay, gamma)
     got = one_state_fixed_points(mdp, functools.partial(boltzmann_average, beta=beta))
-    exact = [
-        float(e) for e in checks_reg._mp_boltzmann_fixed_points(np.array(r), np.array(stay), gamma, beta)
-    ]
+    exact = [float(e) for e in checks_mm._mp_boltzmann_fixed_points(np.array(r), np.array(stay), gamma, beta)]
     scale = 1 + max(exact, key=abs)
     for v in got:
         assert min(abs(v - e) for e in exact) <= 1e-9 * scale
@@ -494,7 +494,7 @@ def test_fixed_points_are_the_closed_forms_roots(r, stay, gamma, beta):
 @settings(max_examples=15, deadline=None)
 @given(q_vectors(max_k=5, max_magnitude=1e3), temperatures(allow_zero=False, min_value=1e-3, max_value=1e3))
 def test_R5_mellowmax_passes_on_generated_q(q, tau):
-    res = checks_reg.check_mellowmax(q, 1.0 / tau)
+    res = checks_mm.check_mellowmax(q, 1.0 / tau)
     assert res.passed, res.details
 
 
@@ -505,7 +505,7 @@ def test_R5_mellowmax_passes_on_generated_q(q, tau):
     temperatures(allow_zero=False, min_value=1e-6, max_value=1e6),
 )
 def test_R5_mellowmax_is_a_non_expansion_on_generated_pairs(x, y, tau):
-    res = checks_reg.check_non_expansion(x, y, 1.0 / tau)
+    res = checks_mm.check_non_expansion(x, y, 1.0 / tau)
     assert res.passed, res.details
 
 
@@ -527,8 +527,8 @@ R5_BAD = [
     ("summary not callable", lambda: one_state_fixed_points(MELLOWMAX_MDP, 3.0), TypeError, "summary"),
     ("grid 1", lambda: one_state_fixed_points(MELLOWMAX_MDP, max, grid=1), ValueError, "grid"),
     ("grid float", lambda: one_state_fixed_points(MELLOWMAX_MDP, max, grid=10.0), TypeError, "grid"),
-    ("check: omega zero", lambda: checks_reg.check_mellowmax([1.0, 2.0], 0.0), ValueError, "omega"),
-    ("check: three actions", lambda: checks_reg.check_gvi_fixed_points(chain(3), [1.0]), ValueError, "R5"),
+    ("check: omega zero", lambda: checks_mm.check_mellowmax([1.0, 2.0], 0.0), ValueError, "omega"),
+    ("check: three actions", lambda: checks_mm.check_gvi_fixed_points(chain(3), [1.0]), ValueError, "R5"),
 ]
 
 
@@ -567,7 +567,7 @@ def with_a_spurious_point(mdp, summary):
 
 @pytest.mark.parametrize("omega", [0.1, 1.0, 16.55])
 def test_R5_rejects_the_shannon_value_as_mellowmax(omega):
-    res = checks_reg.check_mellowmax(np.array([0.3, -0.2, 0.1]), omega, mellowmax=shannon_as_mellowmax)
+    res = checks_mm.check_mellowmax(np.array([0.3, -0.2, 0.1]), omega, mellowmax=shannon_as_mellowmax)
     assert_fails(res)
     measured, allowed = res.details["comparisons"]["|mellowmax - 40-digit definition|"]
     assert measured > allowed
@@ -576,8 +576,8 @@ def test_R5_rejects_the_shannon_value_as_mellowmax(omega):
 @pytest.mark.parametrize("beta", [1.0, 16.55])
 def test_R5_rejects_the_boltzmann_average_claimed_as_a_non_expansion(beta):
     x, y = BOLTZMANN_EXPANSION_PAIR
-    assert checks_reg.check_non_expansion(x / beta, y / beta, beta).passed
-    res = checks_reg.check_non_expansion(x / beta, y / beta, beta, mellowmax=boltzmann_as_mellowmax)
+    assert checks_mm.check_non_expansion(x / beta, y / beta, beta).passed
+    res = checks_mm.check_non_expansion(x / beta, y / beta, beta, mellowmax=boltzmann_as_mellowmax)
     assert_fails(res)
     assert res.details["ratio"] > 1.1
 
@@ -585,12 +585,12 @@ def test_R5_rejects_the_boltzmann_average_claimed_as_a_non_expansion(beta):
 @pytest.mark.parametrize("beta", [1.0, 16.55])
 def test_R5_rejects_a_non_expansion_claimed_to_expand(beta):
     x, y = BOLTZMANN_EXPANSION_PAIR
-    assert checks_reg.check_boltzmann_expansion(x / beta, y / beta, beta).passed
+    assert checks_mm.check_boltzmann_expansion(x / beta, y / beta, beta).passed
     assert_fails(
-        checks_reg.check_boltzmann_expansion(x / beta, y / beta, beta, boltzmann=mellowmax_as_boltzmann)
+        checks_mm.check_boltzmann_expansion(x / beta, y / beta, beta, boltzmann=mellowmax_as_boltzmann)
     )
     # a pair the Boltzmann average does not expand is no exhibit either
-    assert_fails(checks_reg.check_boltzmann_expansion(x / beta, x / beta + 0.5 / beta, beta))
+    assert_fails(checks_mm.check_boltzmann_expansion(x / beta, x / beta + 0.5 / beta, beta))
 
 
 R5_BETAS = (16.55, 16.96, 17.2)
@@ -607,26 +607,26 @@ R5_BETAS = (16.55, 16.96, 17.2)
     ids=["first root only", "coarse grid", "a spurious point", "boltzmann as mellowmax"],
 )
 def test_R5_rejects_miscounted_fixed_points(kwargs, comparison):
-    res = checks_reg.check_gvi_fixed_points(MELLOWMAX_MDP, R5_BETAS, **kwargs)
+    res = checks_mm.check_gvi_fixed_points(MELLOWMAX_MDP, R5_BETAS, **kwargs)
     assert_fails(res)
     measured, allowed = res.details["comparisons"][comparison]
     assert measured > allowed
 
 
 def test_R5_the_real_finder_and_operators_pass_on_the_controls_scan():
-    res = checks_reg.check_gvi_fixed_points(MELLOWMAX_MDP, R5_BETAS)
+    res = checks_mm.check_gvi_fixed_points(MELLOWMAX_MDP, R5_BETAS)
     assert res.passed, res.details
     assert res.details["betas with several fixed points"] == [16.96]
 
 
 def test_R5_rejects_a_scan_without_several_fixed_points():
-    res = checks_reg.check_gvi_fixed_points(MELLOWMAX_MDP, (16.0, 16.55, 17.3))
+    res = checks_mm.check_gvi_fixed_points(MELLOWMAX_MDP, (16.0, 16.55, 17.3))
     assert_fails(res)
     assert res.details["betas with several fixed points"] == []
 
 
 def test_R5_a_nan_operator_is_a_fail():
-    res = checks_reg.check_gvi_fixed_points(
+    res = checks_mm.check_gvi_fixed_points(
         MELLOWMAX_MDP, R5_BETAS, boltzmann=lambda x, beta: np.nan * x[..., 0]
     )
     assert not res.passed and "non-finite" in res.details["subject"]
