@@ -528,3 +528,19 @@ def test_sparse_policy_iteration_uses_krylov_above_the_lu_threshold_and_agrees()
     for tau in (0.0, 0.5):
         a, b = soft_policy_iteration(mdp, tau, tol=1e-9), soft_policy_iteration(dense, tau, tol=1e-9)
         np.testing.assert_allclose(a.q, b.q, rtol=0, atol=a.error_bound + b.error_bound)
+
+
+def test_policy_steps_that_settle_above_the_floor_stop_with_the_best_bound():
+    """At τ = 0 the hybrid hands over to policy iteration, whose policy stops changing: the
+    iterate repeats with its bracket just above the round-off floor. It used to repeat until
+    max_iter (100,000 Krylov solves); now it stops after STALL_ITERATIONS iterations without a
+    smaller bound, warns, and returns the best certified iterate."""
+    from theory.solvers import STALL_ITERATIONS
+
+    mdp = garnet(600, 4, 10, gamma=0.99, seed=0, sparse=True)
+    with pytest.warns(ConvergenceWarning, match="stopped shrinking"):
+        res = soft_solve(mdp, 0.0, tol=1e-11)
+    assert not res.converged and res.iterations < 60 + STALL_ITERATIONS
+    ref = soft_solve(mdp, 0.0)  # certified to 1e-10·(1 + M)
+    assert np.abs(res.v - ref.v).max() <= res.error_bound + ref.error_bound
+    assert res.error_bound < 2e-11  # the best iterate's bound, not the last one's

@@ -268,6 +268,12 @@ class _Bracket:
         return v_mid, bound, (exact_up - exact_down) / 2, floor
 
 
+#: The solvers stop when this many iterations in a row gave no smaller certified bound: the
+#: iterates have settled (e.g. policy iteration on a policy that no longer changes) and cannot
+#: certify more. Value iteration's bound shrinks at every sweep above the round-off floor.
+STALL_ITERATIONS = 5
+
+
 def _iterate_certified(
     mdp: FiniteMDP, tau: float, regularizer: Regularizer, tol: float, max_iter: int, v0, advance, what: str
 ):
@@ -283,6 +289,7 @@ def _iterate_certified(
     bracket = _Bracket(mdp, tau, regularizer)
     residuals: list[float] = []
     prev_hw = np.inf
+    best_bound, best_v, since_best = np.inf, None, 0
     stalled = False
     step = lambda s: sweep(mdp, advance(s), tau, regularizer)  # noqa: E731
     for n, s in enumerate(orbit(step, sweep(mdp, v0, tau, regularizer)), start=1):
@@ -293,11 +300,19 @@ def _iterate_certified(
             )
         residuals.append(float(np.abs(s.tv - s.v).max()))
         v_mid, bound, hw, floor = bracket(s.v, s.tv)
+        if bound < best_bound or best_v is None:
+            best_bound, best_v, since_best = bound, v_mid, 0
+        else:
+            since_best += 1
         # Past the round-off floor the bracket stops shrinking: more sweeps cannot certify more.
-        stalled = hw >= prev_hw and bracket.beta_hi * hw <= floor
+        # Policy steps can also settle on one iterate above the floor (at τ = 0 the policy stops
+        # changing): no smaller bound in STALL_ITERATIONS iterations stops them as well.
+        stalled = (hw >= prev_hw and bracket.beta_hi * hw <= floor) or since_best >= STALL_ITERATIONS
         if bound <= tol or stalled or not bracket.certifiable or n == max_iter:
             break
         prev_hw = hw
+    # The best certified iterate (the last one, whenever the bound kept shrinking).
+    bound, v_mid = best_bound, best_v
     converged = bool(bound <= tol)
     if converged:
         message = f"certified: error <= {bound:.3g} <= tol = {tol:.3g}"
@@ -308,7 +323,10 @@ def _iterate_certified(
                 "stored is not a contraction, so no bound can be certified"
             )
         elif stalled:
-            reason = f"tol={tol:g} is below this problem's float64 round-off floor (about {floor:.3g})"
+            reason = (
+                f"tol={tol:g} is below what float64 resolves on this problem (round-off floor about "
+                f"{floor:.3g}; the bound stopped shrinking)"
+            )
         else:
             reason = f"max_iter={max_iter} reached"
         message = f"not certified: {reason}; certified error {bound:.3g}"
