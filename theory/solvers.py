@@ -268,10 +268,13 @@ class _Bracket:
         return v_mid, bound, (exact_up - exact_down) / 2, floor
 
 
-#: The solvers stop when this many iterations in a row gave no smaller certified bound: the
-#: iterates have settled (e.g. policy iteration on a policy that no longer changes) and cannot
-#: certify more. Value iteration's bound shrinks at every sweep above the round-off floor.
+#: The solvers stop when this many iterations in a row gave no smaller certified bound while
+#: the best bound is within STALL_FLOORS times the round-off floor: the iterates have settled
+#: (e.g. policy iteration on a policy that no longer changes) where rounding decides, and cannot
+#: certify more. Far above the floor policy iteration's bound may grow for a few steps (a policy
+#: switch moves V^π a long way), so the rule does not apply there.
 STALL_ITERATIONS = 5
+STALL_FLOORS = 10
 
 
 def _iterate_certified(
@@ -305,9 +308,11 @@ def _iterate_certified(
         else:
             since_best += 1
         # Past the round-off floor the bracket stops shrinking: more sweeps cannot certify more.
-        # Policy steps can also settle on one iterate above the floor (at τ = 0 the policy stops
-        # changing): no smaller bound in STALL_ITERATIONS iterations stops them as well.
-        stalled = (hw >= prev_hw and bracket.beta_hi * hw <= floor) or since_best >= STALL_ITERATIONS
+        # Policy steps can also settle on one iterate just above the floor (at τ = 0 the policy
+        # stops changing): near the floor, no smaller bound in STALL_ITERATIONS iterations stops
+        # them as well. (Far above it, policy iteration's bound need not shrink at every step.)
+        settled = since_best >= STALL_ITERATIONS and best_bound <= STALL_FLOORS * floor
+        stalled = (hw >= prev_hw and bracket.beta_hi * hw <= floor) or settled
         if bound <= tol or stalled or not bracket.certifiable or n == max_iter:
             break
         prev_hw = hw
